@@ -1,0 +1,34 @@
+"""keras_recipes: ready, compiled, well-tuned Keras 3 task templates.
+
+>>> import keras_recipes as kr
+>>> model = kr.image_classifier(num_classes=10, image_shape=(32, 32, 3))
+>>> isinstance(model, kr.tasks.ImageClassifier)
+True
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from keras_recipes import data  # noqa: E402
+from keras_recipes import datasets  # noqa: E402
+from keras_recipes import distribute  # noqa: E402
+from keras_recipes import layers  # noqa: E402
+from keras_recipes import tasks  # noqa: E402
+from keras_recipes.saving import load_model  # noqa: E402
+from keras_recipes.tasks.image_classifier import image_classifier  # noqa: E402
+from keras_recipes.utils import set_seed  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "data",
+    "datasets",
+    "distribute",
+    "image_classifier",
+    "layers",
+    "load_model",
+    "set_seed",
+    "tasks",
+]

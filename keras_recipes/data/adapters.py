@@ -1,0 +1,221 @@
+"""Adapters: numpy, pandas, CSV, image folders, text folders, tf.data -> `Data`."""
+
+import os
+import warnings
+
+import numpy as np
+import tensorflow as tf
+
+from keras_recipes.data import validation
+from keras_recipes.data.pipeline import Data
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+def from_numpy(x, y=None, class_names=None):
+    """Wraps in-memory samples (numpy, lists, pandas) and labels as `Data`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> data = from_numpy(np.zeros((4, 8, 8, 1)), ["a", "b", "a", "b"])
+    >>> data.class_names
+    ['a', 'b']
+    """
+    if y is not None:
+        y = validation.as_array("y", y)
+        validation.check_same_length("x", x, "y", y)
+        if class_names is None and y.dtype.kind in "OUSb":
+            _, class_names = validation.infer_classes("y", y)
+    return Data(x=x, y=y, class_names=class_names)
+
+
+def from_dataset(dataset, class_names=None):
+    """Wraps a batched `tf.data.Dataset` of `(x, y)` as `Data`."""
+    if not isinstance(dataset, tf.data.Dataset):
+        raise TypeError(
+            "`dataset` must be a tf.data.Dataset. "
+            f"Received: dataset of type {type(dataset).__name__}"
+        )
+    return Data(dataset=dataset, class_names=class_names)
+
+
+def _list_class_folders(directory, extensions, what):
+    if not isinstance(directory, str | os.PathLike):
+        raise TypeError(
+            "`directory` must be a path to a folder. "
+            f"Received: directory of type {type(directory).__name__}"
+        )
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ValueError(
+            f"`directory` must be an existing folder with one subfolder per class. "
+            f"Received: directory={directory!r} (not found)"
+        )
+    class_names = sorted(
+        d for d in os.listdir(directory)
+        if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")
+    )
+    paths, labels = [], []
+    for index, name in enumerate(class_names):
+        folder = os.path.join(directory, name)
+        for root, _, files in sorted(os.walk(folder)):
+            for file in sorted(files):
+                if file.lower().endswith(extensions):
+                    paths.append(os.path.join(root, file))
+                    labels.append(index)
+    if not paths:
+        raise ValueError(
+            f"`directory` holds no {what} files ({', '.join(extensions)}) in "
+            f"class subfolders. Received: directory={directory!r} "
+            f"with subfolders {class_names}"
+        )
+    used = sorted(set(labels))
+    if len(used) < 2:
+        raise ValueError(
+            "`directory` must hold at least 2 class subfolders with files to "
+            f"train a classifier. Received: directory={directory!r} with classes "
+            f"{[class_names[i] for i in used]}"
+        )
+    return class_names, paths, labels
+
+
+def image_folder(directory, image_size=None, color_mode="auto"):
+    """Reads a class-per-subfolder image folder.
+
+    `photos/cat/1.png`, `photos/dog/2.jpg`, ... give class names
+    `["cat", "dog"]`. Images are checked with Pillow first: files that cannot
+    be decoded are skipped with one warning that counts and names them.
+    Decoding and resizing then run in the tf.data pipeline, so the folder is
+    never held in memory as Python objects.
+
+    Args:
+        directory: folder with one subfolder per class.
+        image_size: `(height, width)` to resize to. Defaults to the size of
+            the first readable image.
+        color_mode: `"auto"` (from the first image), `"grayscale"` or `"rgb"`.
+
+    Returns:
+        A `kr.data.Data` with `class_names` and `info["image_shape"]`.
+    """
+    from PIL import Image
+
+    validation.check_choice("color_mode", color_mode, ("auto", "grayscale", "rgb"))
+    class_names, paths, labels = _list_class_folders(
+        directory, IMAGE_EXTENSIONS, "image"
+    )
+    good_paths, good_labels, bad, first = [], [], [], None
+    for path, label in zip(paths, labels):
+        try:
+            with Image.open(path) as image:
+                image.load()
+                if first is None:
+                    first = (image.size, image.mode)
+        except Exception:  # any decode failure: the file is corrupt or not an image
+            bad.append(path)
+            continue
+        good_paths.append(path)
+        good_labels.append(label)
+    if bad:
+        names = ", ".join(os.path.basename(p) for p in bad[:5])
+        warnings.warn(
+            f"image_folder: skipped {len(bad)} unreadable image file(s) in "
+            f"{directory!r}: {names}{' ...' if len(bad) > 5 else ''}",
+            stacklevel=2,
+        )
+    if not good_paths:
+        raise ValueError(
+            f"`directory` holds no readable image. Received: directory={directory!r} "
+            f"with {len(bad)} unreadable file(s)"
+        )
+    if len(set(good_labels)) < 2:
+        raise ValueError(
+            "`directory` must hold readable images of at least 2 classes. "
+            f"Received: directory={directory!r}"
+        )
+    (width, height), mode = first
+    if image_size is None:
+        image_size = (height, width)
+    if (
+        not isinstance(image_size, tuple | list)
+        or len(image_size) != 2
+        or not all(isinstance(s, int | np.integer) and s > 0 for s in image_size)
+    ):
+        raise ValueError(
+            "`image_size` must be a (height, width) pair of positive integers. "
+            f"Received: image_size={image_size!r}"
+        )
+    image_size = (int(image_size[0]), int(image_size[1]))
+    if color_mode == "auto":
+        color_mode = "grayscale" if mode in ("1", "L", "LA", "I", "I;16") else "rgb"
+    channels = 1 if color_mode == "grayscale" else 3
+
+    def load(path):
+        raw = tf.io.read_file(path)
+        image = tf.io.decode_image(raw, channels=channels, expand_animations=False)
+        image.set_shape((None, None, channels))
+        image = tf.image.resize(image, image_size, antialias=True)
+        return tf.clip_by_value(image, 0.0, 255.0)
+
+    return Data(
+        x=np.asarray(good_paths),
+        y=np.asarray(good_labels, dtype="int32"),
+        class_names=class_names,
+        loader=load,
+        info={"image_shape": (*image_size, channels), "skipped_files": bad},
+    )
+
+
+def text_folder(directory, encoding="utf-8"):
+    """Reads a class-per-subfolder folder of `.txt` files.
+
+    Returns:
+        A `kr.data.Data` with `x` an array of strings and `class_names`.
+    """
+    class_names, paths, labels = _list_class_folders(directory, (".txt",), "text")
+    texts = []
+    for path in paths:
+        with open(path, encoding=encoding, errors="replace") as file:
+            texts.append(file.read())
+    return Data(
+        x=np.asarray(texts, dtype=object),
+        y=np.asarray(labels, dtype="int32"),
+        class_names=class_names,
+    )
+
+
+def from_pandas(frame, target=None):
+    """Wraps a DataFrame: columns become a dict of arrays, `target` the labels."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(
+            "`data` must be a pandas DataFrame. "
+            f"Received: data of type {type(frame).__name__}"
+        )
+    if len(frame) == 0:
+        raise ValueError(
+            "`data` is empty: expected at least one row. "
+            f"Received: a DataFrame with shape {frame.shape}"
+        )
+    y = None
+    if target is not None:
+        if target not in frame.columns:
+            raise ValueError(
+                f"`target` must be a column of the DataFrame."
+                f"{validation.did_you_mean(target, frame.columns)} Received: "
+                f"target={target!r}; columns are {list(frame.columns)}"
+            )
+        y = frame[target].to_numpy()
+        frame = frame.drop(columns=[target])
+    x = {str(c): frame[c].to_numpy() for c in frame.columns}
+    return Data(x=x, y=y)
+
+
+def csv(path, target=None, **read_csv_kwargs):
+    """Reads a CSV file with pandas and wraps it like `from_pandas`."""
+    import pandas as pd
+
+    if not os.path.isfile(os.fspath(path)):
+        raise ValueError(f"`path` must be an existing CSV file. Received: path={path!r}")
+    return from_pandas(pd.read_csv(path, **read_csv_kwargs), target=target)

@@ -1,0 +1,193 @@
+"""One tf.data pipeline for every kind of input."""
+
+import numpy as np
+import tensorflow as tf
+
+from keras_recipes.data import validation
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+class Data:
+    """Training data plus what a factory can infer from it.
+
+    Adapters (`kr.data.from_numpy`, `kr.data.image_folder`, ...) return a
+    `Data`. It holds either in-memory samples `x` (numpy array, dict of
+    arrays or array of file paths) with optional labels `y`, or a batched
+    `tf.data.Dataset`. `loader` maps one element of `x` to a tensor inside
+    tf.data (for example: decode an image file).
+
+    Args:
+        x: samples, or `None` when `dataset` is given.
+        y: labels (raw: strings or integers), or `None`.
+        dataset: a batched `tf.data.Dataset` yielding `(x, y)` or `x`.
+        class_names: list of class names, when known.
+        loader: optional `fn(x_element) -> tensor` run in tf.data.
+        info: dict of inferred metadata (e.g. `{"image_shape": (8, 8, 1)}`).
+    """
+
+    def __init__(
+        self, x=None, y=None, dataset=None, class_names=None, loader=None, info=None
+    ):
+        if (x is None) == (dataset is None):
+            raise ValueError(
+                "Data needs exactly one of `x` or `dataset`. "
+                f"Received: x={type(x).__name__}, dataset={type(dataset).__name__}"
+            )
+        self.x = x
+        self.y = y
+        self.dataset = dataset
+        self.class_names = None if class_names is None else list(class_names)
+        self.loader = loader
+        self.info = dict(info or {})
+
+    def __len__(self):
+        if self.x is None:
+            raise TypeError("The length of a tf.data-backed `Data` is unknown.")
+        return num_samples(self.x)
+
+    def __repr__(self):
+        size = "tf.data" if self.x is None else f"{len(self)} samples"
+        return f"<kr.data.Data {size} classes={self.class_names} info={self.info}>"
+
+    def take(self, indices):
+        """Returns a new `Data` holding only the samples at `indices`."""
+        return Data(
+            x=take(self.x, indices),
+            y=None if self.y is None else take(self.y, indices),
+            class_names=self.class_names,
+            loader=self.loader,
+            info=self.info,
+        )
+
+
+def num_samples(x):
+    """Number of samples in an array, a list or a dict of columns."""
+    if isinstance(x, dict):
+        return len(next(iter(x.values()))) if x else 0
+    return len(x)
+
+
+def take(x, indices):
+    """Indexes an array or a dict of column arrays."""
+    if isinstance(x, dict):
+        return {k: np.asarray(v)[indices] for k, v in x.items()}
+    return np.asarray(x)[indices]
+
+
+def split(data, validation_split, seed=None, stratify=True):
+    """Splits in-memory `Data` into train and validation parts.
+
+    The split is shuffled with `seed` and, when labels are given, stratified
+    so every class appears on both sides where it can.
+
+    Returns:
+        `(train_data, val_data)`.
+    """
+    validation.check_float(
+        "validation_split", validation_split, minimum=0.0, maximum=1.0,
+        include_max=False,
+    )
+    if data.x is None:
+        raise ValueError(
+            "`validation_split` needs in-memory data (arrays, DataFrames, "
+            "folders); a tf.data.Dataset cannot be split. Pass "
+            "`validation_data=` instead. Received: x=tf.data.Dataset"
+        )
+    n = len(data)
+    n_val = int(round(n * validation_split))
+    if n_val < 1 or n - n_val < 1:
+        raise ValueError(
+            f"`validation_split` leaves an empty side: {n} samples split "
+            f"{n - n_val}/{n_val}. Received: validation_split={validation_split}"
+        )
+    rng = np.random.default_rng(seed)
+    y = data.y
+    if stratify and y is not None and np.ndim(y) == 1:
+        y = np.asarray(y)
+        val_idx = []
+        for label in np.unique(y):
+            members = rng.permutation(np.flatnonzero(y == label))
+            k = int(round(len(members) * validation_split))
+            val_idx.extend(members[:k].tolist())
+        val_idx = np.array(sorted(val_idx), dtype="int64")
+        if len(val_idx) == 0 or len(val_idx) == n:
+            val_idx = np.sort(rng.permutation(n)[:n_val])
+    else:
+        val_idx = np.sort(rng.permutation(n)[:n_val])
+    mask = np.ones(n, dtype=bool)
+    mask[val_idx] = False
+    train_idx = np.flatnonzero(mask)
+    return data.take(train_idx), data.take(val_idx)
+
+
+def make_dataset(
+    x,
+    y=None,
+    *,
+    batch_size=32,
+    shuffle=False,
+    seed=None,
+    loader=None,
+    map_fn=None,
+    cache=True,
+    drop_remainder=False,
+    sample_weight=None,
+):
+    """Builds a batched, prefetched `tf.data.Dataset` from in-memory samples.
+
+    The order is: slices -> `loader` (parallel, per element) -> cache ->
+    shuffle (seeded, reshuffled each epoch) -> batch -> `map_fn` (parallel,
+    per batch) -> prefetch.
+
+    Args:
+        x: numpy array, dict of arrays, or array of file paths.
+        y: optional labels (already encoded).
+        batch_size: samples per batch.
+        shuffle: whether to shuffle each epoch.
+        seed: shuffle seed.
+        loader: optional per-element map (e.g. decode an image file).
+        map_fn: optional per-batch map, called as `map_fn(x)` or
+            `map_fn(x, y)` to match the elements.
+        cache: cache the loaded elements in memory.
+        drop_remainder: drop the last incomplete batch.
+        sample_weight: optional per-sample weights.
+
+    Returns:
+        A `tf.data.Dataset`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> ds = make_dataset(np.zeros((10, 3)), np.arange(10), batch_size=4)
+    >>> [int(xb.shape[0]) for xb, yb in ds]
+    [4, 4, 2]
+    """
+    validation.check_int("batch_size", batch_size, minimum=1)
+    parts = [x]
+    if y is not None:
+        parts.append(y)
+    if sample_weight is not None:
+        parts.append(sample_weight)
+    ds = tf.data.Dataset.from_tensor_slices(tuple(parts) if len(parts) > 1 else x)
+    if loader is not None:
+        if len(parts) > 1:
+            ds = ds.map(
+                lambda a, *rest: (loader(a), *rest), num_parallel_calls=AUTOTUNE
+            )
+        else:
+            ds = ds.map(loader, num_parallel_calls=AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    if shuffle:
+        n = num_samples(x)
+        ds = ds.shuffle(
+            min(max(n, 1), 50_000), seed=seed, reshuffle_each_iteration=True
+        )
+    ds = ds.batch(int(batch_size), drop_remainder=drop_remainder)
+    if map_fn is not None:
+        ds = ds.map(map_fn, num_parallel_calls=AUTOTUNE)
+    options = tf.data.Options()
+    options.experimental_deterministic = seed is not None or not shuffle
+    ds = ds.with_options(options)
+    return ds.prefetch(AUTOTUNE)

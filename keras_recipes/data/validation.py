@@ -1,0 +1,238 @@
+"""Input checks shared by every template.
+
+Each check raises a `ValueError` (or `TypeError`) that names the argument, what
+was expected and what was received, in the Keras style, so that bad data never
+reaches `fit` and never surfaces as a TensorFlow traceback.
+"""
+
+import difflib
+
+import numpy as np
+
+
+def _short(value, limit=60):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def did_you_mean(name, choices):
+    """Returns ' Did you mean 'x'?' for the closest choice, or ''."""
+    match = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return f" Did you mean '{match[0]}'?" if match else ""
+
+
+def check_choice(name, value, choices):
+    """Checks that `value` is one of `choices`."""
+    if value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {sorted(choices)}.{did_you_mean(value, choices)}"
+            f" Received: {name}={_short(value)}"
+        )
+    return value
+
+
+def check_int(name, value, minimum=None, maximum=None):
+    """Checks an integer argument and returns it as a Python `int`."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(
+            f"`{name}` must be an integer. Received: {name}={_short(value)} "
+            f"of type {type(value).__name__}"
+        )
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"`{name}` must be <= {maximum}. Received: {name}={value}")
+    return value
+
+
+def check_float(name, value, minimum=None, maximum=None, include_max=True):
+    """Checks a real-valued argument and returns it as a Python `float`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise TypeError(
+            f"`{name}` must be a number. Received: {name}={_short(value)} "
+            f"of type {type(value).__name__}"
+        )
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"`{name}` must be finite. Received: {name}={value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={value}")
+    if maximum is not None:
+        bad = value > maximum if include_max else value >= maximum
+        if bad:
+            op = "<=" if include_max else "<"
+            raise ValueError(
+                f"`{name}` must be {op} {maximum}. Received: {name}={value}"
+            )
+    return value
+
+
+def check_not_empty(name, array):
+    """Checks that an array-like holds at least one sample."""
+    if len(array) == 0:
+        raise ValueError(
+            f"`{name}` is empty: expected at least one sample. "
+            f"Received: {name} with shape {tuple(np.shape(array))}"
+        )
+
+
+def check_same_length(x_name, x, y_name, y):
+    """Checks that inputs and labels hold the same number of samples."""
+    if len(x) != len(y):
+        raise ValueError(
+            f"`{x_name}` and `{y_name}` must have the same number of samples. "
+            f"Received: len({x_name})={len(x)}, len({y_name})={len(y)}"
+        )
+
+
+def check_finite(name, array):
+    """Checks a numeric array holds no NaN or infinite value."""
+    array = np.asarray(array)
+    if array.dtype.kind not in "fc":
+        return
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        index = first[0] if array.ndim == 1 else tuple(int(i) for i in first)
+        raise ValueError(
+            f"`{name}` must not contain NaN or infinite values; found "
+            f"{int(bad.sum())} (first at index {index}). "
+            f"Received: {name}[{index}]={array[tuple(first)]!r}"
+        )
+
+
+def check_rank(name, array, ranks, what="array"):
+    """Checks the rank (number of dimensions) of an array."""
+    ndim = np.ndim(array)
+    if ndim not in ranks:
+        expected = " or ".join(str(r) for r in ranks)
+        raise ValueError(
+            f"`{name}` must be a {what} of rank {expected}. "
+            f"Received: {name} with shape {tuple(np.shape(array))} (rank {ndim})"
+        )
+
+
+def as_array(name, values):
+    """Converts array-likes (lists, pandas) to numpy, rejecting ragged input."""
+    if hasattr(values, "to_numpy"):
+        values = values.to_numpy()
+    try:
+        array = np.asarray(values)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(
+            f"`{name}` must be a rectangular array: all samples need the same "
+            f"shape. Received: {name} with samples of different shapes ({error})"
+        ) from None
+    if array.dtype == object and array.ndim == 1 and len(array) and np.ndim(
+        array[0]
+    ) > 0:
+        shapes = sorted({np.shape(a) for a in array}, key=str)[:3]
+        raise ValueError(
+            f"`{name}` must be a rectangular array: all samples need the same "
+            f"shape. Received: {name} with sample shapes {shapes}"
+        )
+    return array
+
+
+def encode_labels(name, y, class_names=None, num_classes=None):
+    """Validates class labels and returns them as `int32` class indices.
+
+    Args:
+        name: argument name used in error messages.
+        y: 1D labels: integers in `[0, num_classes)`, integral floats, strings
+            or booleans. A `(n, 1)` column is accepted and flattened.
+        class_names: optional list of class names. String labels are mapped
+            through it; unknown names raise.
+        num_classes: optional number of classes for the range check.
+
+    Returns:
+        A numpy `int32` array of class indices.
+    """
+    y = as_array(name, y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"`{name}` must be a 1D array of class labels (one per sample). "
+            f"Received: {name} with shape {y.shape}"
+        )
+    check_not_empty(name, y)
+    if y.dtype.kind in "OUS":
+        labels = [str(v) for v in y]
+        if class_names is None:
+            raise ValueError(
+                f"`{name}` holds string labels but the model has no class names. "
+                f"Received: {name}[:3]={labels[:3]}"
+            )
+        index = {str(c): i for i, c in enumerate(class_names)}
+        unknown = sorted({v for v in labels if v not in index})
+        if unknown:
+            raise ValueError(
+                f"`{name}` holds labels that are not among the model's classes "
+                f"{list(class_names)}. Received unknown labels: {unknown[:5]}"
+            )
+        return np.asarray([index[v] for v in labels], dtype="int32")
+    if y.dtype.kind == "b":
+        y = y.astype("int32")
+    if y.dtype.kind == "f":
+        check_finite(name, y)
+        if not np.all(np.equal(np.mod(y, 1), 0)):
+            bad = y[np.mod(y, 1) != 0][0]
+            raise ValueError(
+                f"`{name}` must hold integer class indices; float labels must be "
+                f"whole numbers. Received: a label of {bad!r}"
+            )
+    if y.dtype.kind not in "iuf":
+        raise TypeError(
+            f"`{name}` must hold integer or string class labels. "
+            f"Received: {name} of dtype {y.dtype}"
+        )
+    y = y.astype("int64")
+    if y.min() < 0:
+        raise ValueError(
+            f"`{name}` must hold class indices >= 0. Received: a label of {y.min()}"
+        )
+    if class_names is not None and num_classes is None:
+        num_classes = len(class_names)
+    if num_classes is not None and y.max() >= num_classes:
+        raise ValueError(
+            f"`{name}` must hold class indices in [0, {num_classes}) for a model "
+            f"with num_classes={num_classes}. Received: a label of {y.max()}"
+        )
+    return y.astype("int32")
+
+
+def infer_classes(name, y):
+    """Infers `(num_classes, class_names)` from raw labels.
+
+    String (or boolean) labels give sorted class names; integer labels give
+    `num_classes = max + 1` and no names. Fewer than 2 classes raises.
+    """
+    y = as_array(name, y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    check_not_empty(name, y)
+    if y.dtype.kind in "OUSb":
+        if y.dtype.kind == "O":
+            kinds = {type(v).__name__ for v in y.tolist()}
+            if not all(isinstance(v, str) for v in y.tolist()):
+                raise TypeError(
+                    f"`{name}` mixes label types; use all strings or all integers. "
+                    f"Received: {name} with types {sorted(kinds)}"
+                )
+        names = sorted({str(v) for v in y.tolist()})
+        if len(names) < 2:
+            raise ValueError(
+                f"`{name}` must hold at least 2 distinct classes to train a "
+                f"classifier. Received: only {names}"
+            )
+        return len(names), names
+    y = encode_labels(name, y)
+    num_classes = int(y.max()) + 1
+    if len(np.unique(y)) < 2:
+        raise ValueError(
+            f"`{name}` must hold at least 2 distinct classes to train a "
+            f"classifier. Received: only class {int(y[0])}"
+        )
+    return max(num_classes, 2), None

@@ -1,0 +1,59 @@
+"""`kr.export`: `.keras`, raw-input SavedModel and verified ONNX export."""
+
+import os
+import shutil
+
+from keras_recipes import utils
+from keras_recipes.data import validation
+
+FORMATS = ("keras", "saved_model", "onnx")
+
+
+def export(model, filepath, format="keras", verify=True, **kwargs):
+    """Exports `model` to `filepath` in `format`.
+
+    Args:
+        model: a `kr.tasks.Task` (or any Keras model).
+        filepath: output path (`.keras` file, SavedModel folder, `.onnx` file).
+        format: `"keras"`, `"saved_model"` or `"onnx"`.
+        verify: verify the export (ONNX: checker + parity with Keras).
+
+    Returns:
+        The output path, or for ONNX a report dict.
+    """
+    validation.check_choice("format", format, FORMATS)
+    filepath = os.fspath(filepath)
+    if format == "keras":
+        model.save(filepath)
+        return filepath
+    if format == "saved_model":
+        return export_saved_model(model, filepath)
+    from keras_recipes.export import onnx as onnx_export
+
+    return onnx_export.export_onnx(model, filepath, verify=verify, **kwargs)
+
+
+def export_saved_model(model, filepath):
+    """Writes a SavedModel whose `serve` signature takes raw inputs.
+
+    The folder is written next to its destination and renamed into place, so
+    an existing export is never left half-overwritten.
+    """
+    import keras
+
+    parent = os.path.dirname(os.path.abspath(filepath))
+    utils.check_writable_dir("filepath", parent)
+    tmp = os.path.join(parent, f".{os.path.basename(filepath)}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        keras.Model.export(model, tmp, format="tf_saved_model", verbose=False)
+        if os.path.isdir(filepath):
+            old = tmp + ".old"
+            os.replace(filepath, old)
+            os.replace(tmp, filepath)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, filepath)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return filepath

@@ -1,0 +1,365 @@
+"""`kr.tasks.Task`: the base class of every template."""
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_recipes import utils
+from keras_recipes.data import validation
+from keras_recipes.data.pipeline import Data
+from keras_recipes.data.pipeline import make_dataset
+from keras_recipes.data.pipeline import split
+
+EXPORT_FORMATS = ("keras", "saved_model", "onnx")
+
+
+@keras.saving.register_keras_serializable(package="keras_recipes")
+class Task(keras.Model):
+    """Base class of the templates: a functional `keras.Model` with a data path.
+
+    A task builds its functional graph in `__init__`, compiles itself with
+    defaults (`optimizer="auto"`, `loss="auto"`, `metrics="auto"`) and keeps its
+    constructor arguments as its config, so `.keras` files load back into the
+    same class without `custom_objects`.
+
+    On top of Keras, `fit`, `evaluate` and `predict` accept an `(x, y)` tuple,
+    numpy arrays, pandas objects, `kr.data` adapters and `tf.data.Dataset`s;
+    inputs are validated before training (each problem is a `ValueError` naming
+    the argument) and turned into one cached, shuffled, prefetched tf.data
+    pipeline. `fit` writes TensorBoard logs under `tb_logs/<task>/<run>/` unless
+    `tensorboard=False`.
+
+    Subclasses set `task_name` and may override `default_optimizer`,
+    `default_loss`, `default_metrics`, `check_x` (input validation),
+    `encode_y` (label encoding) and `preprocess_batch` (per-batch map in
+    tf.data).
+
+    Args:
+        class_names: optional list of class names (strings); kept in the config
+            so `predict_labels` returns names after a save/load.
+        **kwargs: passed to `keras.Model` (`inputs`, `outputs`, `name`, ...).
+    """
+
+    task_name = "task"
+    default_batch_size = 32
+
+    def __init__(self, *args, class_names=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_names = None if class_names is None else list(class_names)
+        self.last_log_dir = None
+
+    # ------------------------------------------------------------------ compile
+    def default_optimizer(self):
+        return keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-4)
+
+    def default_loss(self):
+        return keras.losses.SparseCategoricalCrossentropy()
+
+    def default_metrics(self):
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        """Compiles with task defaults for every argument left at `"auto"`."""
+        if isinstance(optimizer, str) and optimizer == "auto":
+            optimizer = self.default_optimizer()
+        if isinstance(loss, str) and loss == "auto":
+            loss = self.default_loss()
+        if isinstance(metrics, str) and metrics == "auto":
+            metrics = self.default_metrics()
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    # --------------------------------------------------------------- data path
+    def check_x(self, x, name="x"):
+        """Validates in-memory inputs; subclasses check shapes and values."""
+        validation.check_not_empty(name, x)
+        return x
+
+    def encode_y(self, y, name="y"):
+        """Turns raw labels into what the loss expects (class indices)."""
+        return validation.encode_labels(
+            name, y, class_names=self.class_names, num_classes=self._num_outputs()
+        )
+
+    def preprocess_batch(self, x, y=None):
+        """Per-batch tf.data map applied to training and evaluation data."""
+        return x if y is None else (x, y)
+
+    def _num_outputs(self):
+        shape = self.outputs[0].shape
+        return int(shape[-1]) if shape[-1] is not None else None
+
+    def to_data(self, x, y=None, name="x", with_labels=True):
+        """Normalises any accepted input into a validated `kr.data.Data`."""
+        if isinstance(x, Data):
+            data = x
+            if data.x is None:
+                return data
+            if with_labels and data.y is None:
+                raise ValueError(
+                    f"`{name}` must carry labels for training or evaluation. "
+                    f"Received: {data!r} without labels"
+                )
+            if with_labels and data.class_names and self.class_names:
+                if list(data.class_names) != list(self.class_names):
+                    raise ValueError(
+                        f"`{name}` has class names {data.class_names} but the "
+                        f"model was built for {self.class_names}."
+                    )
+            x_raw, y_raw, loader = data.x, data.y, data.loader
+            if data.loader is None:
+                x_raw = self.check_x(x_raw, name)
+            if not with_labels:
+                return Data(x=x_raw, loader=loader, info=data.info)
+            y_enc = data.y
+            if data.class_names is not None and np.asarray(data.y).dtype.kind in "iu":
+                y_enc = validation.encode_labels(
+                    f"{name}.y", data.y, num_classes=self._num_outputs()
+                )
+            else:
+                y_enc = self.encode_y(y_raw, f"{name}.y")
+            return Data(x=x_raw, y=y_enc, loader=loader, info=data.info)
+        if isinstance(x, tf.data.Dataset):
+            return Data(dataset=x)
+        if isinstance(x, tuple) and y is None and len(x) == 2 and with_labels:
+            x, y = x
+        elif isinstance(x, tuple) and not with_labels and len(x) == 2 and (
+            self._looks_like_pair(x)
+        ):
+            x = x[0]
+        x = self._frame_to_inputs(x, name)
+        x = self.check_x(x, name)
+        if not with_labels:
+            return Data(x=x)
+        if y is None:
+            raise ValueError(
+                f"Labels are missing: pass `(x, y)`, `x=..., y=...` or a labelled "
+                f"dataset. Received: {name} without labels"
+            )
+        y = validation.as_array("y", y)
+        validation.check_same_length(name, _Sized(x), "y", y)
+        return Data(x=x, y=self.encode_y(y, "y"))
+
+    def _looks_like_pair(self, x):
+        return len(self.inputs) == 1
+
+    def _frame_to_inputs(self, x, name):
+        """Converts pandas/list inputs into numpy; subclasses may override."""
+        if x is None:
+            raise ValueError(f"`{name}` is required. Received: {name}=None")
+        if isinstance(x, dict):
+            return x
+        return validation.as_array(name, x)
+
+    def make_dataset(self, data, batch_size=None, training=False, seed=None):
+        """Builds the tf.data pipeline for validated `Data`."""
+        if data.dataset is not None:
+            ds = data.dataset
+            if self._needs_batch_map():
+                ds = ds.map(self.preprocess_batch, num_parallel_calls=tf.data.AUTOTUNE)
+            return ds
+        batch_size = self._resolve_batch_size(batch_size)
+        return make_dataset(
+            data.x,
+            data.y,
+            batch_size=batch_size,
+            shuffle=training,
+            seed=seed,
+            loader=data.loader,
+            map_fn=self.preprocess_batch if self._needs_batch_map() else None,
+        )
+
+    def _needs_batch_map(self):
+        return type(self).preprocess_batch is not Task.preprocess_batch
+
+    def _resolve_batch_size(self, batch_size):
+        if batch_size is None:
+            batch_size = self.default_batch_size
+        batch_size = validation.check_int("batch_size", batch_size, minimum=1)
+        from keras_recipes.distribute import round_batch_size
+
+        return round_batch_size(batch_size, self.distribute_strategy)
+
+    # ----------------------------------------------------------- train & infer
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        seed=None,
+        tensorboard=True,
+        **kwargs,
+    ):
+        """Trains on any accepted input; see the class docstring.
+
+        Args:
+            x: `(x, y)` tuple, array-like, DataFrame, `kr.data.Data` or a
+                batched `tf.data.Dataset` of `(x, y)`.
+            y: labels when `x` holds only the inputs.
+            batch_size: global batch size (rounded up to a multiple of the
+                replica count under a distribution strategy).
+            epochs: number of epochs.
+            verbose: as in `keras.Model.fit`.
+            callbacks: extra Keras callbacks.
+            validation_split: fraction held out for validation, split with a
+                seeded shuffle and stratified by class (not the last rows).
+            validation_data: same kinds of input as `x`.
+            shuffle: shuffle the training data each epoch.
+            seed: shuffle/split seed.
+            tensorboard: `True` (log under `tb_logs/<task>/<run>/`), `False`,
+                or a log directory path.
+            **kwargs: passed to `keras.Model.fit` (e.g. `class_weight`).
+
+        Returns:
+            A `keras.callbacks.History`.
+        """
+        validation.check_int("epochs", epochs, minimum=0)
+        data = self.to_data(x, y, "x")
+        val = None
+        if validation_data is not None:
+            val = self.to_data(validation_data, None, "validation_data")
+        elif validation_split:
+            data, val = split(data, validation_split, seed=seed)
+        if data.x is not None and len(data) == 0:
+            raise ValueError("`x` is empty: expected at least one sample.")
+        train_ds = self.make_dataset(
+            data, batch_size, training=shuffle, seed=seed
+        )
+        val_ds = None if val is None else self.make_dataset(val, batch_size)
+        callbacks = list(callbacks or [])
+        log_dir = self._tensorboard_dir(tensorboard)
+        if log_dir is not None and not any(
+            isinstance(c, keras.callbacks.TensorBoard) for c in callbacks
+        ):
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
+        self.last_log_dir = log_dir
+        return super().fit(
+            train_ds,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=val_ds,
+            shuffle=False,  # the tf.data pipeline already shuffles, seeded
+            **kwargs,
+        )
+
+    def _tensorboard_dir(self, tensorboard):
+        if tensorboard is False or tensorboard is None:
+            return None
+        if tensorboard is True:
+            root = utils.tb_root()
+            path = os.path.join(root, self.task_name, utils.run_name())
+        elif isinstance(tensorboard, str | os.PathLike):
+            path = os.fspath(tensorboard)
+        else:
+            raise TypeError(
+                "`tensorboard` must be True, False or a log directory path. "
+                f"Received: tensorboard={tensorboard!r}"
+            )
+        utils.check_writable_dir("tensorboard", path)
+        return path
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", **kwargs):
+        """Evaluates on any accepted input; returns a dict of metrics."""
+        if kwargs.get("_use_cached_eval_dataset") or isinstance(
+            x, tf.data.Dataset
+        ) and getattr(x, "_kr_ready", False):
+            return super().evaluate(x, y, verbose=verbose, **kwargs)
+        kwargs.setdefault("return_dict", True)
+        data = self.to_data(x, y, "x")
+        ds = self.make_dataset(data, batch_size)
+        return super().evaluate(ds, verbose=verbose, **kwargs)
+
+    def predict(self, x, batch_size=None, verbose="auto", **kwargs):
+        """Returns class probabilities for raw inputs of any accepted kind."""
+        data = self.to_data(x, None, "x", with_labels=False)
+        if data.dataset is not None:
+            ds = data.dataset
+        else:
+            ds = make_dataset(
+                data.x,
+                batch_size=self._resolve_batch_size(batch_size),
+                loader=data.loader,
+                cache=False,
+            )
+        return super().predict(ds, verbose=verbose, **kwargs)
+
+    def predict_labels(self, x, batch_size=None, verbose=0):
+        """Predicts class names (or class indices when the model has none).
+
+        Returns:
+            A list of class names, or a numpy array of class indices.
+        """
+        probs = self.predict(x, batch_size=batch_size, verbose=verbose)
+        index = np.argmax(probs, axis=-1)
+        if self.class_names is None:
+            return index
+        return [self.class_names[i] for i in index]
+
+    # ------------------------------------------------------------ persistence
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Saves atomically: a crash mid-save never leaves a half-written file."""
+        filepath = os.fspath(filepath)
+        if not filepath.endswith(".keras"):
+            raise ValueError(
+                "`filepath` must end with '.keras' (use `export()` for other "
+                f"formats). Received: filepath={filepath!r}"
+            )
+        if os.path.exists(filepath) and not overwrite:
+            raise ValueError(
+                f"`filepath` exists and overwrite=False. Received: {filepath!r}"
+            )
+        try:
+            with utils.atomic_path(filepath) as tmp:
+                super().save(tmp, **kwargs)
+        except OSError as error:
+            raise ValueError(
+                f"`filepath` is not writable. Received: filepath={filepath!r} "
+                f"({error.strerror or error})"
+            ) from None
+
+    def export(self, filepath, format="keras", verify=True, **kwargs):
+        """Exports to `.keras`, a raw-input SavedModel, or verified ONNX.
+
+        Args:
+            filepath: output path.
+            format: `"keras"`, `"saved_model"` or `"onnx"`.
+            verify: for ONNX, check the graph and Keras/ONNX Runtime parity.
+
+        Returns:
+            The path for `"keras"`/`"saved_model"`; a report dict for `"onnx"`.
+        """
+        validation.check_choice("format", format, EXPORT_FORMATS)
+        from keras_recipes import export as export_lib
+
+        return export_lib.export(self, filepath, format=format, verify=verify, **kwargs)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "class_names": self.class_names,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class _Sized:
+    """Gives `len()` to a dict of columns for length checks."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def __len__(self):
+        from keras_recipes.data.pipeline import num_samples
+
+        return num_samples(self.x)

@@ -1,0 +1,97 @@
+"""Small shared utilities: seeding, atomic writes, run names."""
+
+import contextlib
+import datetime
+import os
+import tempfile
+
+import keras
+import numpy as np
+
+
+def set_seed(seed, deterministic=False):
+    """Seeds Python, numpy and TensorFlow; optionally makes ops deterministic.
+
+    With the same seed, two runs of the same code build the same initial
+    weights and shuffle data the same way. `deterministic=True` also makes
+    TensorFlow ops deterministic (slower; needed for bit-identical training).
+
+    Args:
+        seed: a non-negative integer.
+        deterministic: enable TensorFlow op determinism.
+
+    Example:
+
+    >>> import keras_recipes as kr
+    >>> kr.set_seed(42)
+    """
+    from keras_recipes.data import validation
+
+    seed = validation.check_int("seed", seed, minimum=0)
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=None):
+    """Yields a temporary path next to `path`; renames it over `path` on success.
+
+    A crash or an exception inside the block leaves any previous file at
+    `path` intact and removes the temporary file.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    if suffix is None:
+        suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=f".tmp{suffix}", dir=directory
+    )
+    os.close(fd)
+    os.remove(tmp)
+    try:
+        yield tmp
+        if os.path.isfile(tmp):
+            with open(tmp, "rb") as file:
+                os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.isdir(tmp):
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def check_writable_dir(name, path):
+    """Creates `path` if needed and checks it is a writable folder."""
+    path = os.fspath(path)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise ValueError(
+            f"`{name}` must be a writable folder. Received: {name}={path!r} "
+            f"({error.strerror})"
+        ) from None
+    if not os.access(path, os.W_OK):
+        raise ValueError(
+            f"`{name}` must be a writable folder. Received: {name}={path!r} "
+            "(permission denied)"
+        )
+    return path
+
+
+def run_name():
+    """A sortable, unique-enough run name: `20260101-120000-ab12`."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{np.random.default_rng().integers(16**4):04x}"
+
+
+def tb_root():
+    """The TensorBoard log root: `$KERAS_RECIPES_TB_DIR` or `./tb_logs`."""
+    return os.environ.get("KERAS_RECIPES_TB_DIR", "tb_logs")

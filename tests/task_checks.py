@@ -1,0 +1,86 @@
+"""Checks every task must pass; each task's test module calls them.
+
+- `check_config_round_trip`: `from_config(get_config())` rebuilds an equal model.
+- `check_save_load_fresh_process`: `.keras` save, load in a *fresh* Python
+  process with `kr.load_model` (no `custom_objects`), same class, equal
+  predictions (and equal predicted labels) on the given raw inputs.
+- `check_fit_arrays_and_tf_data`: `fit` works on in-memory inputs and on a
+  batched `tf.data.Dataset`, and the loss goes down.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import tensorflow as tf
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def check_config_round_trip(model, x):
+    config = model.get_config()
+    json.dumps(config)  # the config must be plain JSON
+    clone = type(model).from_config(config)
+    assert type(clone) is type(model)
+    assert clone.get_config() == config
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(
+        clone.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6
+    )
+    return clone
+
+
+def _save_inputs(x, path):
+    """Pickles raw inputs (arrays, string lists, dicts of columns)."""
+    import pickle
+
+    with open(path, "wb") as file:
+        pickle.dump(x, file)
+
+
+def check_save_load_fresh_process(model, x, tmp_path):
+    """Saves, loads in a fresh interpreter, and compares predictions."""
+    model_path = os.path.join(tmp_path, "model.keras")
+    inputs_path = os.path.join(tmp_path, "inputs.pkl")
+    out_path = os.path.join(tmp_path, "out.npz")
+    model.save(model_path)
+    _save_inputs(x, inputs_path)
+    script = textwrap.dedent(
+        f"""
+        import json, pickle, numpy as np
+        import keras_recipes as kr
+        model = kr.load_model({model_path!r})
+        with open({inputs_path!r}, "rb") as f:
+            x = pickle.load(f)
+        probs = model.predict(x, verbose=0)
+        labels = [str(v) for v in model.predict_labels(x)]
+        np.savez({out_path!r}, probs=probs, labels=np.array(labels),
+                 cls=np.array(type(model).__name__))
+        """
+    )
+    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = np.load(out_path)
+    assert str(out["cls"]) == type(model).__name__
+    np.testing.assert_allclose(out["probs"], model.predict(x, verbose=0), atol=1e-5)
+    assert [str(v) for v in model.predict_labels(x)] == list(out["labels"])
+
+
+def check_fit_arrays_and_tf_data(model, x, y, epochs=2, batch_size=16):
+    """Fits on arrays then on a tf.data.Dataset built from the same data."""
+    history = model.fit((x, y), epochs=epochs, batch_size=batch_size, verbose=0)
+    losses = history.history["loss"]
+    assert np.all(np.isfinite(losses)), losses
+    y_enc = model.encode_y(y)
+    x_ready = model.check_x(x) if not isinstance(x, dict) else x
+    ds = tf.data.Dataset.from_tensor_slices((x_ready, y_enc)).batch(batch_size)
+    history = model.fit(ds, epochs=epochs, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    return history
