@@ -10,16 +10,27 @@ import importlib
 # task name -> "module:factory"
 TASKS = {
     "image_classifier": "keras_recipes.tasks.image_classifier:image_classifier",
+    "tabular_classifier": ("keras_recipes.tasks.tabular_classifier:tabular_classifier"),
+    "text_classifier": "keras_recipes.tasks.text_classifier:text_classifier",
+    "seq2seq_transformer": (
+        "keras_recipes.tasks.seq2seq_transformer:seq2seq_transformer"
+    ),
 }
 
 # dataset name -> "module:loader"; loaders return (train, test).
 DATASETS = {
     "digits": "keras_recipes.datasets.digits:load_digits",
+    "dates": "keras_recipes.datasets.dates:load_dates",
+    "penguins": "keras_recipes.datasets.penguins:load_penguins",
+    "wordnet_glosses": "keras_recipes.datasets.wordnet_glosses:load_wordnet_glosses",
 }
 
 # task name -> default demo dataset
 DEMO_DATASETS = {
     "image_classifier": "digits",
+    "seq2seq_transformer": "dates",
+    "tabular_classifier": "penguins",
+    "text_classifier": "wordnet_glosses",
 }
 
 

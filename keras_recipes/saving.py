@@ -35,9 +35,7 @@ def load_model(filepath, compile=True):
             f"`filepath` must be a `.keras` file. Received: filepath={filepath!r}"
         )
     if not os.path.isfile(filepath):
-        raise ValueError(
-            f"`filepath` does not exist. Received: filepath={filepath!r}"
-        )
+        raise ValueError(f"`filepath` does not exist. Received: filepath={filepath!r}")
     try:
         return keras.saving.load_model(filepath, compile=compile, safe_mode=True)
     except ValueError as error:

@@ -7,9 +7,7 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # TensorBoard logs of the tests go to a temp dir, never into the repo.
-os.environ.setdefault(
-    "KERAS_RECIPES_TB_DIR", tempfile.mkdtemp(prefix="kr-test-tb-")
-)
+os.environ.setdefault("KERAS_RECIPES_TB_DIR", tempfile.mkdtemp(prefix="kr-test-tb-"))
 
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -20,7 +18,10 @@ _cpus = tf.config.list_physical_devices("CPU")
 try:
     tf.config.set_logical_device_configuration(
         _cpus[0],
-        [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()],
+        [
+            tf.config.LogicalDeviceConfiguration(),
+            tf.config.LogicalDeviceConfiguration(),
+        ],
     )
 except RuntimeError:  # already initialised (e.g. doctest imported TF first)
     pass

@@ -63,7 +63,10 @@ def check_save_load_fresh_process(model, x, tmp_path):
     )
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True,
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -53,7 +53,8 @@ def _list_class_folders(directory, extensions, what):
             f"Received: directory={directory!r} (not found)"
         )
     class_names = sorted(
-        d for d in os.listdir(directory)
+        d
+        for d in os.listdir(directory)
         if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")
     )
     paths, labels = [], []
@@ -217,5 +218,7 @@ def csv(path, target=None, **read_csv_kwargs):
     import pandas as pd
 
     if not os.path.isfile(os.fspath(path)):
-        raise ValueError(f"`path` must be an existing CSV file. Received: path={path!r}")
+        raise ValueError(
+            f"`path` must be an existing CSV file. Received: path={path!r}"
+        )
     return from_pandas(pd.read_csv(path, **read_csv_kwargs), target=target)

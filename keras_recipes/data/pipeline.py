@@ -85,7 +85,10 @@ def split(data, validation_split, seed=None, stratify=True):
         `(train_data, val_data)`.
     """
     validation.check_float(
-        "validation_split", validation_split, minimum=0.0, maximum=1.0,
+        "validation_split",
+        validation_split,
+        minimum=0.0,
+        maximum=1.0,
         include_max=False,
     )
     if data.x is None:

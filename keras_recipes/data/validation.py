@@ -124,9 +124,12 @@ def as_array(name, values):
             f"`{name}` must be a rectangular array: all samples need the same "
             f"shape. Received: {name} with samples of different shapes ({error})"
         ) from None
-    if array.dtype == object and array.ndim == 1 and len(array) and np.ndim(
-        array[0]
-    ) > 0:
+    if (
+        array.dtype == object
+        and array.ndim == 1
+        and len(array)
+        and np.ndim(array[0]) > 0
+    ):
         shapes = sorted({np.shape(a) for a in array}, key=str)[:3]
         raise ValueError(
             f"`{name}` must be a rectangular array: all samples need the same "
@@ -181,7 +184,7 @@ def encode_labels(name, y, class_names=None, num_classes=None):
             bad = y[np.mod(y, 1) != 0][0]
             raise ValueError(
                 f"`{name}` must hold integer class indices; float labels must be "
-                f"whole numbers. Received: a label of {bad!r}"
+                f"whole numbers. Received: a label of {float(bad)}"
             )
     if y.dtype.kind not in "iuf":
         raise TypeError(

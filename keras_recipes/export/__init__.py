@@ -36,17 +36,24 @@ def export(model, filepath, format="keras", verify=True, **kwargs):
 def export_saved_model(model, filepath):
     """Writes a SavedModel whose `serve` signature takes raw inputs.
 
+    The endpoint runs the model with `training=False` (Keras' own
+    `model.export(format="tf_saved_model")` traces `model(x)`, which keeps
+    random augmentation layers active). It takes the raw inputs by name
+    (pixels, strings, one tensor per column for dict inputs) with a dynamic
+    batch axis; `serving_default` is the same function. Loading needs only
+    TensorFlow: `tf.saved_model.load(path).serve(x)`.
+
     The folder is written next to its destination and renamed into place, so
     an existing export is never left half-overwritten.
     """
-    import keras
+    from keras_recipes.export.onnx import write_saved_model
 
     parent = os.path.dirname(os.path.abspath(filepath))
     utils.check_writable_dir("filepath", parent)
     tmp = os.path.join(parent, f".{os.path.basename(filepath)}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        keras.Model.export(model, tmp, format="tf_saved_model", verbose=False)
+        write_saved_model(model, tmp)
         if os.path.isdir(filepath):
             old = tmp + ".old"
             os.replace(filepath, old)

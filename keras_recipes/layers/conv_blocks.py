@@ -30,9 +30,7 @@ class SqueezeExcitation(keras.layers.Layer):
         super().__init__(**kwargs)
         validation.check_float("ratio", ratio)
         if not 0 < ratio <= 1:
-            raise ValueError(
-                f"`ratio` must be in (0, 1]. Received: ratio={ratio}"
-            )
+            raise ValueError(f"`ratio` must be in (0, 1]. Received: ratio={ratio}")
         self.ratio = ratio
 
     def build(self, input_shape):
@@ -79,9 +77,7 @@ class ResidualBlock(keras.layers.Layer):
     (1, 4, 4, 16)
     """
 
-    def __init__(
-        self, filters, strides=1, se_ratio=0.25, activation="relu", **kwargs
-    ):
+    def __init__(self, filters, strides=1, se_ratio=0.25, activation="relu", **kwargs):
         super().__init__(**kwargs)
         validation.check_int("filters", filters, minimum=1)
         validation.check_choice("strides", strides, (1, 2))

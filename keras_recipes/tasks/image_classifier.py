@@ -97,17 +97,21 @@ class ImageClassifier(Task):
         validation.check_int("depth", depth, minimum=1, maximum=6)
         validation.check_int("blocks", blocks, minimum=1)
         validation.check_float("se_ratio", se_ratio, minimum=0.0, maximum=1.0)
-        validation.check_float("dropout", dropout, minimum=0.0, maximum=1.0,
-                               include_max=False)
+        validation.check_float(
+            "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
+        )
         validation.check_float("mixup", mixup, minimum=0.0)
-        validation.check_float("label_smoothing", label_smoothing, minimum=0.0,
-                               maximum=1.0, include_max=False)
+        validation.check_float(
+            "label_smoothing",
+            label_smoothing,
+            minimum=0.0,
+            maximum=1.0,
+            include_max=False,
+        )
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
         augmentation_list = _check_augmentation(augmentation)
         size = image_size or image_shape[:2]
-        min_size = (
-            MIN_APPLICATION_SIZE if backbone != "resnet_se" else 2 ** (depth - 1)
-        )
+        min_size = MIN_APPLICATION_SIZE if backbone != "resnet_se" else 2 ** (depth - 1)
         if min(size) < min_size:
             hint = (
                 f"depth={depth} needs at least {min_size}x{min_size}"
@@ -247,6 +251,14 @@ class ImageClassifier(Task):
         validation.check_finite(name, x)
         return x.astype("float32", copy=False)
 
+    def onnx_core(self):
+        """ONNX export protocol (see `keras_recipes.export.onnx`).
+
+        Rescaling and resizing are ONNX ops and augmentation is off at
+        inference, so the whole model is the core: raw pixels in, no sidecar.
+        """
+        return self, None, None
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -288,8 +300,12 @@ def _check_image_shape(image_shape, image_size):
     shape = tuple(None if s is None else s for s in image_shape)
     if len(shape) == 2:
         shape = (*shape, 1)
-    ok = len(shape) == 3 and shape[-1] in (1, 3) and all(
-        s is None or (isinstance(s, int | np.integer) and s > 0) for s in shape[:2]
+    ok = (
+        len(shape) == 3
+        and shape[-1] in (1, 3)
+        and all(
+            s is None or (isinstance(s, int | np.integer) and s > 0) for s in shape[:2]
+        )
     )
     if not ok:
         raise ValueError(

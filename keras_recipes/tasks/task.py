@@ -70,6 +70,13 @@ class Task(keras.Model):
             metrics = self.default_metrics()
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
+    def compile_from_config(self, config):
+        """Restores the saved compile arguments (and optimizer slots) on load."""
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
     # --------------------------------------------------------------- data path
     def check_x(self, x, name="x"):
         """Validates in-memory inputs; subclasses check shapes and values."""
@@ -124,8 +131,11 @@ class Task(keras.Model):
             return Data(dataset=x)
         if isinstance(x, tuple) and y is None and len(x) == 2 and with_labels:
             x, y = x
-        elif isinstance(x, tuple) and not with_labels and len(x) == 2 and (
-            self._looks_like_pair(x)
+        elif (
+            isinstance(x, tuple)
+            and not with_labels
+            and len(x) == 2
+            and (self._looks_like_pair(x))
         ):
             x = x[0]
         x = self._frame_to_inputs(x, name)
@@ -195,6 +205,7 @@ class Task(keras.Model):
         shuffle=True,
         seed=None,
         tensorboard=True,
+        lr_schedule="cosine",
         **kwargs,
     ):
         """Trains on any accepted input; see the class docstring.
@@ -215,6 +226,10 @@ class Task(keras.Model):
             seed: shuffle/split seed.
             tensorboard: `True` (log under `tb_logs/<task>/<run>/`), `False`,
                 or a log directory path.
+            lr_schedule: `"cosine"` decays the optimizer's learning rate from
+                its value to ~0 over `epochs` (once per epoch, restored after
+                `fit`); `None` keeps it constant. Ignored when the optimizer
+                already has a `LearningRateSchedule`.
             **kwargs: passed to `keras.Model.fit` (e.g. `class_weight`).
 
         Returns:
@@ -229,11 +244,13 @@ class Task(keras.Model):
             data, val = split(data, validation_split, seed=seed)
         if data.x is not None and len(data) == 0:
             raise ValueError("`x` is empty: expected at least one sample.")
-        train_ds = self.make_dataset(
-            data, batch_size, training=shuffle, seed=seed
-        )
+        train_ds = self.make_dataset(data, batch_size, training=shuffle, seed=seed)
         val_ds = None if val is None else self.make_dataset(val, batch_size)
         callbacks = list(callbacks or [])
+        if lr_schedule is not None:
+            validation.check_choice("lr_schedule", lr_schedule, ("cosine",))
+            if epochs > 1:
+                callbacks.append(_EpochCosineDecay(epochs))
         log_dir = self._tensorboard_dir(tensorboard)
         if log_dir is not None and not any(
             isinstance(c, keras.callbacks.TensorBoard) for c in callbacks
@@ -268,9 +285,11 @@ class Task(keras.Model):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", **kwargs):
         """Evaluates on any accepted input; returns a dict of metrics."""
-        if kwargs.get("_use_cached_eval_dataset") or isinstance(
-            x, tf.data.Dataset
-        ) and getattr(x, "_kr_ready", False):
+        if (
+            kwargs.get("_use_cached_eval_dataset")
+            or isinstance(x, tf.data.Dataset)
+            and getattr(x, "_kr_ready", False)
+        ):
             return super().evaluate(x, y, verbose=verbose, **kwargs)
         kwargs.setdefault("return_dict", True)
         data = self.to_data(x, y, "x")
@@ -341,6 +360,33 @@ class Task(keras.Model):
 
         return export_lib.export(self, filepath, format=format, verify=verify, **kwargs)
 
+    # ------------------------------------------------- training helpers (#6)
+    def lr_find(self, x=None, y=None, **kwargs):
+        """LR range test; weights are restored. See `kr.callbacks.lr_find`.
+
+        Returns:
+            An `LRFinderResult` (`learning_rates`, `losses`, `suggested_lr`,
+            `plot_path` of the PNG plot).
+        """
+        from keras_recipes.callbacks.lr_finder import lr_find
+
+        return lr_find(self, x, y, **kwargs)
+
+    def fit_one_cycle(self, x=None, y=None, epochs=1, max_lr=None, **kwargs):
+        """`fit` with the one-cycle LR policy. See `kr.callbacks.fit_one_cycle`."""
+        from keras_recipes.callbacks.one_cycle import fit_one_cycle
+
+        return fit_one_cycle(self, x, y, epochs=epochs, max_lr=max_lr, **kwargs)
+
+    def interpret(self, x=None, y=None, **kwargs):
+        """Confusion matrix, per-class report, most confused, top losses.
+
+        See `kr.interpret.interpret`; returns an `Interpretation`.
+        """
+        from keras_recipes.interpret import interpret
+
+        return interpret(self, x, y, **kwargs)
+
     def get_config(self):
         return {
             "name": self.name,
@@ -351,6 +397,31 @@ class Task(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+class _EpochCosineDecay(keras.callbacks.Callback):
+    """Cosine-decays the learning rate once per epoch; restores it at the end."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_train_begin(self, logs=None):
+        optimizer = self.model.optimizer
+        self.base = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        try:  # a LearningRateSchedule cannot be overwritten: leave it alone
+            optimizer.learning_rate = self.base
+        except TypeError:
+            self.base = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.base is not None:
+            scale = 0.5 * (1.0 + np.cos(np.pi * epoch / self.epochs))
+            self.model.optimizer.learning_rate = self.base * float(scale)
+
+    def on_train_end(self, logs=None):
+        if self.base is not None:
+            self.model.optimizer.learning_rate = self.base
 
 
 class _Sized:

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Bootstrap + task runner that needs nothing but python3.
+
+    python3 dev.py demo     # venv + install + train/evaluate/export the digits demo
+    python3 dev.py test     # venv + install + ruff + the whole test suite
+    python3 dev.py bench    # the benchmarks in benchmarks/
+
+The virtual environment lives in `.venv/`; the install step re-runs only when
+pyproject.toml changes.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VENV = os.path.join(ROOT, ".venv")
+BIN = os.path.join(VENV, "Scripts" if os.name == "nt" else "bin")
+PY = os.path.join(BIN, "python")
+STAMP = os.path.join(VENV, ".keras-recipes-installed")
+
+
+def run(*cmd, **kwargs):
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, **kwargs).returncode
+
+
+def ensure_env():
+    if not os.path.exists(PY):
+        print(f"+ creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as file:
+        digest = hashlib.sha256(file.read()).hexdigest()
+    if os.path.exists(STAMP) and open(STAMP).read() == digest:
+        return
+    quiet = ["-q"] if os.environ.get("CI") else []
+    if run(PY, "-m", "pip", "install", *quiet, "--upgrade", "pip") != 0:
+        sys.exit("pip upgrade failed")
+    if run(PY, "-m", "pip", "install", *quiet, "-e", ".[test]") != 0:
+        sys.exit("installing keras-recipes failed")
+    with open(STAMP, "w") as file:
+        file.write(digest)
+
+
+def main(argv):
+    if not argv or argv[0] not in ("demo", "test", "bench", "install"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_env()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    if command == "install":
+        return 0
+    if command == "demo":
+        return run(os.path.join(BIN, "keras-recipes"), "demo", *rest, env=env)
+    if command == "test":
+        code = run(os.path.join(BIN, "ruff"), "check", ".", env=env)
+        if code != 0:
+            return code
+        return run(PY, "-m", "pytest", *rest, env=env)
+    code = 0
+    for script in sorted(os.listdir(os.path.join(ROOT, "benchmarks"))):
+        if script.endswith(".py"):
+            code |= run(PY, os.path.join("benchmarks", script), *rest, env=env)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,243 @@
+"""`keras-recipes`: the command line.
+
+    keras-recipes demo [--task image_classifier] [--epochs N] [--output-dir DIR]
+    keras-recipes train RECIPE.yaml [--set fit.epochs=3 ...]
+    keras-recipes tune RECIPE.yaml [--set tune.max_trials=5 ...]
+    keras-recipes evaluate MODEL.keras (--dataset NAME | --data PATH [--target COL])
+    keras-recipes predict MODEL.keras INPUT [INPUT ...]
+    keras-recipes export MODEL.keras --format onnx [--output PATH]
+
+Errors in arguments, recipes or data print one clear line and exit with 2.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates")
+
+
+def _demo_recipe(task, epochs, output_dir):
+    from keras_recipes import recipes
+
+    path = os.path.join(TEMPLATES, f"{_TEMPLATE_FILES.get(task, task)}.yaml")
+    if os.path.isfile(path):
+        from keras_recipes import recipe as recipe_lib
+
+        base = recipe_lib.load(path).config
+    else:
+        base = {"task": task, "data": {"dataset": recipes.DEMO_DATASETS[task]}}
+    base = dict(base)
+    base["output_dir"] = output_dir
+    if epochs is not None:
+        base.setdefault("fit", {})["epochs"] = epochs
+    formats = ["keras", "saved_model"]
+    try:
+        import keras_recipes.export.onnx  # noqa: F401
+
+        formats.append("onnx")
+    except ImportError:
+        pass
+    base["export"] = {"formats": formats}
+    return base
+
+
+_TEMPLATE_FILES = {
+    "image_classifier": "image_classification",
+    "tabular_classifier": "tabular_classification",
+    "text_classifier": "text_classification",
+    "seq2seq_transformer": "translation",
+}
+
+
+def _print_summary(summary):
+    print("\n=== keras-recipes run summary ===")
+    for name, value in summary["test_metrics"].items():
+        shown = f"{value:.4f}"
+        if "accuracy" in name:
+            shown += f"  ({value * 100:.2f}%)"
+        print(f"test {name:<18} {shown}")
+    print(f"epochs run          {summary['epochs_run']}")
+    for fmt, path in summary["exports"].items():
+        print(f"export {fmt:<12} {os.path.abspath(path)}")
+    for fmt, report in summary.get("export_reports", {}).items():
+        if "max_abs_error" in report:
+            print(f"{fmt} parity        max abs error {report['max_abs_error']:.2e}")
+    if summary.get("tensorboard_dir"):
+        tb = os.path.abspath(summary["tensorboard_dir"])
+        print(f"tensorboard logs    {tb}")
+        print(f"  view with:        tensorboard --logdir {os.path.dirname(tb)}")
+    print(f"summary             {os.path.abspath(summary['summary_file'])}")
+    print(f"total time          {summary['seconds']} s")
+
+
+def cmd_demo(args):
+    from keras_recipes import recipe as recipe_lib
+    from keras_recipes import recipes
+    from keras_recipes.data.validation import check_choice
+
+    check_choice("--task", args.task, tuple(recipes.DEMO_DATASETS))
+    config = _demo_recipe(args.task, args.epochs, args.output_dir)
+    summary = recipe_lib.load(config).train(verbose=2 if args.verbose else 0)
+    _print_summary(summary)
+
+
+def cmd_train(args):
+    from keras_recipes import recipe as recipe_lib
+
+    overrides = list(args.set or [])
+    if args.output_dir:
+        overrides.append(f"output_dir={args.output_dir}")
+    summary = recipe_lib.load(args.recipe, overrides).train(verbose=2)
+    _print_summary(summary)
+
+
+def cmd_tune(args):
+    from keras_recipes import recipe as recipe_lib
+    from keras_recipes import tuning
+
+    overrides = list(args.set or [])
+    recipe = recipe_lib.load(args.recipe, overrides)
+    result = tuning.tune_from_recipe(recipe)
+    print(result.summary() if callable(getattr(result, "summary", None)) else result)
+
+
+def _load(model_path):
+    import keras_recipes as kr
+
+    return kr.load_model(model_path)
+
+
+def cmd_evaluate(args):
+    from keras_recipes import recipe as recipe_lib
+    from keras_recipes import recipes
+
+    model = _load(args.model)
+    if args.dataset:
+        _, test = recipes.load_dataset(args.dataset)
+    elif args.data:
+        task = _task_of(model)
+        data = {"path": args.data, "test_size": 0.2}
+        if args.target:
+            data["target"] = args.target
+        _, test = recipe_lib._load_path(task, data)
+    else:
+        raise ValueError(
+            "evaluate needs --dataset NAME or --data PATH. Received: neither"
+        )
+    metrics = model.evaluate(test, verbose=0)
+    print(json.dumps({k: float(v) for k, v in metrics.items()}, indent=2))
+
+
+def _task_of(model):
+    return getattr(model, "task_name", "task")
+
+
+def cmd_predict(args):
+    import numpy as np
+
+    model = _load(args.model)
+    task = _task_of(model)
+    inputs = args.inputs
+    if task == "image_classifier":
+        from PIL import Image
+
+        channels = model.image_shape[-1]
+        size = model.image_shape[:2]
+        images = []
+        for path in inputs:
+            if not os.path.isfile(path):
+                raise ValueError(f"`inputs` must be image files. Received: {path!r}")
+            with Image.open(path) as image:
+                image = image.convert("L" if channels == 1 else "RGB")
+                if None not in size:
+                    image = image.resize((size[1], size[0]))
+                array = np.asarray(image, dtype="float32")
+            images.append(array[..., None] if channels == 1 else array)
+        x = np.stack(images)
+    elif task == "tabular_classifier":
+        import pandas as pd
+
+        x = pd.concat([pd.read_csv(p) for p in inputs], ignore_index=True)
+    elif task == "seq2seq_transformer":
+        for text in model.translate(list(inputs)):
+            print(text)
+        return
+    else:
+        x = list(inputs)
+    probs = model.predict(x, verbose=0)
+    labels = model.predict_labels(x)
+    for label, p in zip(labels, probs):
+        print(json.dumps({"label": str(label), "confidence": round(float(p.max()), 4)}))
+
+
+def cmd_export(args):
+    from keras_recipes.export import cli as export_cli
+
+    export_cli.export_command(args)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="keras-recipes", description="Keras 3 task templates from the shell."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="train a template on its bundled demo data")
+    demo.add_argument("--task", default="image_classifier")
+    demo.add_argument("--epochs", type=int, default=None)
+    demo.add_argument("--output-dir", default="demo_output")
+    demo.add_argument("--verbose", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    for name, func, text in (
+        ("train", cmd_train, "train a YAML recipe"),
+        ("tune", cmd_tune, "hyperparameter search for a YAML recipe"),
+    ):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("recipe")
+        cmd.add_argument(
+            "--set",
+            action="append",
+            metavar="KEY=VALUE",
+            help="override a recipe key, e.g. fit.epochs=3",
+        )
+        if name == "train":
+            cmd.add_argument("--output-dir", default=None)
+        cmd.set_defaults(func=func)
+
+    evaluate = sub.add_parser("evaluate", help="evaluate a saved .keras model")
+    evaluate.add_argument("model")
+    evaluate.add_argument("--dataset", default=None)
+    evaluate.add_argument("--data", default=None)
+    evaluate.add_argument("--target", default=None)
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    predict = sub.add_parser("predict", help="predict with a saved .keras model")
+    predict.add_argument("model")
+    predict.add_argument("inputs", nargs="+", help="image files, texts or CSV files")
+    predict.set_defaults(func=cmd_predict)
+
+    export = sub.add_parser("export", help="export a saved .keras model")
+    export.add_argument("model")
+    export.add_argument(
+        "--format", default="onnx", choices=("onnx", "saved_model", "keras")
+    )
+    export.add_argument("--output", default=None)
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, TypeError) as error:
+        print(f"keras-recipes {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+import keras_recipes as kr
+
+
+def test_split_is_stratified_seeded_and_disjoint():
+    x = np.arange(100)[:, None]
+    y = np.array([0] * 80 + [1] * 20)
+    data = kr.data.from_numpy(x, y)
+    train, val = kr.data.split(data, 0.25, seed=3)
+    assert len(train) + len(val) == 100
+    assert set(train.x[:, 0]).isdisjoint(val.x[:, 0])
+    assert (val.y == 1).sum() == 5 and (val.y == 0).sum() == 20
+    again, _ = kr.data.split(data, 0.25, seed=3)
+    np.testing.assert_array_equal(train.x, again.x)
+
+
+@pytest.mark.parametrize("bad", [1.0, -0.1, 0.999])
+def test_split_rejects_bad_fractions(bad):
+    data = kr.data.from_numpy(np.zeros((10, 2)), np.arange(10) % 2)
+    with pytest.raises(ValueError, match="validation_split"):
+        kr.data.split(data, bad)
+
+
+def test_make_dataset_shuffles_with_seed_and_keeps_all_samples():
+    x = np.arange(50)
+    a = [
+        int(v)
+        for b in kr.data.make_dataset(x, batch_size=8, shuffle=True, seed=1)
+        for v in b
+    ]
+    b = [
+        int(v)
+        for b in kr.data.make_dataset(x, batch_size=8, shuffle=True, seed=1)
+        for v in b
+    ]
+    assert a == b and sorted(a) == list(range(50)) and a != list(range(50))
+
+
+def test_dict_inputs_and_length_mismatch():
+    ds = kr.data.make_dataset(
+        {"a": np.zeros(5), "b": np.ones(5)}, np.arange(5), batch_size=2
+    )
+    xb, yb = next(iter(ds))
+    assert set(xb) == {"a", "b"}
+    with pytest.raises(ValueError, match=r"len\(x\)=3, len\(y\)=2"):
+        kr.data.from_numpy(np.zeros((3, 2)), [0, 1])
+
+
+def test_text_folder(tmp_path):
+    for name, texts in {"neg": ["bad", "awful"], "pos": ["good"]}.items():
+        (tmp_path / name).mkdir()
+        for i, t in enumerate(texts):
+            (tmp_path / name / f"{i}.txt").write_text(t)
+    data = kr.data.text_folder(str(tmp_path))
+    assert data.class_names == ["neg", "pos"]
+    assert sorted(data.x.tolist()) == ["awful", "bad", "good"]
+
+
+def test_pandas_and_csv_target_typo(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1, 2], "species": ["x", "y"]})
+    data = kr.data.from_pandas(frame, target="species")
+    assert list(data.x) == ["a"] and data.y.tolist() == ["x", "y"]
+    with pytest.raises(ValueError, match="Did you mean 'species'"):
+        kr.data.from_pandas(frame, target="specis")
+    path = tmp_path / "f.csv"
+    frame.to_csv(path, index=False)
+    assert kr.data.csv(str(path), target="species").y.tolist() == ["x", "y"]
+    with pytest.raises(ValueError, match="existing CSV"):
+        kr.data.csv(str(tmp_path / "nope.csv"))
