@@ -206,6 +206,7 @@ class Task(keras.Model):
         seed=None,
         tensorboard=True,
         lr_schedule="cosine",
+        resume_dir=None,
         **kwargs,
     ):
         """Trains on any accepted input; see the class docstring.
@@ -230,6 +231,12 @@ class Task(keras.Model):
                 its value to ~0 over `epochs` (once per epoch, restored after
                 `fit`); `None` keeps it constant. Ignored when the optimizer
                 already has a `LearningRateSchedule`.
+            resume_dir: folder for crash-safe per-epoch checkpoints. When it
+                holds a checkpoint, training continues after its epoch, with
+                weights, optimizer state, RNG state and LR schedule restored and
+                the data order continued: after a kill and a rerun of the same
+                call, the final weights equal an uninterrupted run's (with
+                `kr.set_seed(seed, deterministic=True)` and `fit(seed=seed)`).
             **kwargs: passed to `keras.Model.fit` (e.g. `class_weight`).
 
         Returns:
@@ -247,6 +254,16 @@ class Task(keras.Model):
         train_ds = self.make_dataset(data, batch_size, training=shuffle, seed=seed)
         val_ds = None if val is None else self.make_dataset(val, batch_size)
         callbacks = list(callbacks or [])
+        initial_epoch = kwargs.pop("initial_epoch", 0)
+        if resume_dir is not None:
+            train_ds, initial_epoch, steps = self._resumable(
+                train_ds, data, resume_dir, callbacks, batch_size
+            )
+            kwargs["steps_per_epoch"] = steps
+            if initial_epoch >= epochs:
+                history = keras.callbacks.History()  # finished before: no epochs
+                history.set_model(self)
+                return history
         if lr_schedule is not None:
             validation.check_choice("lr_schedule", lr_schedule, ("cosine",))
             if epochs > 1:
@@ -264,8 +281,30 @@ class Task(keras.Model):
             callbacks=callbacks,
             validation_data=val_ds,
             shuffle=False,  # the tf.data pipeline already shuffles, seeded
+            initial_epoch=initial_epoch,
             **kwargs,
         )
+
+    def _resumable(self, train_ds, data, resume_dir, callbacks, batch_size):
+        """Restores from `resume_dir` and makes the pipeline continue in order."""
+        from keras_recipes.tasks import resume
+
+        resume_dir = utils.check_writable_dir("resume_dir", resume_dir)
+        if data.x is None:
+            raise ValueError(
+                "`resume_dir` needs in-memory data (arrays, DataFrames, folders) "
+                "so the data order can be continued. Received: x=tf.data.Dataset"
+            )
+        steps = -(-len(data) // self._resolve_batch_size(batch_size))
+        base_lr = float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
+        initial_epoch, state = resume.restore(self, resume_dir)
+        if state is not None:
+            base_lr = state.get("base_learning_rate", base_lr)
+        # One repeated pipeline: epoch k is the k-th pass of the seeded shuffle,
+        # so skipping k passes reproduces the uninterrupted order.
+        train_ds = train_ds.repeat().skip(initial_epoch * steps)
+        callbacks.append(resume.ResumeCheckpoint(resume_dir, base_lr))
+        return train_ds, initial_epoch, steps
 
     def _tensorboard_dir(self, tensorboard):
         if tensorboard is False or tensorboard is None:

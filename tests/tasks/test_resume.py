@@ -1,0 +1,92 @@
+"""Crash-safe training: SIGKILL mid-epoch, rerun, same weights as no crash."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import keras_recipes as kr
+
+SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys, numpy as np, keras, keras_recipes as kr
+
+    def train(resume_dir, kill_at=None):
+        kr.set_seed(3, deterministic=True)
+        (x, y), _ = kr.datasets.load_digits()
+        x, y = x[:96], y[:96]
+        model = kr.image_classifier(data=(x, y), width=8, depth=2)
+        callbacks = []
+        if kill_at is not None:
+            class Kill(keras.callbacks.Callback):
+                def on_train_batch_end(self, batch, logs=None):
+                    if (self.epoch, batch) == kill_at:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                def on_epoch_begin(self, epoch, logs=None):
+                    self.epoch = epoch
+            callbacks.append(Kill())
+        model.fit((x, y), epochs=4, batch_size=16, seed=3, verbose=0,
+                  tensorboard=False, resume_dir=resume_dir, callbacks=callbacks)
+        return np.concatenate([np.ravel(w) for w in model.get_weights()])
+
+    mode, root = sys.argv[1], sys.argv[2]
+    if mode == "kill":
+        train(os.path.join(root, "resumed"), kill_at=(2, 3))
+    else:
+        resumed = train(os.path.join(root, "resumed"))
+        clean = train(os.path.join(root, "clean"))
+        print("MAXDIFF", float(np.abs(resumed - clean).max()))
+    """
+)
+
+
+@pytest.mark.slow
+def test_kill_mid_epoch_then_resume_equals_uninterrupted(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    killed = subprocess.run(
+        [sys.executable, str(script), "kill", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    state = json.loads((tmp_path / "resumed" / "state.json").read_text())
+    assert state["epoch"] == 1  # epochs 0 and 1 finished before the kill in epoch 2
+    assert not [p for p in os.listdir(tmp_path / "resumed") if ".tmp" in p]
+    rerun = subprocess.run(
+        [sys.executable, str(script), "resume", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert "MAXDIFF 0.0" in rerun.stdout, rerun.stdout
+
+
+def test_resume_dir_errors_and_completed_run(tmp_path):
+    (x, y), _ = kr.datasets.load_digits()
+    x, y = x[:32], y[:32]
+    model = kr.image_classifier(data=(x, y), width=8, depth=2)
+    resume_dir = str(tmp_path / "r")
+    model.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
+    assert json.loads((tmp_path / "r" / "state.json").read_text())["epoch"] == 1
+    before = model.get_weights()
+    # Rerunning a finished call restores the final weights and trains no more.
+    again = kr.image_classifier(data=(x, y), width=8, depth=2)
+    again.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
+    for a, b in zip(before, again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    (tmp_path / "r" / "state.json").write_text(
+        json.dumps({"epoch": 0, "weights": "ckpt-missing.weights.h5", "model": "X"})
+    )
+    with pytest.raises(ValueError, match="names a missing checkpoint"):
+        model.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
