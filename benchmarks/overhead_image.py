@@ -14,7 +14,6 @@ import argparse
 import time
 
 import keras
-import numpy as np
 from common import append_results
 from common import spread
 
@@ -49,9 +48,9 @@ def hand_written(num_classes, image_shape, width=32, depth=3, se_ratio=0.25):
         s = keras.layers.Dense(filters, activation="sigmoid")(s)
         y = keras.layers.Multiply()([y, keras.layers.Reshape((1, 1, filters))(s)])
         if strides != 1 or shortcut.shape[-1] != filters:
-            shortcut = keras.layers.Conv2D(
-                filters, 1, strides=strides, use_bias=False
-            )(shortcut)
+            shortcut = keras.layers.Conv2D(filters, 1, strides=strides, use_bias=False)(
+                shortcut
+            )
             shortcut = keras.layers.BatchNormalization()(shortcut)
         x = keras.layers.Activation("relu")(keras.layers.Add()([y, shortcut]))
     x = keras.layers.GlobalAveragePooling2D()(x)
@@ -120,8 +119,7 @@ def main():
             results[name].append(n / (time.perf_counter() - start))
     fit_ratio = [a / b for a, b in zip(results["template fit"], results["hand fit"])]
     pred_ratio = [
-        a / b
-        for a, b in zip(results["template predict"], results["hand predict"])
+        a / b for a, b in zip(results["template predict"], results["hand predict"])
     ]
     lines = [
         "| measure | samples/s: median (min-max, n) |",
@@ -134,7 +132,8 @@ def main():
     body = (
         "`.venv/bin/python benchmarks/overhead_image.py` — digits (1437 train, "
         "360 test), default template (width 32, depth 3), batch 32, epochs "
-        "interleaved in one process, 3 epochs per timed `fit` call. The template call includes input "
+        "interleaved in one process, 3 epochs per timed `fit` call. "
+        "The template call includes input "
         "validation and building its tf.data pipeline; the hand-written model "
         "reuses one prebuilt pipeline.\n\n" + "\n".join(lines)
     )

@@ -6,6 +6,7 @@
     keras-recipes evaluate MODEL.keras (--dataset NAME | --data PATH [--target COL])
     keras-recipes predict MODEL.keras INPUT [INPUT ...]
     keras-recipes export MODEL.keras --format onnx [--output PATH]
+    keras-recipes launch RECIPE.yaml --workers 2 [--set fit.epochs=3 ...]
 
 Errors in arguments, recipes or data print one clear line and exit with 2.
 """
@@ -178,6 +179,12 @@ def cmd_export(args):
     export_cli.export_command(args)
 
 
+def cmd_launch(args):
+    from keras_recipes.distribute.launch import launch_command
+
+    launch_command(args)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="keras-recipes", description="Keras 3 task templates from the shell."
@@ -226,6 +233,15 @@ def build_parser():
     )
     export.add_argument("--output", default=None)
     export.set_defaults(func=cmd_export)
+
+    launch = sub.add_parser(
+        "launch", help="train a recipe on N local workers (MultiWorkerMirrored)"
+    )
+    launch.add_argument("recipe")
+    launch.add_argument("--workers", type=int, default=2)
+    launch.add_argument("--set", action="append", metavar="KEY=VALUE")
+    launch.add_argument("--output-dir", default=None)
+    launch.set_defaults(func=cmd_launch)
     return parser
 
 

@@ -306,6 +306,19 @@ class Task(keras.Model):
         callbacks.append(resume.ResumeCheckpoint(resume_dir, base_lr))
         return train_ds, initial_epoch, steps
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a strategy, Keras 3.15 builds from a batch of a throw-away
+        # iterator (shifting the shuffle order, crashing on uneven batches and
+        # string inputs); build from the dataset's shapes instead.
+        from keras_recipes.distribute.build import maybe_symbolic_build
+
+        return maybe_symbolic_build(
+            self,
+            super()._maybe_symbolic_build,
+            iterator=iterator,
+            data_batch=data_batch,
+        )
+
     def _tensorboard_dir(self, tensorboard):
         if tensorboard is False or tensorboard is None:
             return None

@@ -1,0 +1,59 @@
+"""`keras-recipes export MODEL.keras --format onnx --output PATH`."""
+
+import json
+import os
+
+from keras_recipes.data import validation
+
+FORMATS = ("onnx", "saved_model", "keras")
+
+
+def default_output(model_path, format):
+    """Output path next to the model: `m.onnx`, `m_saved_model/`, `m.keras`."""
+    stem = os.path.splitext(os.fspath(model_path))[0]
+    if format == "onnx":
+        return stem + ".onnx"
+    if format == "saved_model":
+        return stem + "_saved_model"
+    return stem + "_export.keras"
+
+
+def export_command(args):
+    """Runs the `export` subcommand; prints what was written.
+
+    Args:
+        args: namespace with `model` (a `.keras` path), `format` (`"onnx"`,
+            `"saved_model"` or `"keras"`) and `output` (path or `None`).
+
+    Returns:
+        The ONNX report dict, or `{"path": ...}` for the other formats.
+
+    Raises:
+        ValueError: bad path or format, or an ONNX export that fails
+            verification (no file is left behind).
+    """
+    from keras_recipes.saving import load_model
+
+    fmt = validation.check_choice("format", args.format, FORMATS)
+    output = args.output or default_output(args.model, fmt)
+    model = load_model(args.model)
+    if hasattr(model, "export"):
+        result = model.export(output, format=fmt)
+    else:
+        from keras_recipes import export as export_lib
+
+        result = export_lib.export(model, output, format=fmt)
+    if fmt == "onnx":
+        info = result.to_dict()
+        print(f"wrote {os.path.abspath(info['path'])} (route {info['route']}, "
+              f"opset {info['opset']})")
+        if info.get("sidecar_path"):
+            print(f"sidecar {os.path.abspath(info['sidecar_path'])}")
+        print(f"parity max abs error {info['max_abs_error']:.2e} "
+              f"(tolerance {info['tolerance']:.0e}) on {info['num_samples']} samples")
+        print(json.dumps({k: info[k] for k in (
+            "input_names", "input_shapes", "output_names", "output_shapes",
+            "ort_latency_ms", "keras_latency_ms")}))
+        return info
+    print(f"wrote {os.path.abspath(result)}")
+    return {"path": result}

@@ -1,0 +1,638 @@
+"""`kr.text_classifier` / `kr.tasks.TextClassifier`."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_recipes.data import validation
+from keras_recipes.data.pipeline import Data
+from keras_recipes.layers.attention_pooling import AttentionPooling
+from keras_recipes.tasks.task import Task
+
+RNNS = ("lstm", "gru")
+POOLINGS = ("attention", "last")
+STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
+SPLITS = ("whitespace", "character")
+SPECIAL_TOKENS = ("", "[UNK]")  # padding (id 0) and out-of-vocabulary (id 1)
+
+
+@keras.saving.register_keras_serializable(package="keras_recipes")
+class TextClassifier(Task):
+    """Text classifier: raw strings in, class probabilities out.
+
+    `TextVectorization` (built from a fixed `vocabulary`) turns each string
+    into token ids, padded with 0 to the longest text of the batch and
+    truncated to `sequence_length`; an `Embedding(mask_zero=True)` feeds a
+    stack of (bidirectional) LSTM or GRU layers, pooled by masked attention
+    (`AttentionPooling`) or the last state, then a softmax head (2 units for
+    binary problems). Padding is masked end to end, so a text gets the same
+    prediction alone or in a batch of longer texts.
+
+    The vectorizer is part of the model: `predict`, a saved `.keras` file and a
+    SavedModel export all take raw strings. For training speed, `fit` and
+    `evaluate` vectorize in the tf.data pipeline (`preprocess_batch`), in
+    parallel with the training step; the model's `call` accepts either raw
+    strings or integer token ids. The token-id model is `model.core` (what
+    ONNX export converts, with the vocabulary in a JSON sidecar:
+    `TextVectorization` has no ONNX form; see `onnx_core`).
+
+    The vocabulary is a constructor argument, so `get_config()` holds it and
+    `kr.load_model` rebuilds the model without `custom_objects`. The factory
+    `kr.text_classifier(data=...)` adapts it on the training texts.
+
+    Args:
+        vocabulary: list of unique tokens (strings), most frequent first,
+            without the padding `""` and OOV `"[UNK]"` tokens (ids 0 and 1).
+        num_classes: number of classes (>= 2).
+        sequence_length: maximum number of tokens kept per text.
+        standardize: `"lower_and_strip_punctuation"`, `"lower"`,
+            `"strip_punctuation"` or `None`; as in `TextVectorization`.
+        split: `"whitespace"` (words) or `"character"`.
+        ngrams: `None`, or an integer `n` to add all 1..n-grams as tokens
+            (the vocabulary must have been adapted with the same value).
+        embedding_dim: embedding width.
+        rnn: `"lstm"` or `"gru"`.
+        bidirectional: wrap each recurrent layer in `Bidirectional`.
+        rnn_layers: number of stacked recurrent layers.
+        units: units of each recurrent layer (per direction).
+        pooling: `"attention"` (masked `AttentionPooling` over all steps) or
+            `"last"` (final state of the last recurrent layer).
+        dropout: dropout between recurrent layers and before the head.
+        embedding_dropout: dropout on the embeddings.
+        recurrent_dropout: recurrent dropout of the RNN cells (note: any
+            non-zero value disables the fused cuDNN kernels on GPU).
+        learning_rate: AdamW learning rate used by `compile("auto")`.
+        class_names: optional class names.
+        **kwargs: `keras.Model` keyword arguments (`name`, ...).
+
+    Example:
+
+    >>> model = TextClassifier(["good", "bad", "movie"], num_classes=2,
+    ...                        embedding_dim=4, units=4)
+    >>> model.predict(["a good movie", ""], verbose=0).shape
+    (2, 2)
+    """
+
+    task_name = "text_classifier"
+
+    def __init__(
+        self,
+        vocabulary,
+        num_classes,
+        sequence_length=128,
+        standardize="lower_and_strip_punctuation",
+        split="whitespace",
+        ngrams=None,
+        embedding_dim=128,
+        rnn="lstm",
+        bidirectional=True,
+        rnn_layers=1,
+        units=64,
+        pooling="attention",
+        dropout=0.2,
+        embedding_dropout=0.1,
+        recurrent_dropout=0.0,
+        learning_rate=1e-3,
+        class_names=None,
+        **kwargs,
+    ):
+        tokens = _check_vocabulary(vocabulary)
+        num_classes = validation.check_int("num_classes", num_classes, minimum=2)
+        if class_names is not None and len(class_names) != num_classes:
+            raise ValueError(
+                f"`class_names` must hold num_classes={num_classes} names. "
+                f"Received: class_names={list(class_names)}"
+            )
+        validation.check_int("sequence_length", sequence_length, minimum=1)
+        _check_text_options(standardize, split, ngrams)
+        validation.check_int("embedding_dim", embedding_dim, minimum=1)
+        validation.check_choice("rnn", rnn, RNNS)
+        if not isinstance(bidirectional, bool):
+            raise TypeError(
+                "`bidirectional` must be True or False. "
+                f"Received: bidirectional={bidirectional!r}"
+            )
+        validation.check_int("rnn_layers", rnn_layers, minimum=1)
+        validation.check_int("units", units, minimum=1)
+        validation.check_choice("pooling", pooling, POOLINGS)
+        for name, value in (
+            ("dropout", dropout),
+            ("embedding_dropout", embedding_dropout),
+            ("recurrent_dropout", recurrent_dropout),
+        ):
+            validation.check_float(
+                name, value, minimum=0.0, maximum=1.0, include_max=False
+            )
+        validation.check_float("learning_rate", learning_rate, minimum=0.0)
+
+        # === Layers ===
+        vectorizer = keras.layers.TextVectorization(
+            standardize=standardize,
+            split=split,
+            ngrams=None if ngrams is None else int(ngrams),
+            output_mode="int",
+            vocabulary=tokens,
+            name="vectorizer",
+        )
+        core = _build_core(
+            vocab_size=len(tokens) + len(SPECIAL_TOKENS),
+            num_classes=num_classes,
+            embedding_dim=int(embedding_dim),
+            rnn=rnn,
+            bidirectional=bidirectional,
+            rnn_layers=int(rnn_layers),
+            units=int(units),
+            pooling=pooling,
+            dropout=float(dropout),
+            embedding_dropout=float(embedding_dropout),
+            recurrent_dropout=float(recurrent_dropout),
+        )
+
+        # === Functional Model ===
+        inputs = keras.Input(shape=(), dtype="string", name="text")
+        token_ids = _fit_length(vectorizer(inputs), int(sequence_length))
+        outputs = core(token_ids)
+        super().__init__(
+            inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
+        )
+        # `call` also takes token ids (from the tf.data pipeline), whose shape
+        # differs from the string input's: the inputs are checked by `check_x`.
+        self.input_spec = None
+
+        # === Config ===
+        self.vectorizer = vectorizer
+        self.core = core
+        self.vocabulary = list(vocabulary)
+        self.num_classes = num_classes
+        self.sequence_length = sequence_length
+        self.standardize = standardize
+        self.split = split
+        self.ngrams = ngrams
+        self.embedding_dim = embedding_dim
+        self.rnn = rnn
+        self.bidirectional = bidirectional
+        self.rnn_layers = rnn_layers
+        self.units = units
+        self.pooling = pooling
+        self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.learning_rate = learning_rate
+        self.compile()
+
+    # ------------------------------------------------------------- model API
+    def call(self, inputs, training=None, mask=None, **kwargs):
+        """Runs on raw strings, or on int token ids straight into `core`."""
+        if not _is_text(inputs):
+            # Keras' distributed symbolic build feeds a MEAN-reduced (float)
+            # copy of a batch here, hence the cast.
+            return self.core(ops.cast(inputs, "int64"), training=training)
+        return super().call(inputs, training=training, mask=mask, **kwargs)
+
+    def token_ids(self, texts):
+        """Token ids of `texts`, exactly as the model sees them.
+
+        Args:
+            texts: a string, or a list/array of strings.
+
+        Returns:
+            An int `(n, length)` numpy array, 0-padded to the longest text
+            (at most `sequence_length`, at least 1).
+        """
+        if isinstance(texts, str | bytes):
+            texts = [texts]
+        texts = self.check_x(self._frame_to_inputs(texts, "texts"), "texts")
+        ids = _fit_length(self.vectorizer(texts), int(self.sequence_length))
+        return keras.ops.convert_to_numpy(ids)
+
+    def onnx_core(self):
+        """ONNX export protocol (see `keras_recipes.export.onnx`).
+
+        `TextVectorization` has no ONNX form: the ONNX file holds `core`
+        (int token ids -> probabilities) and a JSON sidecar holds the
+        vocabulary and tokenization settings, replayed in numpy by
+        `keras_recipes.export.onnx_preprocess.text_tokens`. Texts are padded
+        to `sequence_length` there; padding is masked, so it changes nothing.
+        """
+        from keras_recipes.export.onnx import text_vectorization_sidecar
+
+        sidecar = text_vectorization_sidecar(
+            self.vectorizer, input_name="text", output_name="token_ids"
+        )
+        sidecar["sequence_length"] = int(self.sequence_length)
+        sidecar["class_names"] = self.class_names
+        return self.core, sidecar, "text_tokens"
+
+    def default_optimizer(self):
+        return keras.optimizers.AdamW(
+            learning_rate=float(self.learning_rate), weight_decay=1e-4
+        )
+
+    # ------------------------------------------------------------- data path
+    def preprocess_batch(self, x, y=None):
+        """Vectorizes a batch of strings in tf.data (ids pass through)."""
+        if _is_text(x):
+            if len(x.shape) == 2:
+                x = x[:, 0]
+            ids = _fit_length(self.vectorizer(x), int(self.sequence_length))
+        else:
+            ids = x
+        return ids if y is None else (ids, y)
+
+    def _frame_to_inputs(self, x, name):
+        if x is None:
+            raise ValueError(f"`{name}` is required. Received: {name}=None")
+        if isinstance(x, str | bytes):
+            raise TypeError(
+                f"`{name}` must be a list of strings, not a single string; wrap "
+                f"it in a list. Received: {name}={validation._short(x)}"
+            )
+        if hasattr(x, "columns"):  # a DataFrame: accept one text column
+            if len(x.columns) != 1:
+                raise ValueError(
+                    f"`{name}` must be a list/Series of strings or a DataFrame "
+                    f"with one text column. Received: a DataFrame with columns "
+                    f"{list(x.columns)}"
+                )
+            x = x.iloc[:, 0]
+        if isinstance(x, dict):
+            raise TypeError(
+                f"`{name}` must be a list of strings. Received: a dict with keys "
+                f"{list(x)[:5]}"
+            )
+        return x
+
+    def check_x(self, x, name="x"):
+        return check_texts(name, x)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocabulary": self.vocabulary,
+                "num_classes": self.num_classes,
+                "sequence_length": self.sequence_length,
+                "standardize": self.standardize,
+                "split": self.split,
+                "ngrams": self.ngrams,
+                "embedding_dim": self.embedding_dim,
+                "rnn": self.rnn,
+                "bidirectional": self.bidirectional,
+                "rnn_layers": self.rnn_layers,
+                "units": self.units,
+                "pooling": self.pooling,
+                "dropout": self.dropout,
+                "embedding_dropout": self.embedding_dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "learning_rate": self.learning_rate,
+            }
+        )
+        return config
+
+    @classmethod
+    def search_space(cls, hp):
+        """Default KerasTuner search space for `kr.tune`."""
+        return {
+            "embedding_dim": hp.Choice("embedding_dim", [64, 128]),
+            "units": hp.Choice("units", [32, 64, 128]),
+            "rnn_layers": hp.Int("rnn_layers", 1, 2),
+            "rnn": hp.Choice("rnn", list(RNNS)),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1),
+            "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log"),
+        }
+
+
+def _is_text(inputs):
+    """Whether `inputs` hold strings (vs numeric token ids)."""
+    dtype = getattr(inputs, "dtype", None)
+    if dtype is None:  # a list of Python strings
+        return True
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "OUS"
+    return keras.backend.standardize_dtype(dtype) == "string"
+
+
+def _fit_length(ids, sequence_length):
+    """Truncates to `sequence_length` tokens and keeps at least one column.
+
+    `TextVectorization` pads to the longest text of the batch, which is 0
+    columns for a batch of empty strings: one padding column is added first
+    so every batch reaches the RNN with at least one (masked) step.
+    """
+    ids = ops.pad(ids, [[0, 0], [0, 1]])
+    return ids[:, :sequence_length]
+
+
+def _build_core(
+    vocab_size,
+    num_classes,
+    embedding_dim,
+    rnn,
+    bidirectional,
+    rnn_layers,
+    units,
+    pooling,
+    dropout,
+    embedding_dropout,
+    recurrent_dropout,
+):
+    """The token-id model: `(batch, time)` int ids -> class probabilities."""
+    rnn_class = keras.layers.LSTM if rnn == "lstm" else keras.layers.GRU
+    token_ids = keras.Input(shape=(None,), dtype="int64", name="token_ids")
+    x = keras.layers.Embedding(
+        vocab_size, embedding_dim, mask_zero=True, name="embedding"
+    )(token_ids)
+    if embedding_dropout:
+        x = keras.layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
+    for i in range(rnn_layers):
+        last = i == rnn_layers - 1
+        layer = rnn_class(
+            units,
+            return_sequences=not (last and pooling == "last"),
+            recurrent_dropout=recurrent_dropout,
+            name=f"{rnn}_{i}",
+        )
+        if bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
+        x = layer(x)
+        if not last and dropout:
+            x = keras.layers.Dropout(dropout, name=f"rnn_dropout_{i}")(x)
+    if pooling == "attention":
+        x = AttentionPooling(name="attention_pooling")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="head_dropout")(x)
+    outputs = keras.layers.Dense(
+        num_classes, activation="softmax", dtype="float32", name="predictions"
+    )(x)
+    return keras.Model(token_ids, outputs, name="core")
+
+
+def _check_vocabulary(vocabulary):
+    if isinstance(vocabulary, str) or not isinstance(
+        vocabulary, list | tuple | np.ndarray
+    ):
+        raise TypeError(
+            "`vocabulary` must be a list of token strings. Received: "
+            f"vocabulary of type {type(vocabulary).__name__}"
+        )
+    tokens = list(vocabulary)
+    bad = [t for t in tokens if not isinstance(t, str)]
+    if bad:
+        raise TypeError(
+            "`vocabulary` must hold only strings. Received: "
+            f"{validation._short(bad[0])} of type {type(bad[0]).__name__}"
+        )
+    specials = [t for t in tokens if t in SPECIAL_TOKENS]
+    if specials:
+        raise ValueError(
+            "`vocabulary` must not hold the padding '' or OOV '[UNK]' tokens "
+            f"(they are ids 0 and 1 already). Received: {specials[:2]}"
+        )
+    if len(set(tokens)) != len(tokens):
+        seen, dupes = set(), []
+        for t in tokens:
+            if t in seen:
+                dupes.append(t)
+            seen.add(t)
+        raise ValueError(
+            f"`vocabulary` must hold unique tokens. Received duplicates: {dupes[:5]}"
+        )
+    if not tokens:
+        raise ValueError(
+            "`vocabulary` must hold at least 1 token besides padding and OOV. "
+            "Received: vocabulary=[]"
+        )
+    return [str(t) for t in tokens]
+
+
+def _check_text_options(standardize, split, ngrams):
+    if standardize is not None:
+        validation.check_choice("standardize", standardize, STANDARDIZE)
+    validation.check_choice("split", split, SPLITS)
+    if ngrams is not None:
+        validation.check_int("ngrams", ngrams, minimum=1, maximum=5)
+
+
+def check_texts(name, texts):
+    """Validates a 1D collection of strings; returns an object array of `str`.
+
+    Empty strings are allowed (they are predicted like any text). Bytes are
+    decoded as UTF-8; any other item (numbers, `None`, NaN) raises a
+    `TypeError` naming the first offender.
+    """
+    if isinstance(texts, str | bytes):
+        raise TypeError(
+            f"`{name}` must be a list of strings, not a single string; wrap it "
+            f"in a list. Received: {name}={validation._short(texts)}"
+        )
+    if hasattr(texts, "to_numpy"):
+        texts = texts.to_numpy()
+    if isinstance(texts, np.ndarray):
+        if texts.ndim == 2 and texts.shape[1] == 1:
+            texts = texts[:, 0]
+        if texts.ndim != 1:
+            raise ValueError(
+                f"`{name}` must be a 1D list of strings (one per sample). "
+                f"Received: {name} with shape {texts.shape}"
+            )
+        items = texts.tolist()
+    else:
+        try:
+            items = list(texts)
+        except TypeError:
+            raise TypeError(
+                f"`{name}` must be a list of strings. Received: {name} of type "
+                f"{type(texts).__name__}"
+            ) from None
+    if not items:
+        raise ValueError(
+            f"`{name}` is empty: expected at least one text. Received: {name}=[]"
+        )
+    out = np.empty(len(items), dtype=object)
+    bad = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            out[i] = item
+        elif isinstance(item, bytes):
+            out[i] = item.decode("utf-8", errors="replace")
+        else:
+            bad.append(i)
+    if bad:
+        first = items[bad[0]]
+        raise TypeError(
+            f"`{name}` must hold only strings; found {len(bad)} non-string "
+            f"item(s), the first at index {bad[0]}. Received: "
+            f"{name}[{bad[0]}]={validation._short(first)} of type "
+            f"{type(first).__name__}"
+        )
+    return out
+
+
+def adapt_vocabulary(
+    texts,
+    max_tokens=20000,
+    standardize="lower_and_strip_punctuation",
+    split="whitespace",
+    ngrams=None,
+    name="data",
+):
+    """Adapts a `TextVectorization` on `texts` and returns its vocabulary.
+
+    Args:
+        texts: training texts (list/array of strings).
+        max_tokens: vocabulary size cap, padding and OOV tokens included.
+        standardize: as in `TextClassifier`.
+        split: as in `TextClassifier`.
+        ngrams: as in `TextClassifier`.
+        name: argument name used in error messages.
+
+    Returns:
+        The token list, most frequent first, without `""` and `"[UNK]"`.
+
+    Example:
+
+    >>> adapt_vocabulary(["the cat", "The dog!", "the cat sat"])[:2]
+    ['the', 'cat']
+    """
+    import tensorflow as tf
+
+    validation.check_int("max_tokens", max_tokens, minimum=3)
+    _check_text_options(standardize, split, ngrams)
+    texts = check_texts(name, texts)
+    adapter = keras.layers.TextVectorization(
+        max_tokens=int(max_tokens),
+        standardize=standardize,
+        split=split,
+        ngrams=None if ngrams is None else int(ngrams),
+        output_mode="int",
+    )
+    adapter.adapt(tf.data.Dataset.from_tensor_slices(texts.astype(str)).batch(1024))
+    vocabulary = [
+        str(t) for t in adapter.get_vocabulary(include_special_tokens=False)
+    ]
+    if not vocabulary:
+        example = next((t for t in texts if t), "")
+        raise ValueError(
+            f"`{name}` gives a vocabulary of size 2 after standardization "
+            f"(standardize={standardize!r}, split={split!r}): only the padding "
+            f"and OOV tokens, so there is nothing to learn from. A text "
+            f"classifier needs at least one word. Received: {len(texts)} "
+            f"text(s), e.g. {validation._short(example)}"
+        )
+    return vocabulary
+
+
+def text_classifier(
+    data=None,
+    vocabulary=None,
+    num_classes=None,
+    class_names=None,
+    max_tokens=20000,
+    standardize="lower_and_strip_punctuation",
+    split="whitespace",
+    ngrams=None,
+    strategy=None,
+    seed=None,
+    **kwargs,
+):
+    """Builds a compiled `TextClassifier`, adapting its vocabulary on `data`.
+
+    Args:
+        data: `(texts, labels)` (lists, numpy arrays or pandas Series), or a
+            `kr.data.Data` such as `kr.data.text_folder("reviews/")`. Its
+            texts give the vocabulary; its labels the classes.
+        vocabulary: a ready vocabulary (skips adapting).
+        num_classes: number of classes; inferred from `data` when omitted.
+        class_names: class names; inferred from string labels or folders.
+        max_tokens: vocabulary size cap (padding and OOV tokens included).
+        standardize: `"lower_and_strip_punctuation"`, `"lower"`,
+            `"strip_punctuation"` or `None`.
+        split: `"whitespace"` or `"character"`.
+        ngrams: `None` or `n` to add 1..n-grams as tokens.
+        strategy: `None`, `"auto"`, `"mirrored"`, `"multi_worker"` or a
+            `tf.distribute.Strategy`; the model is built and compiled in
+            its scope.
+        seed: optional seed for weight initialisation (`kr.set_seed`).
+        **kwargs: any other `TextClassifier` argument (`sequence_length`,
+            `rnn`, `units`, `pooling`, ...).
+
+    Returns:
+        A compiled `kr.tasks.TextClassifier`.
+
+    Example:
+
+    >>> import keras_recipes as kr
+    >>> texts = ["great fun", "awful plot", "loved it", "boring"]
+    >>> model = kr.text_classifier(data=(texts, ["pos", "neg", "pos", "neg"]),
+    ...                            units=8, embedding_dim=8)
+    >>> model.class_names, len(model.vocabulary)
+    (['neg', 'pos'], 7)
+    """
+    from keras_recipes.distribute import get_strategy
+    from keras_recipes.utils import set_seed
+
+    validation.check_int("max_tokens", max_tokens, minimum=3)
+    _check_text_options(standardize, split, ngrams)
+    if data is not None:
+        texts, inferred_classes, inferred_names = _infer_from_data(data)
+        class_names = class_names or inferred_names
+        num_classes = num_classes or inferred_classes
+        if vocabulary is None:
+            vocabulary = adapt_vocabulary(
+                texts, max_tokens, standardize, split, ngrams, name="data"
+            )
+    if num_classes is None and class_names is not None:
+        num_classes = len(class_names)
+    if vocabulary is None or num_classes is None:
+        raise ValueError(
+            "`data` (texts and labels) is required unless both `vocabulary` and "
+            f"`num_classes` are given. Received: data=None, vocabulary="
+            f"{'None' if vocabulary is None else '...'}, num_classes={num_classes}"
+        )
+    if seed is not None:
+        set_seed(seed)
+    with get_strategy(strategy).scope():
+        return TextClassifier(
+            vocabulary=vocabulary,
+            num_classes=num_classes,
+            class_names=class_names,
+            standardize=standardize,
+            split=split,
+            ngrams=ngrams,
+            **kwargs,
+        )
+
+
+def _infer_from_data(data):
+    """Returns `(texts, num_classes, class_names)` from factory `data`."""
+    if isinstance(data, Data):
+        if data.x is None:
+            raise ValueError(
+                "`data` as a tf.data.Dataset cannot be adapted on; pass "
+                "`vocabulary=` and `num_classes=`, or in-memory texts. "
+                "Received: data=tf.data.Dataset"
+            )
+        texts = check_texts("data.x", data.x)
+        names = data.class_names
+        if names is not None:
+            return texts, len(names), names
+        if data.y is None:
+            raise ValueError(
+                "`data` must carry labels to infer the classes. "
+                f"Received: {data!r} without labels"
+            )
+        num_classes, names = validation.infer_classes("data.y", data.y)
+        return texts, num_classes, names
+    if isinstance(data, str) or not (
+        isinstance(data, tuple | list) and len(data) == 2
+    ):
+        raise TypeError(
+            "`data` must be a (texts, labels) pair or a kr.data.Data. "
+            f"Received: data of type {type(data).__name__}"
+        )
+    x, y = data
+    texts = check_texts("data[0]", x)
+    y = validation.as_array("data[1]", y)
+    validation.check_same_length("data[0]", texts, "data[1]", y)
+    num_classes, names = validation.infer_classes("data[1]", y)
+    return texts, num_classes, names

@@ -1,0 +1,584 @@
+"""`kr.tune`: KerasTuner search over any keras_recipes template."""
+
+import os
+import re
+import time
+
+from keras_recipes.data import validation
+
+TUNERS = ("random", "bayesian", "hyperband", "grid")
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600,
+          "d": 86400}
+# Keys accepted in the `tune:` section of a YAML recipe (see `tune`).
+RECIPE_KEYS = (
+    "tuner", "max_trials", "epochs", "objective", "search_space",
+    "validation_split", "batch_size", "directory", "project_name",
+    "time_budget", "strategy", "seed", "overwrite", "tensorboard",
+    "tuner_options", "verbose", "fit_kwargs",
+)
+
+
+def parse_time_budget(time_budget):
+    """Parses `"20m"`, `"1h30m"`, `"90s"`, `"1.5h"` or seconds into seconds.
+
+    Example:
+
+    >>> parse_time_budget("1h30m"), parse_time_budget("20m"), parse_time_budget(45)
+    (5400.0, 1200.0, 45.0)
+    """
+    if time_budget is None:
+        return None
+    if isinstance(time_budget, bool):
+        raise TypeError(
+            "`time_budget` must be seconds or a string like '20m', '1h'. "
+            f"Received: time_budget={time_budget!r}"
+        )
+    if isinstance(time_budget, int | float):
+        seconds = float(time_budget)
+    elif isinstance(time_budget, str):
+        text = time_budget.strip().lower().replace(" ", "")
+        parts = re.findall(r"(\d+(?:\.\d+)?)([a-z]*)", text)
+        if not parts or "".join(n + u for n, u in parts) != text or any(
+            u and u not in _UNITS for _, u in parts
+        ):
+            raise ValueError(
+                "`time_budget` must be seconds or a duration such as '90s', "
+                f"'20m', '1h30m', '1.5h'. Received: time_budget={time_budget!r}"
+            )
+        seconds = sum(float(n) * _UNITS.get(u or "s") for n, u in parts)
+    else:
+        raise TypeError(
+            "`time_budget` must be seconds or a string like '20m', '1h'. "
+            f"Received: time_budget={time_budget!r}"
+        )
+    if not seconds > 0:
+        raise ValueError(
+            f"`time_budget` must be positive. Received: time_budget={time_budget!r}"
+        )
+    return seconds
+
+
+class TuneResult:
+    """What `kr.tune` returns.
+
+    Attributes:
+        tuner: the KerasTuner tuner (full KerasTuner API: `oracle`,
+            `get_best_models(n)`, `results_summary()`, ...).
+        best_hyperparameters: KerasTuner `HyperParameters` of the best trial
+            (`.values` is a plain dict), or `None` when no trial finished.
+        best_score: the best objective value, or `None`.
+        best_model_kwargs: constructor kwargs (tuned + fixed) of the best
+            trial: `factory(data=..., **best_model_kwargs)` rebuilds it.
+        objective: the objective name.
+        trials: list of dicts (`trial_id`, `status`, `score`, `values`) in
+            start order.
+        stopped_by_budget: whether the time budget ended the search.
+        trials_run: trials that finished in this call (0 on a re-run of a
+            finished search).
+        elapsed: seconds spent in this call.
+    """
+
+    def __init__(self, tuner, space, elapsed):
+        self.tuner = tuner
+        self.objective = tuner.oracle.objective.name
+        self.stopped_by_budget = tuner.stopped_by_budget
+        self.trials_run = tuner.trials_run
+        self.elapsed = elapsed
+        oracle = tuner.oracle
+        self.trials = []
+        for trial_id in oracle.start_order:
+            trial = oracle.trials[trial_id]
+            self.trials.append({
+                "trial_id": trial.trial_id,
+                "status": str(trial.status),
+                "score": None if trial.score is None else float(trial.score),
+                "values": dict(trial.hyperparameters.values),
+            })
+        best = [t for t in oracle.get_best_trials(1) if t.score is not None
+                and str(t.status) == "COMPLETED"]
+        self._best_trial = best[0] if best else None
+        if self._best_trial is None:
+            self.best_hyperparameters = None
+            self.best_score = None
+            self.best_model_kwargs = None
+        else:
+            self.best_hyperparameters = self._best_trial.hyperparameters
+            self.best_score = float(self._best_trial.score)
+            self.best_model_kwargs = space(self.best_hyperparameters.copy())
+        self._best_model = None
+
+    @property
+    def best_model(self):
+        """The best finished trial's model, with its best-epoch weights."""
+        if self._best_trial is None:
+            return None
+        if self._best_model is None:
+            self._best_model = self.tuner.load_model(self._best_trial)
+        return self._best_model
+
+    @property
+    def completed_trials(self):
+        return sum(t["status"] == "COMPLETED" for t in self.trials)
+
+    def summary(self, print_fn=None):
+        """Prints a table of the trials, best first.
+
+        Args:
+            print_fn: function taking one string (default `print`).
+        """
+        print_fn = print_fn or print
+        direction = self.tuner.oracle.objective.direction
+        rows = sorted(
+            self.trials,
+            key=lambda t: (
+                t["score"] is None,
+                (-t["score"] if direction == "max" else t["score"])
+                if t["score"] is not None else 0,
+            ),
+        )
+        lines = [
+            f"kr.tune: {len(self.trials)} trials ({self.completed_trials} "
+            f"completed), objective {self.objective} ({direction})"
+            + (", stopped by time budget" if self.stopped_by_budget else ""),
+            f"{'trial':>6}  {'status':<9}  {self.objective:>12}  hyperparameters",
+        ]
+        for t in rows:
+            score = "-" if t["score"] is None else f"{t['score']:.4f}"
+            values = " ".join(
+                f"{k}={_fmt(v)}" for k, v in t["values"].items()
+                if not k.startswith("tuner/")
+            )
+            lines.append(f"{t['trial_id']:>6}  {t['status']:<9}  {score:>12}  "
+                         f"{values}")
+        print_fn("\n".join(lines))
+
+    def __repr__(self):
+        return (f"<TuneResult trials={len(self.trials)} best "
+                f"{self.objective}={self.best_score}>")
+
+
+def _fmt(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _objective(objective, metric_names):
+    """Resolves and validates the objective against the model's metrics."""
+    import keras_tuner as kt
+
+    known = ["loss", *metric_names]
+    known = known + [f"val_{m}" for m in known]
+    if objective is None:
+        name = "val_accuracy" if "accuracy" in metric_names else "val_loss"
+        return kt.Objective(name, "max" if name == "val_accuracy" else "min")
+    if isinstance(objective, kt.Objective):
+        name, direction = objective.name, objective.direction
+    elif isinstance(objective, tuple | list) and len(objective) == 2:
+        name, direction = objective
+        validation.check_choice("objective direction", direction, ("min", "max"))
+    elif isinstance(objective, str):
+        name, direction = objective, None
+    else:
+        raise TypeError(
+            "`objective` must be a metric name, a (name, 'min'|'max') pair or a "
+            f"keras_tuner.Objective. Received: objective={objective!r}"
+        )
+    if metric_names is not None and name not in known:
+        raise ValueError(
+            f"`objective` must be one of the model's metrics {sorted(known)}."
+            f"{validation.did_you_mean(name, known)} Received: objective={name!r}"
+        )
+    if direction is None:
+        try:
+            return kt.Objective(name, _infer_direction(name))
+        except ValueError:
+            raise ValueError(
+                f"Cannot tell whether `objective` {name!r} should be minimised "
+                f"or maximised; pass objective=({name!r}, 'max') or "
+                f"({name!r}, 'min'). Received: objective={name!r}"
+            ) from None
+    return kt.Objective(name, direction)
+
+
+def _infer_direction(name):
+    base = name[4:] if name.startswith("val_") else name
+    if "loss" in base or "error" in base:
+        return "min"
+    maximise = ("acc", "auc", "precision", "recall", "f1", "bleu", "kappa",
+                "mcc", "iou", "r2")
+    if any(token in base for token in maximise):
+        return "max"
+    raise ValueError(name)
+
+
+def _metric_names(model):
+    """Names of the compiled metrics of a model (without 'loss')."""
+    try:
+        config = model.get_compile_config() or {}
+    except Exception:  # noqa: BLE001  (uncompiled or custom model)
+        return None
+    metrics = config.get("metrics")
+    names = []
+
+    def visit(item):
+        if item is None:
+            return
+        if isinstance(item, list | tuple):
+            for sub in item:
+                visit(sub)
+        elif isinstance(item, dict) and "config" in item:
+            cfg = item["config"]
+            names.append(cfg.get("name") if isinstance(cfg, dict) else str(cfg))
+        elif isinstance(item, dict):
+            for sub in item.values():
+                visit(sub)
+        elif isinstance(item, str):
+            names.append(item)
+
+    visit(metrics)
+    return [n for n in names if n]
+
+
+def tune(
+    factory,
+    data=None,
+    *,
+    tuner="random",
+    max_trials=10,
+    epochs=5,
+    objective=None,
+    search_space=None,
+    model_kwargs=None,
+    validation_split=0.2,
+    validation_data=None,
+    batch_size=None,
+    fit_kwargs=None,
+    callbacks=None,
+    directory="runs/tune",
+    project_name=None,
+    time_budget=None,
+    strategy=None,
+    seed=None,
+    overwrite=False,
+    tensorboard=True,
+    tuner_options=None,
+    verbose=1,
+):
+    """Searches a template's hyperparameters with KerasTuner.
+
+    Every trial builds its model through the public factory
+    (`factory(data=data, strategy=..., seed=seed, **kwargs)`, one model-building
+    path) and trains it with the task's own `fit` (so `data` is accepted in any
+    form `Task.fit` takes). The search space is the task's default
+    (`TaskClass.search_space(hp)`), overridden or extended by `search_space`.
+
+    Reliability: re-running the same call continues the search (finished
+    trials are never re-run; an interrupted trial resumes from the end of
+    its last finished epoch, with weights and optimizer state restored from
+    a per-trial backup in its trial folder). `oracle.json`, `trial.json`,
+    the tuner state, the backups and the best-epoch checkpoints are all
+    written atomically (temporary file + rename), so a kill at any moment
+    leaves a loadable project. `time_budget` is checked before each trial and
+    at each epoch end: the search stops cleanly, the unfinished trial is kept
+    for the next call, and the best finished model is returned. Memory is
+    released between trials (`keras.backend.clear_session(free_memory=True)`
+    and `gc.collect()`).
+
+    Objective: by default `"val_accuracy"` (maximised) when the task reports
+    an `accuracy` metric, else `"val_loss"` (minimised). Accuracy is the
+    default where it exists because the loss is not comparable across trials
+    that tune `label_smoothing` or `mixup` (they change the loss itself).
+
+    Distributed tuning uses KerasTuner's chief/worker mode: run the same
+    script in several processes with `KERASTUNER_ORACLE_IP` (e.g.
+    `127.0.0.1`), `KERASTUNER_ORACLE_PORT` (e.g. `8000`) and
+    `KERASTUNER_TUNER_ID` set to `chief` in the process that hosts the oracle
+    (it runs no trials; it returns when the search is over) and to a unique
+    name per worker (`tuner0`, `tuner1`, ...). All processes need the same
+    `directory`/`project_name` on a shared file system. `strategy=` then
+    distributes each trial within a worker.
+
+    Args:
+        factory: a keras_recipes factory (`kr.image_classifier`, ...) or any
+            function `factory(data=, strategy=, seed=, **kwargs)` returning a
+            compiled model whose class has a `search_space(hp)` classmethod.
+        data: training data, as accepted by the task's `fit` (`(x, y)`,
+            `kr.data.Data`, DataFrame, ...). The factory infers from it too.
+        tuner: `"random"`, `"bayesian"`, `"hyperband"` or `"grid"`.
+        max_trials: maximum number of trials (for Hyperband too: the search
+            stops after `max_trials` trials or one Hyperband iteration).
+        epochs: epochs per trial (Hyperband: `max_epochs`).
+        objective: metric name (`"val_accuracy"`, `"val_loss"`, ...), a
+            `(name, "min" | "max")` pair or a `keras_tuner.Objective`;
+            checked against the model's metrics before any trial runs.
+        search_space: `None` (task default), a dict merged over the task
+            default (keys: constructor arguments; values: a list ->
+            `hp.Choice`, a `(low, high)` tuple -> `hp.Int` for integers else
+            `hp.Float` (log-sampled when `0 < low` and `high/low >= 100`), a
+            dict `{"min", "max", "step", "sampling"}` (same, YAML-friendly), a
+            KerasTuner hyperparameter object, or a fixed value), or a function
+            `fn(hp) -> dict` of constructor arguments replacing the default.
+            Unknown names raise a `ValueError` with a did-you-mean.
+        model_kwargs: fixed constructor arguments for every trial (removed
+            from the default space).
+        validation_split: fraction held out (seeded, stratified), when
+            `validation_data` is not given. Default 0.2.
+        validation_data: validation data in any form `fit` accepts.
+        batch_size: batch size of every trial (task default when `None`).
+        fit_kwargs: other `fit` keyword arguments (e.g. `shuffle`,
+            `class_weight`).
+        callbacks: extra Keras callbacks (deep-copied for each trial).
+        directory: folder holding the KerasTuner project.
+        project_name: project folder name (default: the factory's name).
+        time_budget: seconds or a duration string (`"90s"`, `"20m"`, `"1h"`,
+            `"1h30m"`), or `None`.
+        strategy: `None`, `"auto"`, `"mirrored"`, `"multi_worker"` or a
+            `tf.distribute.Strategy`; passed to the tuner's constructor as
+            `distribution_strategy` and to the factory.
+        seed: seed of the oracle, of weight initialisation, of the
+            validation split and of shuffling; with a seed, a search is
+            repeatable.
+        overwrite: start over, deleting an existing project of that name.
+        tensorboard: `True` (logs under `tb_logs/tune/<project_name>/`), a
+            folder, or `False`. One run per trial (`trial_<id>/`) with its
+            hyperparameters, and the search domain at the root, for the
+            TensorBoard HParams tab.
+        tuner_options: extra oracle arguments (`factor` and
+            `hyperband_iterations` for Hyperband, `num_initial_points`,
+            `alpha`, `beta` for Bayesian, `max_retries_per_trial`,
+            `max_consecutive_failed_trials`).
+        verbose: 0 silent, 1 one line per trial (trial n/N, hyperparameters,
+            score, best so far, ETA), 2 also the Keras epoch logs.
+
+    Recipe `tune:` keys (`tune_from_recipe`): `tuner`, `max_trials`,
+    `epochs`, `objective`, `search_space` (lists, `{min, max, step,
+    sampling}` dicts or fixed values), `validation_split`, `batch_size`,
+    `directory`, `project_name`, `time_budget`, `strategy`, `seed`,
+    `overwrite`, `tensorboard`, `tuner_options`, `verbose`, `fit_kwargs`.
+
+    Returns:
+        A `TuneResult` (`best_model`, `best_hyperparameters`, `best_score`,
+        `summary()`, `tuner`, ...).
+
+    Example:
+
+    >>> import tempfile
+    >>> import keras_recipes as kr
+    >>> (x, y), _ = kr.datasets.load_digits()
+    >>> result = kr.tune(
+    ...     kr.image_classifier, (x[:120], y[:120]), max_trials=1, epochs=1,
+    ...     model_kwargs={"width": 4, "depth": 1, "augmentation": None,
+    ...                   "dropout": 0.0},
+    ...     search_space={"learning_rate": [1e-3]}, seed=0, verbose=0,
+    ...     directory=tempfile.mkdtemp(), tensorboard=False)
+    >>> result.best_hyperparameters.values
+    {'learning_rate': 0.001}
+    >>> result.best_model.output_shape
+    (None, 10)
+    """
+    import keras
+
+    from keras_recipes import utils
+    from keras_recipes.distribute import get_strategy
+    from keras_recipes.tuning import hparams
+    from keras_recipes.tuning import space as space_lib
+    from keras_recipes.tuning import tuners
+
+    start = time.monotonic()
+    if not callable(factory):
+        raise TypeError(
+            "`factory` must be a keras_recipes factory such as "
+            f"kr.image_classifier. Received: factory={factory!r}"
+        )
+    validation.check_choice("tuner", tuner, TUNERS)
+    max_trials = validation.check_int("max_trials", max_trials, minimum=1)
+    epochs = validation.check_int("epochs", epochs, minimum=1)
+    budget = parse_time_budget(time_budget)
+    if validation_data is None:
+        validation.check_float("validation_split", validation_split, minimum=0.0,
+                               maximum=1.0, include_max=False)
+        if not validation_split:
+            raise ValueError(
+                "kr.tune needs validation data to score trials: pass "
+                "`validation_split` > 0 or `validation_data`. "
+                f"Received: validation_split={validation_split}"
+            )
+    if seed is not None:
+        seed = validation.check_int("seed", seed, minimum=0)
+    validation.check_int("verbose", verbose, minimum=0, maximum=2)
+    if data is None:
+        raise ValueError("`data` is required. Received: data=None")
+    tuner_options = dict(tuner_options or {})
+    model_kwargs = dict(model_kwargs or {})
+    project_name = project_name or getattr(factory, "__name__", "tune")
+    directory = os.fspath(directory)
+    utils.check_writable_dir("directory", directory)
+    resolved_strategy = None if strategy is None else get_strategy(strategy)
+
+    # One probe build: the task class (default space, valid argument names),
+    # the metric names (objective check) and early errors in `model_kwargs`
+    # or `data` — before any trial runs.
+    probe = factory(data=data, strategy=resolved_strategy, seed=seed,
+                    **model_kwargs)
+    task_class = type(probe)
+    space = space_lib.SearchSpace(task_class, factory, search_space, model_kwargs)
+    objective_ = _objective(objective, _metric_names(probe))
+    if hasattr(probe, "to_data") and validation_data is not None:
+        probe.to_data(validation_data, None, "validation_data")
+    del probe
+    keras.backend.clear_session(free_memory=True)
+
+    fit_defaults = dict(fit_kwargs or {})
+    for reserved in ("epochs", "validation_split", "validation_data",
+                     "callbacks", "initial_epoch", "tensorboard"):
+        if reserved in fit_defaults:
+            raise ValueError(
+                f"`fit_kwargs` may not set {reserved!r}: it is a kr.tune "
+                f"argument. Received: fit_kwargs[{reserved!r}]"
+            )
+    if validation_data is not None:
+        fit_defaults["validation_data"] = validation_data
+    else:
+        fit_defaults["validation_split"] = validation_split
+    if batch_size is not None:
+        fit_defaults["batch_size"] = batch_size
+    fit_defaults.setdefault("verbose", 1 if verbose >= 2 else 0)
+    hypermodel = tuners.TaskHyperModel(
+        factory, space, data, strategy=resolved_strategy, seed=seed,
+        fit_defaults=fit_defaults,
+    )
+
+    oracle_kwargs = {"objective": objective_, "seed": seed, **tuner_options}
+    if tuner == "hyperband":
+        oracle_kwargs["max_epochs"] = epochs
+    else:
+        oracle_kwargs["max_trials"] = max_trials
+    try:
+        oracle = tuners.ORACLES[tuner](**oracle_kwargs)
+    except TypeError as error:
+        raise ValueError(
+            f"`tuner_options` has an argument the {tuner!r} tuner does not "
+            f"take ({error}). Received: tuner_options={tuner_options!r}"
+        ) from None
+    if tuner == "hyperband":
+        oracle.max_trials = max_trials
+
+    if tensorboard is True:
+        tb_dir = os.path.join(utils.tb_root(), "tune", project_name)
+    elif tensorboard is False or tensorboard is None:
+        tb_dir = None
+    elif isinstance(tensorboard, str | os.PathLike):
+        tb_dir = os.fspath(tensorboard)
+    else:
+        raise TypeError(
+            "`tensorboard` must be True, False or a folder. "
+            f"Received: tensorboard={tensorboard!r}"
+        )
+
+    tuner_class = tuners.HyperbandTuner if tuner == "hyperband" else (
+        tuners.SearchTuner)
+    search_tuner = tuner_class(
+        oracle=oracle,
+        hypermodel=hypermodel,
+        directory=directory,
+        project_name=project_name,
+        overwrite=overwrite,
+        distribution_strategy=resolved_strategy,
+        time_budget=budget,
+        tensorboard=tb_dir,
+        verbose=verbose,
+    )
+    if tb_dir is not None:
+        hparams.write_config(
+            tb_dir, search_tuner.oracle.get_space(), objective_.name,
+            ("loss", "val_loss"),
+        )
+    if verbose:
+        done = len(search_tuner.oracle.end_order)
+        print(
+            f"[kr.tune] {tuner} search of {project_name} in "
+            f"{search_tuner.project_dir}: {len(oracle.get_space().space)} "
+            f"hyperparameters, objective {objective_.name} "
+            f"({objective_.direction}), {done}/{max_trials} trials done"
+            + (f", time budget {budget:g}s" if budget else ""),
+            flush=True,
+        )
+    search_tuner.search(epochs=epochs, callbacks=list(callbacks or []))
+    result = TuneResult(search_tuner, space, time.monotonic() - start)
+    if result.best_hyperparameters is None and not result.stopped_by_budget:
+        failures = [
+            search_tuner.oracle.trials[t["trial_id"]].message
+            for t in result.trials if t["status"] == "FAILED"
+        ]
+        detail = (failures[-1] or "").strip().splitlines()[-1:] if failures else []
+        raise RuntimeError(
+            "kr.tune finished without a completed trial."
+            + (f" Last error: {detail[0]}" if detail else "")
+        )
+    return result
+
+
+def tune_from_recipe(recipe, data=None, **overrides):
+    """Runs `kr.tune` from a parsed YAML recipe.
+
+    Recipe keys: `task` (a name registered in `keras_recipes.recipes.TASKS`),
+    `data` or `dataset` (a demo dataset name or `{name: ..., **loader
+    kwargs}`; ignored when `data=` is passed), `model` (fixed constructor
+    kwargs), `fit`/`train` (`epochs`, `batch_size`, other fit kwargs) and a
+    `tune:` section with the keys listed in `kr.tune` (`tuner`,
+    `max_trials`, `time_budget`, `search_space`, ...).
+
+    Args:
+        recipe: the parsed recipe (a dict).
+        data: optional training data replacing the recipe's dataset.
+        **overrides: `kr.tune` arguments that win over the recipe.
+
+    Returns:
+        A `TuneResult`.
+    """
+    from keras_recipes import recipes
+
+    if not isinstance(recipe, dict):
+        raise TypeError(
+            f"`recipe` must be a dict. Received: recipe of type "
+            f"{type(recipe).__name__}"
+        )
+    if "task" not in recipe:
+        raise ValueError(
+            f"`recipe` needs a 'task' key. Received: keys {sorted(recipe)}"
+        )
+    factory = recipes.get_factory(recipe["task"])
+    section = dict(recipe.get("tune") or {})
+    for key in section:
+        validation.check_choice("tune key", key, RECIPE_KEYS)
+    if data is None:
+        spec = recipe.get("data", recipe.get("dataset"))
+        if spec is None:
+            spec = recipes.DEMO_DATASETS.get(recipe["task"])
+        if isinstance(spec, dict):
+            spec = dict(spec)
+            name = spec.pop("name", None)
+            data, _ = recipes.load_dataset(name, **spec)
+        elif isinstance(spec, str):
+            data, _ = recipes.load_dataset(spec)
+        else:
+            raise ValueError(
+                "`recipe` needs a dataset ('data: digits') or pass `data=`. "
+                f"Received: data={spec!r}"
+            )
+    fit = dict(recipe.get("fit") or recipe.get("train") or {})
+    kwargs = {"model_kwargs": dict(recipe.get("model") or {})}
+    if "epochs" in fit:
+        kwargs["epochs"] = fit.pop("epochs")
+    if "batch_size" in fit:
+        kwargs["batch_size"] = fit.pop("batch_size")
+    if fit:
+        kwargs["fit_kwargs"] = fit
+    if "seed" in recipe:
+        kwargs["seed"] = recipe["seed"]
+    kwargs.update(section)
+    search = kwargs.get("search_space")
+    if isinstance(search, dict):
+        # YAML has no tuples: lists are choices, {min, max} dicts are ranges.
+        kwargs["search_space"] = dict(search)
+    kwargs.update(overrides)
+    return tune(factory, data, **kwargs)

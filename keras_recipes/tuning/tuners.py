@@ -1,0 +1,508 @@
+"""KerasTuner tuners with atomic state, per-trial resume, time budget, HParams.
+
+Everything here subclasses public KerasTuner classes and overrides a narrow
+set of methods:
+
+- oracles: `save()` and `_save_trial()` write `oracle.json` / `trial.json`
+  to a temporary file and rename it (KerasTuner writes them in place, so a
+  crash mid-write leaves a truncated JSON that cannot be reloaded);
+- tuners: `run_trial()` (per-trial backup + resume from the last finished
+  epoch, atomic best-epoch checkpoint, TensorBoard + HParams per trial,
+  time budget), `search()` (the same loop as KerasTuner's, plus the time
+  budget and a compact progress line) and `save()` (atomic).
+"""
+
+import gc
+import json
+import math
+import os
+import shutil
+import time
+
+import keras
+import keras_tuner as kt
+import numpy as np
+
+from keras_recipes import utils
+
+BACKUP_DIR = "backup"
+STATE_FILE = "state.json"
+WEIGHTS_FILE = "latest.weights.h5"
+
+
+def _now():
+    """Monotonic clock of the time budget (a function so tests can fake it)."""
+    return time.monotonic()
+
+
+def write_json_atomic(path, obj):
+    """Writes `obj` as JSON to `path` via a temporary file + rename."""
+    with utils.atomic_path(path, suffix=".json") as tmp:
+        with open(tmp, "w") as file:
+            json.dump(obj, file, default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, set):
+        return sorted(value)
+    raise TypeError(f"Not JSON serializable: {type(value).__name__}")
+
+
+def _read_json(path):
+    try:
+        with open(path) as file:
+            return json.load(file)
+    except (OSError, ValueError):
+        return None
+
+
+class BudgetExhausted(kt.errors.FatalError):
+    """Raised inside a trial when the time budget ends before its last epoch."""
+
+
+# ----------------------------------------------------------------- oracles
+class _AtomicOracleMixin:
+    def save(self):
+        write_json_atomic(self._get_oracle_fname(), self.get_state())
+
+    def _save_trial(self, trial):
+        path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
+        write_json_atomic(path, trial.get_state())
+
+
+class RandomSearchOracle(_AtomicOracleMixin, kt.oracles.RandomSearchOracle):
+    pass
+
+
+class BayesianOptimizationOracle(
+    _AtomicOracleMixin, kt.oracles.BayesianOptimizationOracle
+):
+    pass
+
+
+class HyperbandOracle(_AtomicOracleMixin, kt.oracles.HyperbandOracle):
+    pass
+
+
+class GridSearchOracle(_AtomicOracleMixin, kt.oracles.GridSearchOracle):
+    pass
+
+
+ORACLES = {
+    "random": RandomSearchOracle,
+    "bayesian": BayesianOptimizationOracle,
+    "hyperband": HyperbandOracle,
+    "grid": GridSearchOracle,
+}
+
+
+# --------------------------------------------------------------- hypermodel
+class TaskHyperModel(kt.HyperModel):
+    """Builds trial models through the task's public factory.
+
+    Args:
+        factory: a keras_recipes factory, `factory(data=..., strategy=...,
+            seed=..., **kwargs)`.
+        space: a `SearchSpace` (callable `hp -> constructor kwargs`).
+        data: what the factory infers from (and what `fit` trains on).
+        strategy: resolved `tf.distribute.Strategy` or `None`.
+        seed: weight-initialisation / split / shuffle seed, or `None`.
+        fit_defaults: keyword arguments for every `fit` call
+            (`validation_split`/`validation_data`, `batch_size`, ...).
+    """
+
+    def __init__(self, factory, space, data, strategy=None, seed=None,
+                 fit_defaults=None):
+        super().__init__(name=getattr(factory, "__name__", "task"))
+        self.factory = factory
+        self.space = space
+        self.data = data
+        self.strategy = strategy
+        self.seed = seed
+        self.fit_defaults = dict(fit_defaults or {})
+
+    def declare_hyperparameters(self, hp):
+        self.space(hp)
+
+    def build(self, hp):
+        kwargs = self.space(hp)
+        return self.factory(
+            data=self.data, strategy=self.strategy, seed=self.seed, **kwargs
+        )
+
+    def fit(self, hp, model, *args, **kwargs):
+        from keras_recipes.tasks.task import Task
+
+        kwargs = {**self.fit_defaults, **kwargs}
+        data = args[0] if args else self.data
+        tensorboard = kwargs.pop("tensorboard", False)
+        if isinstance(model, Task):
+            kwargs["tensorboard"] = tensorboard
+            kwargs.setdefault("seed", self.seed)
+        elif tensorboard:
+            kwargs["callbacks"] = [
+                *kwargs.get("callbacks", []),
+                keras.callbacks.TensorBoard(log_dir=tensorboard),
+            ]
+        return model.fit(data, *args[1:], **kwargs)
+
+
+# ---------------------------------------------------------------- callbacks
+class _TrialBackup(keras.callbacks.Callback):
+    """Backs up weights, optimizer and epoch logs atomically at each epoch end."""
+
+    def __init__(self, trial_dir, history):
+        super().__init__()
+        self.backup_dir = os.path.join(trial_dir, BACKUP_DIR)
+        self.history = list(history)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()
+                if np.ndim(v) == 0}
+        self.history.append({"epoch": int(epoch), **logs})
+        os.makedirs(self.backup_dir, exist_ok=True)
+        weights = os.path.join(self.backup_dir, WEIGHTS_FILE)
+        with utils.atomic_path(weights, suffix=".weights.h5") as tmp:
+            self.model.save_weights(tmp)
+        # The state names the epoch to resume from; written after the
+        # weights, so it never points at weights that are not there.
+        write_json_atomic(
+            os.path.join(self.backup_dir, STATE_FILE),
+            {"epoch": int(epoch) + 1, "history": self.history},
+        )
+
+
+class _SaveBestEpoch(keras.callbacks.Callback):
+    """Saves the best epoch's weights (atomically) for `tuner.load_model`."""
+
+    def __init__(self, objective, filepath, best_value):
+        super().__init__()
+        self.objective = objective
+        self.filepath = filepath
+        self.best_value = best_value
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.objective.has_value(logs or {}):
+            return
+        value = self.objective.get_value(logs)
+        if self.best_value is None or self.objective.better_than(
+            value, self.best_value
+        ):
+            self.best_value = value
+            with utils.atomic_path(self.filepath, suffix=".weights.h5") as tmp:
+                self.model.save_weights(tmp)
+
+
+class _CheckObjective(keras.callbacks.Callback):
+    """Fails the whole search at the first epoch when the objective is absent."""
+
+    def __init__(self, objective):
+        super().__init__()
+        self.objective = objective
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if not self.objective.has_value(logs):
+            from keras_recipes.data import validation
+
+            name = self.objective.name
+            raise kt.errors.FatalValueError(
+                f"`objective` {name!r} is not a metric the model reports."
+                f"{validation.did_you_mean(name, list(logs))} Available: "
+                f"{sorted(logs)}. Received: objective={name!r}"
+            )
+
+
+class _Budget(keras.callbacks.Callback):
+    """Stops training at the end of an epoch once the deadline has passed."""
+
+    def __init__(self, tuner):
+        super().__init__()
+        self.tuner = tuner
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.tuner._over_budget():
+            self.tuner._budget_hit = True
+            self.model.stop_training = True
+
+
+def _best(history, objective):
+    """Index of the best epoch in a list of epoch-log dicts, or None."""
+    best, best_value = None, None
+    for i, logs in enumerate(history):
+        if not objective.has_value(logs):
+            continue
+        value = objective.get_value(logs)
+        if best is None or objective.better_than(value, best_value):
+            best, best_value = i, value
+    return best, best_value
+
+
+def _format_duration(seconds):
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def _format_value(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+# ------------------------------------------------------------------- tuners
+class SearchTuner(kt.Tuner):
+    """The `kr.tune` tuner: KerasTuner's `Tuner` plus reliability features.
+
+    Args:
+        oracle: one of the atomic oracles of this module.
+        hypermodel: a `TaskHyperModel`.
+        time_budget: seconds, or `None`.
+        tensorboard: log root for one run per trial, or `None`.
+        verbose: 0 silent, 1 one line per trial, 2 also Keras epoch logs.
+        **kwargs: `kt.Tuner` arguments (`directory`, `project_name`,
+            `distribution_strategy`, `overwrite`, ...).
+    """
+
+    def __init__(self, oracle, hypermodel, time_budget=None, tensorboard=None,
+                 verbose=1, **kwargs):
+        self.time_budget = time_budget
+        self.tensorboard = tensorboard
+        self.verbose = verbose
+        self._deadline = None
+        self._budget_hit = False
+        self._durations = []
+        self._search_start = None
+        self.trials_run = 0
+        self.stopped_by_budget = False
+        super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
+        self.oracle.verbose = 0  # kr.tune prints its own compact line
+
+    # The initial space comes from the search space alone: no model build.
+    def _populate_initial_space(self):
+        hp = self.oracle.get_space()
+        self.hypermodel.declare_hyperparameters(hp)
+        self.oracle.update_space(hp)
+
+    def _build_hypermodel(self, hp):
+        model = super()._build_hypermodel(hp)
+        # Built optimizer variables, so that checkpoints (which hold them)
+        # load completely: resumed trials and Hyperband hand-overs keep the
+        # optimizer state, and loading prints no "skipping variables" warning.
+        with _maybe_scope(self.distribution_strategy):
+            if getattr(model, "optimizer", None) is not None and (
+                not model.optimizer.built
+            ):
+                model.optimizer.build(model.trainable_variables)
+        return model
+
+    # ------------------------------------------------------------ budget
+    def _over_budget(self):
+        return self._deadline is not None and _now() >= self._deadline
+
+    # ------------------------------------------------------------ search
+    def search(self, *fit_args, **fit_kwargs):
+        """KerasTuner's search loop plus the time budget and progress lines."""
+        if _is_chief():
+            return super().search(*fit_args, **fit_kwargs)
+        self._search_start = _now()
+        if self.time_budget is not None:
+            self._deadline = self._search_start + float(self.time_budget)
+        self.on_search_begin()
+        while True:
+            if self._over_budget():
+                self.stopped_by_budget = True
+                break
+            self.pre_create_trial()
+            trial = self.oracle.create_trial(self.tuner_id)
+            if trial.status == kt.engine.trial.TrialStatus.STOPPED:
+                break
+            if trial.status == kt.engine.trial.TrialStatus.IDLE:
+                time.sleep(0.1)
+                continue
+            self.on_trial_begin(trial)
+            started = _now()
+            try:
+                self._try_run_and_update_trial(trial, *fit_args, **fit_kwargs)
+            except BudgetExhausted:
+                # The trial stays "running" in the saved oracle state: the
+                # next call retries it, resuming from its backup.
+                self.stopped_by_budget = True
+                self._free_memory()
+                self.save()
+                self._log(f"time budget reached in trial {trial.trial_id}; "
+                          "re-run the same call to resume it")
+                break
+            self._durations.append(_now() - started)
+            self.trials_run += 1
+            self.on_trial_end(trial)
+        self.on_search_end()
+
+    def on_trial_end(self, trial):
+        super().on_trial_end(trial)  # ends the trial in the oracle and saves
+        if trial.status == kt.engine.trial.TrialStatus.COMPLETED:
+            shutil.rmtree(
+                os.path.join(self.get_trial_dir(trial.trial_id), BACKUP_DIR),
+                ignore_errors=True,
+            )
+        self._free_memory()
+        self._progress(trial)
+
+    def _free_memory(self):
+        keras.backend.clear_session(free_memory=True)
+        gc.collect()
+
+    # --------------------------------------------------------- one trial
+    def run_trial(self, trial, *args, **kwargs):
+        hp = trial.hyperparameters
+        trial_dir = self.get_trial_dir(trial.trial_id)
+        backup_dir = os.path.join(trial_dir, BACKUP_DIR)
+        state = _read_json(os.path.join(backup_dir, STATE_FILE))
+        weights = os.path.join(backup_dir, WEIGHTS_FILE)
+        if state is not None and not os.path.isfile(weights):
+            state = None
+        history = list(state["history"]) if state else []
+        objective = self.oracle.objective
+        _, best_value = _best(history, objective)
+
+        callbacks = self._deepcopy_callbacks(kwargs.pop("callbacks", None) or [])
+        callbacks += [
+            _CheckObjective(objective),
+            _SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id),
+                           best_value),
+            _TrialBackup(trial_dir, history),
+            _Budget(self),
+        ]
+        kwargs["callbacks"] = callbacks
+        if self.tensorboard:
+            from keras_recipes.tuning import hparams
+
+            logdir = os.path.join(self.tensorboard, f"trial_{trial.trial_id}")
+            hparams.write_trial(logdir, trial)
+            kwargs["tensorboard"] = logdir
+
+        model = self._try_build(hp)
+        if state is not None:
+            with _maybe_scope(self.distribution_strategy):
+                base_lr = _plain_learning_rate(model)
+                model.load_weights(weights)
+                if base_lr is not None:
+                    # The backup holds the learning rate of its last epoch
+                    # (per-epoch decays edit it); epoch callbacks recompute
+                    # it from the initial value and the epoch index.
+                    model.optimizer.learning_rate = base_lr
+            kwargs["initial_epoch"] = int(state["epoch"])
+            self._log(f"trial {trial.trial_id}: resuming at epoch "
+                      f"{int(state['epoch']) + 1}")
+        epochs = kwargs.get("epochs", 1)
+        self._budget_hit = False
+        self.hypermodel.fit(hp, model, *args, **kwargs)
+        # What `load_model` (and Hyperband's weight hand-over) rebuild from.
+        write_json_atomic(
+            self._get_build_config_fname(trial.trial_id), model.get_build_config()
+        )
+        history = callbacks[-2].history
+        done = history[-1]["epoch"] + 1 if history else kwargs.get(
+            "initial_epoch", 0)
+        if self._budget_hit and done < epochs:
+            raise BudgetExhausted(
+                f"Time budget reached during trial {trial.trial_id} "
+                f"(epoch {done}/{epochs})."
+            )
+        return _as_history(history)
+
+    # ----------------------------------------------------------- state
+    def save(self):
+        if not self._is_worker():
+            self.oracle.save()
+        write_json_atomic(self._get_tuner_fname(), self.get_state())
+
+    # -------------------------------------------------------- progress
+    def _log(self, message):
+        if self.verbose:
+            print(f"[kr.tune] {message}", flush=True)
+
+    def _progress(self, trial):
+        if not self.verbose:
+            return
+        total = self.oracle.max_trials
+        done = len(self.oracle.end_order)
+        values = " ".join(
+            f"{k}={_format_value(v)}"
+            for k, v in trial.hyperparameters.values.items()
+            if not k.startswith("tuner/")
+        )
+        name = self.oracle.objective.name
+        if trial.status == kt.engine.trial.TrialStatus.COMPLETED:
+            score = f"{name}={trial.score:.4f}"
+        else:
+            last = (trial.message or "").strip().splitlines()
+            score = f"{trial.status}: {last[-1] if last else ''}"
+        best = self.oracle.get_best_trials(1)
+        best_text = (
+            f"best={best[0].score:.4f} (id {best[0].trial_id})"
+            if best and best[0].score is not None
+            else "best=-"
+        )
+        elapsed = _now() - self._search_start
+        eta = ""
+        if total and self._durations:
+            left = max(0, total - done) * float(np.mean(self._durations))
+            if self._deadline is not None:
+                left = min(left, max(0.0, self._deadline - _now()))
+            eta = f", ETA {_format_duration(left)}"
+        print(
+            f"[kr.tune] trial {done}/{total or '?'} (id {trial.trial_id}) | "
+            f"{values} | {score} | {best_text} | "
+            f"{_format_duration(elapsed)} elapsed{eta}",
+            flush=True,
+        )
+
+
+class HyperbandTuner(kt.Hyperband, SearchTuner):
+    """Hyperband (epochs and weight hand-over per round) on `SearchTuner`."""
+
+    def __init__(self, oracle, hypermodel, **kwargs):
+        SearchTuner.__init__(self, oracle=oracle, hypermodel=hypermodel, **kwargs)
+
+
+def _as_history(history):
+    result = keras.callbacks.History()
+    result.epoch = [logs["epoch"] for logs in history]
+    keys = sorted({k for logs in history for k in logs if k != "epoch"})
+    result.history = {
+        k: [logs.get(k, math.nan) for logs in history] for k in keys
+    }
+    return result
+
+
+def _plain_learning_rate(model):
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return None
+    value = optimizer.get_config().get("learning_rate")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _is_chief():
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
+    return "KERASTUNER_ORACLE_IP" in os.environ and "chief" in tuner_id
+
+
+class _maybe_scope:
+    def __init__(self, strategy):
+        self.scope = strategy.scope() if strategy is not None else None
+
+    def __enter__(self):
+        if self.scope is not None:
+            self.scope.__enter__()
+
+    def __exit__(self, *exc):
+        if self.scope is not None:
+            return self.scope.__exit__(*exc)
+        return False

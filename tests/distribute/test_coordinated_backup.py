@@ -1,0 +1,98 @@
+"""`kr.callbacks.CoordinatedBackup` in one process (the 2-worker kill test is in
+test_multi_worker.py)."""
+
+import copy
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import keras_recipes as kr
+from keras_recipes.callbacks import CoordinatedBackup
+
+FIT = dict(epochs=3, batch_size=8, shuffle=False, verbose=0, tensorboard=False)
+
+
+def data(n=24):
+    rng = np.random.default_rng(0)
+    y = np.arange(n) % 2
+    x = rng.uniform(0, 60, (n, 8, 8, 1)).astype("float32")
+    x[y == 1, 2:6, 2:6, 0] += 150.0
+    return x, y
+
+
+def model():
+    return kr.image_classifier(
+        data=data(),
+        width=4,
+        depth=1,
+        se_ratio=0.0,
+        dropout=0.0,
+        augmentation=None,
+        seed=0,
+    )
+
+
+class Crash(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == (2, 1):
+            raise RuntimeError("simulated crash")
+
+
+def flat(m):
+    return np.concatenate([np.ravel(w) for w in m.get_weights()])
+
+
+def test_crash_then_resume_equals_uninterrupted(tmp_path):
+    clean = model()
+    clean.fit(data(), callbacks=[CoordinatedBackup(str(tmp_path / "a"))], **FIT)
+    # Completed: the backup is removed so the next fit starts fresh.
+    assert os.listdir(tmp_path / "a") == []
+
+    backup = CoordinatedBackup(str(tmp_path / "b"))
+    crashed = model()
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        crashed.fit(data(), callbacks=[backup, Crash()], **FIT)
+    state = json.loads((tmp_path / "b" / "backup_state.json").read_text())
+    assert state == {"epoch": 2, "weights": "epoch-2.weights.h5"}
+    assert sorted(os.listdir(tmp_path / "b")) == [
+        "backup_state.json",
+        "epoch-2.weights.h5",
+    ]
+
+    restarted = model()  # a fresh process would build a fresh model
+    history = restarted.fit(data(), callbacks=[copy.deepcopy(backup)], **FIT)
+    assert len(history.history["loss"]) == 1  # only the third epoch ran
+    np.testing.assert_allclose(flat(restarted), flat(clean), rtol=0, atol=1e-6)
+    # The learning rate the cosine schedule restored at the end is the base.
+    assert float(restarted.optimizer.learning_rate) == pytest.approx(2e-3)
+
+
+def test_deepcopy_is_fresh_and_config_round_trips(tmp_path):
+    backup = CoordinatedBackup(str(tmp_path), delete_on_end=False)
+    backup.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    twin = copy.deepcopy(backup)
+    assert twin.get_config() == backup.get_config()
+    assert twin.model is None
+    assert CoordinatedBackup(**backup.get_config()).backup_dir == str(tmp_path)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="`backup_dir` must be a folder path"):
+        CoordinatedBackup("")
+    with pytest.raises(TypeError, match="`delete_on_end` must be a bool"):
+        CoordinatedBackup("x", delete_on_end="yes")
+
+
+def test_state_naming_a_missing_file_is_an_error(tmp_path):
+    (tmp_path / "backup_state.json").write_text(
+        json.dumps({"epoch": 1, "weights": "epoch-1.weights.h5"})
+    )
+    m = model()
+    with pytest.raises(ValueError, match="names a missing weights file"):
+        m.fit(data(), callbacks=[CoordinatedBackup(str(tmp_path))], **FIT)
