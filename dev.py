@@ -59,7 +59,8 @@ def main(argv):
         code = run(os.path.join(BIN, "ruff"), "check", ".", env=env)
         if code != 0:
             return code
-        return run(PY, "-m", "pytest", *rest, env=env)
+        # Two xdist workers: one per core on the 2-core CI machine.
+        return run(PY, "-m", "pytest", "-n", "2", *rest, env=env)
     code = 0
     for script in sorted(os.listdir(os.path.join(ROOT, "benchmarks"))):
         if script.endswith(".py"):

@@ -25,6 +25,7 @@ from keras_recipes import regularizers  # noqa: E402
 from keras_recipes import schedules  # noqa: E402
 from keras_recipes import tasks  # noqa: E402
 from keras_recipes import tuning  # noqa: E402
+from keras_recipes.recipe import from_recipe  # noqa: E402
 from keras_recipes.saving import load_model  # noqa: E402
 from keras_recipes.tasks.image_classifier import image_classifier  # noqa: E402
 from keras_recipes.tasks.seq2seq_transformer import seq2seq_transformer  # noqa: E402
@@ -47,6 +48,7 @@ __all__ = [
     "data",
     "datasets",
     "distribute",
+    "from_recipe",
     "image_classifier",
     "layers",
     "load_model",

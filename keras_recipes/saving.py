@@ -1,6 +1,7 @@
 """`kr.load_model`: safe loading of `.keras` files."""
 
 import os
+import warnings
 
 import keras
 
@@ -37,7 +38,17 @@ def load_model(filepath, compile=True):
     if not os.path.isfile(filepath):
         raise ValueError(f"`filepath` does not exist. Received: filepath={filepath!r}")
     try:
-        return keras.saving.load_model(filepath, compile=compile, safe_mode=True)
+        with warnings.catch_warnings():
+            # A model saved before any training step has an unbuilt optimizer
+            # (2 variables: iterations, learning rate); its slots are rebuilt
+            # at zero on load, which is exactly the saved state. Nothing is
+            # lost, so Keras' "Skipping variable loading" warning is noise.
+            warnings.filterwarnings(
+                "ignore",
+                message=r"Skipping variable loading for optimizer .* the saved "
+                r"optimizer has 2 variables",
+            )
+            return keras.saving.load_model(filepath, compile=compile, safe_mode=True)
     except ValueError as error:
         if "Lambda" in str(error) or "safe_mode" in str(error):
             raise ValueError(
