@@ -1,6 +1,14 @@
 """ONNX Runtime vs `model.predict` vs `model(x)` latency for the image classifier.
 
     python benchmarks/onnx_latency.py [--repeats 15] [--image-size 32]
+        [--seq2seq] [--skip-image] [--no-append]
+
+`--seq2seq` adds greedy translation throughput (sentences/s) of a
+`kr.seq2seq_transformer` (template defaults) briefly trained on
+`kr.datasets.load_dates`: the TF-free `onnx_preprocess.OnnxTranslator`
+(ONNX encoder + decoder graphs, whole prefix each step, no KV cache) vs
+`model.translate(beam_width=1)` (in-graph `tf.while_loop`), for 1 and 64
+sentences, after checking both give the same translations.
 
 Exports a `kr.image_classifier` (default settings, 3 classes, 32x32x3) to
 verified ONNX, then times batch-1 and batch-256 inference with the three
@@ -45,12 +53,45 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
+    parser.add_argument("--seq2seq", action="store_true",
+                        help="also time seq2seq greedy translation")
+    parser.add_argument("--seq2seq-train", type=int, default=2000)
+    parser.add_argument("--seq2seq-epochs", type=int, default=3)
+    parser.add_argument("--skip-image", action="store_true")
+    parser.add_argument("--no-append", action="store_true",
+                        help="print only; do not append to RESULTS.md")
     args = parser.parse_args(argv)
+    text = "" if args.skip_image else image_section(args)
+    if args.seq2seq:
+        text += seq2seq_section(args)
+    print(text)
+    if args.no_append:
+        return 0
+    new = not os.path.exists(args.results)
+    with open(args.results, "a", encoding="utf-8") as file:
+        if new:
+            file.write("# Benchmark results\n\nAppended by the scripts in "
+                       "`benchmarks/`; newest last.\n")
+        file.write(text)
+    return 0
 
+
+def versions():
     import keras
     import onnxruntime as ort
     import tensorflow as tf
     import tf2onnx
+
+    return (
+        f"Machine: {cpu_model()}, {os.cpu_count()} logical cores visible; "
+        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
+        f"Keras {keras.__version__}, onnxruntime {ort.__version__}, "
+        f"tf2onnx {tf2onnx.__version__}, numpy {np.__version__}."
+    )
+
+
+def image_section(args):
+    import onnxruntime as ort
 
     import keras_recipes as kr
 
@@ -99,10 +140,7 @@ def main(argv=None):
         f"opset {report.opset}, parity max abs error "
         f"{report.max_abs_error:.1e}. Interleaved repeats; times in ms.",
         "",
-        f"Machine: {cpu_model()}, {os.cpu_count()} logical cores visible; "
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
-        f"Keras {keras.__version__}, onnxruntime {ort.__version__}, "
-        f"tf2onnx {tf2onnx.__version__}, numpy {np.__version__}.",
+        versions(),
         "",
         "| method | batch | median | IQR | min |",
         "|---|---:|---:|---:|---:|",
@@ -116,15 +154,72 @@ def main(argv=None):
         f"batch 256 = {ratio256:.3f}x.",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    new = not os.path.exists(args.results)
-    with open(args.results, "a", encoding="utf-8") as file:
-        if new:
-            file.write("# Benchmark results\n\nAppended by the scripts in "
-                       "`benchmarks/`; newest last.\n")
-        file.write(text)
-    return 0
+    return "\n".join(lines)
+
+
+def seq2seq_section(args):
+    import keras_recipes as kr
+    from keras_recipes.export import onnx_preprocess
+
+    kr.set_seed(0)
+    (x, y), (x_test, y_test) = kr.datasets.load_dates(
+        num_train=args.seq2seq_train, num_test=64, seed=0
+    )
+    model = kr.seq2seq_transformer(data=(x, y), seed=0)
+    start = time.perf_counter()
+    model.fit((x, y), epochs=args.seq2seq_epochs, batch_size=64, seed=0,
+              tensorboard=False, verbose=0)
+    train_s = time.perf_counter() - start
+    path = os.path.join(tempfile.mkdtemp(), "translator.onnx")
+    start = time.perf_counter()
+    report = model.export(path, format="onnx", samples=x_test[:16])
+    export_s = time.perf_counter() - start
+    translator = onnx_preprocess.OnnxTranslator(path)
+    keras_out = model.translate(x_test)
+    same = translator.translate(x_test) == keras_out
+    exact = sum(a == b for a, b in zip(keras_out, y_test))
+
+    batches = {1: x_test[:1], 64: x_test}
+    methods = {
+        "onnxruntime greedy (OnnxTranslator)": translator.translate,
+        "model.translate (beam_width=1)": model.translate,
+    }
+    for x in batches.values():  # warm-up (tracing, session init)
+        for fn in methods.values():
+            fn(x)
+    times = {(m, b): [] for m in methods for b in batches}
+    for _ in range(args.repeats):
+        for b, x in batches.items():
+            for name, fn in methods.items():
+                times[(name, b)].append(timed(lambda fn=fn, x=x: fn(x)))
+    lines = [
+        "",
+        "## Seq2seq ONNX greedy translation — "
+        f"{datetime.datetime.now():%Y-%m-%d %H:%M}",
+        "",
+        f"`python benchmarks/onnx_latency.py --seq2seq --repeats {args.repeats}`: "
+        f"`kr.seq2seq_transformer` template defaults "
+        f"({model.count_params():,} params) trained {args.seq2seq_epochs} epochs "
+        f"on {args.seq2seq_train} `load_dates` pairs ({train_s:.0f} s; "
+        f"{exact}/64 test dates exact); export {export_s:.0f} s, route "
+        f"`{report.route}`, opset {report.opset}, max abs error "
+        f"{report.max_abs_error:.1e}, first-step logit error "
+        f"{report.first_step_max_abs_error:.1e}, ONNX translations "
+        f"{'identical to' if same else 'DIFFERENT from'} Keras on 64 test "
+        "sentences. Interleaved repeats.",
+        "",
+        versions(),
+        "",
+        "| method | sentences | median ms | IQR ms | sentences/s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for (name, b), values in times.items():
+        q1, med, q3 = np.percentile(values, [25, 50, 75])
+        lines.append(f"| {name} | {b} | {med:.1f} | {q1:.1f}–{q3:.1f} | "
+                     f"{b / (med / 1e3):.1f} |")
+    lines.append("")
+    return "\n".join(lines)
+
 
 
 if __name__ == "__main__":

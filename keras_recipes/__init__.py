@@ -16,11 +16,13 @@ from keras_recipes import callbacks  # noqa: E402
 from keras_recipes import data  # noqa: E402
 from keras_recipes import datasets  # noqa: E402
 from keras_recipes import distribute  # noqa: E402
+from keras_recipes import export  # noqa: E402  (onnx/tf2onnx stay lazy)
 from keras_recipes import interpret  # noqa: E402
 from keras_recipes import layers  # noqa: E402
 from keras_recipes import losses  # noqa: E402
 from keras_recipes import metrics  # noqa: E402
 from keras_recipes import optimizers  # noqa: E402
+from keras_recipes import plots  # noqa: E402
 from keras_recipes import regularizers  # noqa: E402
 from keras_recipes import schedules  # noqa: E402
 from keras_recipes import tasks  # noqa: E402
@@ -43,11 +45,13 @@ __all__ = [
     "losses",
     "metrics",
     "optimizers",
+    "plots",
     "regularizers",
     "schedules",
     "data",
     "datasets",
     "distribute",
+    "export",
     "from_recipe",
     "image_classifier",
     "layers",

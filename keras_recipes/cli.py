@@ -65,10 +65,16 @@ def _print_summary(summary):
     for fmt, report in summary.get("export_reports", {}).items():
         if "max_abs_error" in report:
             print(f"{fmt} parity        max abs error {report['max_abs_error']:.2e}")
+    for name, path in summary.get("plots", {}).items():
+        print(f"plot {name:<14} {os.path.abspath(path)}")
     if summary.get("tensorboard_dir"):
         tb = os.path.abspath(summary["tensorboard_dir"])
         print(f"tensorboard logs    {tb}")
-        print(f"  view with:        tensorboard --logdir {os.path.dirname(tb)}")
+        # Loopback only: TensorBoard serves the logs to anyone who can reach it.
+        print(
+            f"  view with:        tensorboard --logdir {os.path.dirname(tb)} "
+            "--host 127.0.0.1"
+        )
     print(f"summary             {os.path.abspath(summary['summary_file'])}")
     print(f"total time          {summary['seconds']} s")
 
@@ -95,13 +101,21 @@ def cmd_train(args):
 
 
 def cmd_tune(args):
+    import yaml
+
     from keras_recipes import recipe as recipe_lib
-    from keras_recipes import tuning
 
     overrides = list(args.set or [])
     recipe = recipe_lib.load(args.recipe, overrides)
-    result = tuning.tune_from_recipe(recipe)
-    print(result.summary() if callable(getattr(result, "summary", None)) else result)
+    result = recipe.tune()
+    result.summary()
+    if result.best_model_kwargs is not None:
+        # Constructor arguments of the best trial (searched + fixed): paste
+        # them over the recipe's `model:` section to train with them.
+        best = {k: v for k, v in result.best_model_kwargs.items() if k != "target"}
+        print(f"\nbest {result.objective} {result.best_score:.4f}; as recipe keys:")
+        print(yaml.safe_dump({"model": best}, sort_keys=True).rstrip())
+    print(f"tuner project       {os.path.abspath(result.tuner.project_dir)}")
 
 
 def _load(model_path):
@@ -247,11 +261,16 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
+
     try:
         args.func(args)
     except (ValueError, TypeError) as error:
         print(f"keras-recipes {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except NonFiniteLossError as error:  # training diverged: not a usage error
+        print(f"keras-recipes {args.command}: error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -44,6 +44,7 @@ SCHEMA = {
         "image_size": list,
         "test_size": float,
         "options": dict,
+        "limit": int,
     },
     "model": _ANY,
     "fit": {
@@ -118,6 +119,16 @@ def validate(config):
             "Recipe key `data` needs exactly one of `dataset` or `path`. "
             f"Received: data={data!r}"
         )
+    if "limit" in data and data["limit"] < 1:
+        raise RecipeError(
+            "Recipe key `data.limit` must be a positive number of examples. "
+            f"Received: data.limit={data['limit']!r}"
+        )
+    tune = config.get("tune")
+    if tune is not None:
+        from keras_recipes.tuning.tune import RECIPE_KEYS
+
+        _check(tune, dict.fromkeys(RECIPE_KEYS, _ANY), "tune")
     if "path" in data and not os.path.exists(data["path"]):
         raise RecipeError(
             f"Recipe key `data.path` must exist. Received: data.path={data['path']!r}"
@@ -161,8 +172,12 @@ def load(source, overrides=()):
             with open(origin, encoding="utf-8") as file:
                 config = yaml.safe_load(file)
         except yaml.YAMLError as error:
+            # One line: PyYAML's own message spans several.
+            mark = getattr(error, "problem_mark", None)
+            where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
             raise RecipeError(
-                f"`recipe` is not valid YAML ({origin}): {error}"
+                f"`recipe` is not valid YAML ({origin}{where}): {problem}"
             ) from None
         if not isinstance(config, dict):
             raise RecipeError(
@@ -195,8 +210,21 @@ class Recipe:
         data = self.config["data"]
         options = dict(data.get("options", {}))
         if "dataset" in data:
-            return recipes.load_dataset(data["dataset"], **options)
-        return _load_path(self.task, data)
+            parts = recipes.load_dataset(data["dataset"], **options)
+        else:
+            parts = _load_path(self.task, data)
+        if "limit" not in data:
+            return parts
+        return tuple(
+            subsample(
+                part,
+                data["limit"],
+                seed=self.config.get("seed", 0),
+                target=data.get("target"),
+                stratify=self.task != "seq2seq_transformer",
+            )
+            for part in parts
+        )
 
     def factory_kwargs(self):
         kwargs = dict(self.config.get("model") or {})
@@ -213,8 +241,53 @@ class Recipe:
             train, _ = self.load_data()
         return recipes.get_factory(self.task)(data=train, **self.factory_kwargs())
 
+    def tune(self, **overrides):
+        """Runs the recipe's `tune:` section with `kr.tune`; returns a `TuneResult`.
+
+        The data is the recipe's training split (after `data.limit`). Keys
+        of `model:` that `tune.search_space` also names are searched; the
+        other `model:` keys stay fixed for every trial. `fit.epochs` and
+        `fit.batch_size` are the per-trial defaults (`tune.epochs` and
+        `tune.batch_size` win), `fit.validation_split` is the default
+        `tune.validation_split`.
+
+        Args:
+            **overrides: `kr.tune` arguments that win over the recipe.
+        """
+        from keras_recipes.tuning import tune_from_recipe
+
+        config = json.loads(json.dumps(self.config))
+        section = dict(config.get("tune") or {})
+        fit = dict(config.get("fit") or {})
+        fit.pop("time_budget", None)  # per-run budget; tune.time_budget is separate
+        if "validation_split" in fit:
+            section.setdefault("validation_split", fit.pop("validation_split"))
+        searched = section.get("search_space")
+        model = dict(config.get("model") or {})
+        if isinstance(searched, dict):
+            model = {k: v for k, v in model.items() if k not in searched}
+        if "target" in config["data"]:
+            model.setdefault("target", config["data"]["target"])
+        if "strategy" in config:
+            section.setdefault("strategy", config["strategy"])
+        section.setdefault("project_name", config.get("name", self.task))
+        flat = {
+            "task": self.task,
+            "model": model,
+            "fit": fit,
+            "tune": section,
+        }
+        if "seed" in config:
+            flat["seed"] = config["seed"]
+        train, _ = self.load_data()
+        return tune_from_recipe(flat, data=train, **overrides)
+
     def train(self, verbose=1, log=print):
-        """Trains, evaluates and exports; returns a summary dict."""
+        """Trains, evaluates and exports; returns a summary dict.
+
+        Also writes `summary.json`, `training_curves.png` and, for
+        classifiers, `confusion_matrix.png` (test split) into `output_dir`.
+        """
         from keras_recipes import utils
 
         start = time.time()
@@ -265,6 +338,7 @@ class Recipe:
             if isinstance(result, dict):
                 report = {k: v for k, v in result.items() if _jsonable(v)}
                 summary.setdefault("export_reports", {})[fmt] = report
+        summary["plots"] = self._plots(model, history, test, out)
         summary["seconds"] = round(time.time() - start, 1)
         with utils.atomic_path(os.path.join(out, "summary.json")) as tmp:
             with open(tmp, "w", encoding="utf-8") as file:
@@ -274,12 +348,111 @@ class Recipe:
         return summary
 
 
+    def _plots(self, model, history, test, out):
+        """Writes `training_curves.png` (+ `confusion_matrix.png`) into `out`."""
+        from keras_recipes import plots
+
+        paths = {}
+        if history.history.get("loss"):
+            paths["training_curves"] = plots.plot_history(
+                history,
+                os.path.join(out, "training_curves.png"),
+                title=f"{self.config.get('name', self.task)}: training curves",
+            )
+        if self.task != "seq2seq_transformer":
+            paths["confusion_matrix"] = plots.plot_confusion_matrix(
+                model,
+                test,
+                os.path.join(out, "confusion_matrix.png"),
+                title="Confusion matrix (test split)",
+            )
+        return paths
+
+
 def _jsonable(value):
     try:
         json.dumps(value)
         return True
     except TypeError:
         return False
+
+
+def subsample(data, limit, seed=0, target=None, stratify=True):
+    """At most `limit` examples of one split, seeded, covering every class.
+
+    Used by the recipe key `data.limit` (quick runs on a slice of the data).
+    Classification labels are sampled round-robin over the classes (in a
+    seeded random order), so a small limit still holds every class it can;
+    the kept examples stay in their original order.
+
+    Args:
+        data: `(x, y)` arrays or lists, a pandas DataFrame (with `target` the
+            label column), or an in-memory `kr.data.Data`.
+        limit: maximum number of examples (a positive int).
+        seed: seed of the random choice.
+        target: label column of a DataFrame.
+        stratify: sample round-robin over the labels when there are some.
+
+    Returns:
+        The same kind of object, with at most `limit` examples.
+
+    Example:
+
+    >>> import numpy as np
+    >>> x, y = np.arange(10), np.array([0] * 8 + [1] * 2)
+    >>> small_x, small_y = subsample((x, y), 4, seed=0)
+    >>> len(small_x), sorted(set(small_y.tolist()))
+    (4, [0, 1])
+    """
+    import numpy as np
+
+    from keras_recipes.data import pipeline
+
+    limit = validation.check_int("limit", limit, minimum=1)
+    if isinstance(data, pipeline.Data):
+        if data.x is None:
+            raise ValueError(
+                "`data.limit` needs in-memory data (arrays, DataFrames, folders). "
+                "Received: a tf.data-backed kr.data.Data"
+            )
+        n, labels = len(data), data.y
+    elif isinstance(data, tuple | list) and len(data) == 2:
+        n, labels = len(data[0]), data[1]
+    elif hasattr(data, "iloc"):
+        n = len(data)
+        labels = data[target] if target is not None and target in data else None
+    else:
+        raise TypeError(
+            "`data.limit` works on (x, y) pairs, DataFrames and kr.data.Data. "
+            f"Received: data of type {type(data).__name__}"
+        )
+    if n <= limit:
+        return data
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    if stratify and labels is not None and np.ndim(labels) == 1:
+        labels = np.asarray(labels)[order]
+        rank = np.zeros(n, dtype="int64")
+        for label in np.unique(labels):
+            members = np.flatnonzero(labels == label)
+            rank[members] = np.arange(len(members))
+        order = order[np.argsort(rank, kind="stable")]
+    keep = np.sort(order[:limit])
+    if isinstance(data, pipeline.Data):
+        return data.take(keep)
+    if hasattr(data, "iloc"):
+        return data.iloc[keep].reset_index(drop=True)
+    return tuple(_take(part, keep) for part in data)
+
+
+def _take(values, indices):
+    import numpy as np
+
+    if isinstance(values, list):
+        return [values[i] for i in indices]
+    if hasattr(values, "iloc"):
+        return values.iloc[indices].reset_index(drop=True)
+    return np.asarray(values)[indices]
 
 
 def _load_path(task, data):

@@ -20,6 +20,9 @@ def test_demo_reaches_the_accuracy_bar(tmp_path, capsys):
     assert "test accuracy" in printed and "tensorboard logs" in printed
     assert (out / "model.keras").is_file()
     assert (out / "saved_model" / "saved_model.pb").is_file()
+    for plot in ("training_curves", "confusion_matrix"):  # PNGs, announced
+        assert (out / f"{plot}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"plot {plot}" in printed
     tb = summary["tensorboard_dir"]
     assert any(f.startswith("events.out") for _, _, fs in os.walk(tb) for f in fs)
     # The saved model is a working classifier on its own.
@@ -44,6 +47,8 @@ def test_train_recipe_then_evaluate_and_predict(tmp_path, capsys):
         ]
     )
     assert code == 0
+    assert (out / "training_curves.png").is_file()
+    assert (out / "confusion_matrix.png").is_file()
     model_path = str(out / "model.keras")
     capsys.readouterr()
     assert main(["evaluate", model_path, "--dataset", "digits"]) == 0
@@ -81,3 +86,21 @@ def test_predict_rejects_missing_files(tmp_path, capsys):
     assert main(["predict", path, str(tmp_path / "missing.png")]) == 2
     assert "must be image files" in capsys.readouterr().err
     np.testing.assert_equal(os.path.exists(path), True)
+
+
+def test_printed_tensorboard_command_binds_to_loopback(capsys):
+    from keras_recipes.cli import _print_summary
+
+    _print_summary(
+        {
+            "test_metrics": {"accuracy": 0.5},
+            "epochs_run": 1,
+            "exports": {},
+            "tensorboard_dir": os.path.join("tb_logs", "task", "run"),
+            "summary_file": "summary.json",
+            "seconds": 1.0,
+        }
+    )
+    lines = capsys.readouterr().out.splitlines()
+    command = [line for line in lines if "tensorboard --logdir" in line]
+    assert len(command) == 1 and command[0].endswith("--host 127.0.0.1"), lines

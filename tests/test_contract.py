@@ -142,6 +142,7 @@ CALLBACKS = {
 HELPERS = {
     "effective_number_weights", "bleu_statistics", "get", "LRFinderResult",
     "lr_find", "fit_one_cycle", "parse_duration", "suggest_learning_rate",
+    "NonFiniteLossError",
 }
 NO_EXAMPLE = {"LRFinderResult", "lr_find", "fit_one_cycle"}
 

@@ -15,6 +15,7 @@ from keras_recipes.callbacks.one_cycle import OneCycleScheduler
 from keras_recipes.callbacks.one_cycle import fit_one_cycle
 from keras_recipes.callbacks.progress_bar import ProgressBar
 from keras_recipes.callbacks.regularizer_scheduler import RegularizerScheduler
+from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
 from keras_recipes.callbacks.terminate_on_nan import TerminateOnNaN
 from keras_recipes.callbacks.time_budget import TimeBudget
 from keras_recipes.callbacks.time_budget import parse_duration
@@ -25,6 +26,7 @@ __all__ = [
     "ExportOnTrainEnd",
     "LRFinder",
     "LRFinderResult",
+    "NonFiniteLossError",
     "OneCycleScheduler",
     "ProgressBar",
     "RegularizerScheduler",

@@ -10,6 +10,16 @@ from keras_recipes.callbacks.base import StatelessCallback
 STATE_FILE = "backup_state.json"
 
 
+def is_checkpoint_writer(model):
+    """Whether this worker writes checkpoints: the chief, or a single process.
+
+    `strategy.extended.should_checkpoint` is `False` on the non-chief workers
+    of a `MultiWorkerMirroredStrategy` and `True` everywhere else.
+    """
+    strategy = model.distribute_strategy
+    return bool(getattr(strategy.extended, "should_checkpoint", True))
+
+
 @keras.saving.register_keras_serializable(package="keras_recipes")
 class CoordinatedBackup(StatelessCallback):
     """Backs up training at each epoch end; resumes every worker at one epoch.
@@ -67,8 +77,7 @@ class CoordinatedBackup(StatelessCallback):
 
     # ------------------------------------------------------------- helpers
     def _is_writer(self):
-        strategy = self.model.distribute_strategy
-        return bool(getattr(strategy.extended, "should_checkpoint", True))
+        return is_checkpoint_writer(self.model)
 
     def _state_path(self):
         return os.path.join(os.fspath(self.backup_dir), STATE_FILE)

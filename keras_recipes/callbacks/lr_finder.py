@@ -288,7 +288,8 @@ def lr_find(
         if isinstance(model, Task):
             model.fit(x, y, batch_size=batch_size, epochs=epochs,
                       callbacks=[finder], seed=seed, tensorboard=False,
-                      verbose=verbose, **task_fit_overrides(model))
+                      verbose=verbose, terminate_on_nan=False,  # it diverges
+                      **task_fit_overrides(model))
         else:
             model.fit(x, y, batch_size=batch_size, epochs=epochs,
                       callbacks=[finder], verbose=verbose)

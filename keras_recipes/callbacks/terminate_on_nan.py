@@ -1,44 +1,120 @@
-"""`TerminateOnNaN`: fail loudly, naming the epoch and batch."""
+"""`TerminateOnNaN`: fail loudly, naming the epoch and batch, keep good weights."""
 
 import math
 
 import keras
+import numpy as np
 
 from keras_recipes.callbacks.base import StatelessCallback
 
 
+class NonFiniteLossError(RuntimeError, FloatingPointError):
+    """Training diverged: the loss (or the weights) became NaN or infinite.
+
+    Raised by `kr.callbacks.TerminateOnNaN` and so by `Task.fit` (which adds
+    that callback unless `terminate_on_nan=False`). It is a `RuntimeError`,
+    like other failures of a running `fit`, and a `FloatingPointError`, so
+    `except RuntimeError` and `except FloatingPointError` both catch it.
+
+    Example:
+
+    >>> issubclass(NonFiniteLossError, RuntimeError)
+    True
+    """
+
+
 @keras.saving.register_keras_serializable(package="keras_recipes")
 class TerminateOnNaN(StatelessCallback):
-    """Raises `FloatingPointError` as soon as the loss becomes NaN or inf.
+    """Stops training at the first NaN/inf loss with a clear error.
 
-    Unlike `keras.callbacks.TerminateOnNaN`, which stops silently, the error
-    names the epoch and batch where the loss diverged (both 1-based) and
-    suggests fixes, and training ends with that exception.
+    Unlike `keras.callbacks.TerminateOnNaN`, which stops silently and leaves
+    the diverged weights in the model, this raises `NonFiniteLossError` (a
+    `RuntimeError`) naming the epoch and batch where the loss diverged (both
+    1-based) with suggested fixes, and first puts back the last good state:
+    the weights and optimizer state at the end of the last epoch whose
+    weights were all finite (or at the start of training). Keeping that copy
+    costs one `get_weights()` per epoch, never per batch. An epoch whose loss
+    stayed finite but whose weights did not (a last batch that diverged) is
+    caught at the epoch end.
 
     Args:
         monitor: the log key to check (default `"loss"`).
+        restore_weights: put the last good weights back before raising.
 
     Example:
 
     >>> import numpy as np
     >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     >>> model.compile(keras.optimizers.SGD(1e30), "mse")
-    >>> model.fit(np.ones((8, 1)) * 1e20, np.ones((8, 1)), batch_size=4,
-    ...           callbacks=[TerminateOnNaN()], verbose=0)
-    Traceback (most recent call last):
-    ...
-    FloatingPointError: loss became inf at epoch 1, batch 1 ...
+    >>> try:
+    ...     model.fit(np.ones((8, 1)) * 1e20, np.ones((8, 1)), batch_size=4,
+    ...               callbacks=[TerminateOnNaN()], verbose=0)
+    ... except RuntimeError as error:
+    ...     print(str(error)[:45])
+    loss became inf at epoch 1, batch 1 (1-based)
+    >>> all(np.isfinite(w).all() for w in model.get_weights())
+    True
     """
 
-    def __init__(self, monitor="loss"):
+    def __init__(self, monitor="loss", restore_weights=True):
         super().__init__()
         if not isinstance(monitor, str) or not monitor:
             raise ValueError(
                 f"`monitor` must be a log key such as 'loss'. Received: "
                 f"monitor={monitor!r}"
             )
+        if not isinstance(restore_weights, bool):
+            raise TypeError(
+                "`restore_weights` must be a bool. "
+                f"Received: restore_weights={restore_weights!r}"
+            )
         self.monitor = monitor
+        self.restore_weights = restore_weights
         self._epoch = 0
+        self._good = None
+
+    def get_config(self):
+        return {"monitor": self.monitor, "restore_weights": self.restore_weights}
+
+    # -------------------------------------------------------------- snapshot
+    def _snapshot(self, epoch):
+        """Keeps the current state if it is all finite; returns whether it was."""
+        weights = self.model.get_weights()
+        if not all(np.all(np.isfinite(w)) for w in weights if w.dtype.kind == "f"):
+            return False
+        if self.restore_weights:
+            optimizer = self.model.optimizer
+            slots = None
+            if optimizer is not None and optimizer.built:
+                slots = [np.array(v.numpy()) for v in optimizer.variables]
+            self._good = (epoch, weights, slots)
+        return True
+
+    def _restore(self):
+        if self._good is None:
+            return ""
+        epoch, weights, slots = self._good
+        self.model.set_weights(weights)
+        optimizer = self.model.optimizer
+        if slots is not None and len(optimizer.variables) == len(slots):
+            for variable, value in zip(optimizer.variables, slots):
+                variable.assign(value)
+        when = "from before training" if epoch is None else f"of epoch {epoch + 1}"
+        return f" The model holds the last finite weights ({when})."
+
+    def _fail(self, what):
+        self.model.stop_training = True
+        restored = self._restore() if self.restore_weights else ""
+        raise NonFiniteLossError(
+            f"{what}.{restored} Try a lower learning rate (see `model.lr_find`), "
+            "gradient clipping (`clipnorm=1.0`), or check the inputs for NaN/inf "
+            "or unscaled values."
+        )
+
+    # ------------------------------------------------------------- callbacks
+    def on_train_begin(self, logs=None):
+        self._good = None
+        self._snapshot(None)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -49,13 +125,14 @@ class TerminateOnNaN(StatelessCallback):
             return
         value = float(value)
         if not math.isfinite(value):
-            self.model.stop_training = True
-            raise FloatingPointError(
+            self._fail(
                 f"{self.monitor} became {value} at epoch {self._epoch + 1}, batch "
-                f"{batch + 1} (1-based). Try a lower learning rate (see "
-                "`model.lr_find`), gradient clipping (`clipnorm=1.0`), or check "
-                "the inputs for NaN/inf or unscaled values."
+                f"{batch + 1} (1-based)"
             )
 
-    def get_config(self):
-        return {"monitor": self.monitor}
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._snapshot(epoch):
+            self._fail(
+                f"the weights became NaN or infinite during epoch {epoch + 1} "
+                f"(1-based) while the {self.monitor} stayed finite"
+            )

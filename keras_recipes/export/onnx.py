@@ -49,6 +49,11 @@ With a sidecar, parity is checked end to end: raw samples go through the
 pure-Python preprocessing and the ONNX core, and are compared with the full
 Keras model on the same raw samples. `text_vectorization_sidecar()` and
 `split_after()` help tasks implement the protocol.
+
+A model with `onnx_decoder_graphs()` (the seq2seq template) is exported as
+an encoder graph, a decoder graph and a sidecar instead, verified down to
+the greedy-decoded token ids: see `keras_recipes.export.onnx_seq2seq`. Every
+graph goes through `convert_verified`, the route loop shared by both paths.
 """
 
 import dataclasses
@@ -132,8 +137,8 @@ def export_onnx(
         verify: must stay `True` unless you accept an unchecked file: with
             `False` only the checker runs (no parity check).
         samples: raw inputs to compare Keras and ONNX Runtime on (an array,
-            a list of arrays or a dict by input name). Generated from the
-            input specs when omitted.
+            a list of arrays or a dict by input name; source sentences for a
+            seq2seq model). Generated from the input specs when omitted.
         tolerance: largest accepted absolute difference of any output.
         opset: ONNX opset.
         routes: conversion routes to try, in order (subset of `ROUTES`).
@@ -173,10 +178,17 @@ def export_onnx(
         raise ValueError(f"`routes` must name at least one of {ROUTES}. Received: ()")
     utils.check_writable_dir("filepath", os.path.dirname(os.path.abspath(filepath)))
 
+    if hasattr(model, "onnx_decoder_graphs"):
+        from keras_recipes.export import onnx_seq2seq
+
+        return onnx_seq2seq.export_seq2seq_onnx(
+            model, filepath, verify=verify, samples=samples, tolerance=tolerance,
+            opset=opset, routes=routes, num_samples=num_samples, seed=seed,
+        )
+
     full, cast = as_float32(model)
     core, sidecar, preprocess_name = _core_of(full)
     in_names, in_specs = input_specs(core)
-    out_names = output_names(core)
     preprocess = None
     if preprocess_name is not None:
         from keras_recipes.export import onnx_preprocess
@@ -193,48 +205,83 @@ def export_onnx(
                                feeds, in_names, preprocess is not None)
 
     sidecar_path = filepath[: -len(".onnx")] + ".json" if sidecar else None
+    with utils.atomic_path(filepath) as tmp:
+        route, checked, tried = convert_verified(
+            core, tmp, feeds, reference, tolerance=tolerance, opset=opset,
+            routes=routes, check_parity=verify,
+            what=f"ONNX export of {model.name!r}", filepath=filepath,
+        )
+        if sidecar_path:
+            with utils.atomic_path(sidecar_path) as side_tmp:
+                with open(side_tmp, "w", encoding="utf-8") as file:
+                    json.dump(sidecar, file, indent=1)
+    return OnnxReport(
+        path=filepath,
+        route=route,
+        opset=checked["opset"],
+        input_names=in_names,
+        input_shapes=checked["input_shapes"],
+        output_names=checked["output_names"],
+        output_shapes=checked["output_shapes"],
+        max_abs_error=checked["max_abs_error"],
+        tolerance=tolerance,
+        num_samples=_num_rows(feeds),
+        ort_latency_ms=checked["ort_latency_ms"],
+        keras_latency_ms=_keras_latency_ms(core, feeds, in_names),
+        float32_cast=cast,
+        sidecar_path=sidecar_path,
+        preprocess=preprocess_name,
+        routes_tried=tried,
+    )
+
+
+def convert_verified(core, path, feeds, reference, tolerance=1e-5,
+                     opset=DEFAULT_OPSET, routes=ROUTES, check_parity=True,
+                     what=None, filepath=None):
+    """Converts `core` to the ONNX file `path`, trying `routes` until one verifies.
+
+    The shared step of every ONNX export: convert, then `_verify_file`
+    (checker, onnxruntime session, graph inputs/outputs by name, dynamic
+    batch axis, outputs vs `reference` within `tolerance`).
+
+    Args:
+        core: the float32 `keras.Model` to convert.
+        path: where to write (normally a temporary path; the caller renames).
+        feeds: `{input name: np.ndarray}` fed to onnxruntime.
+        reference: Keras outputs on the same feeds, in `output_names(core)`
+            order.
+
+    Returns:
+        `(route, checked, routes_tried)`: `checked` holds `opset`,
+        `input_shapes`, `output_names`, `output_shapes`, `max_abs_error` and
+        `ort_latency_ms`.
+
+    Raises:
+        OnnxParityError: some route converted but its outputs differ.
+        OnnxExportError: no route produced a valid, loadable model.
+    """
+    in_names, in_specs = input_specs(core)
+    out_names = output_names(core)
     tried = {}
     for route in routes:
         try:
-            with utils.atomic_path(filepath) as tmp:
-                _convert(route, core, in_names, in_specs, out_names, opset, tmp)
-                checked = _verify_file(
-                    tmp, in_names, out_names, feeds, reference, tolerance,
-                    check_parity=verify,
-                )
-                if sidecar_path:
-                    with utils.atomic_path(sidecar_path) as side_tmp:
-                        with open(side_tmp, "w", encoding="utf-8") as file:
-                            json.dump(sidecar, file, indent=1)
+            _convert(route, core, in_names, in_specs, out_names, opset, path)
+            checked = _verify_file(
+                path, in_names, out_names, feeds, reference, tolerance,
+                check_parity=check_parity,
+            )
         except Exception as error:  # noqa: BLE001 - each route may fail anyhow
             tried[route] = f"{type(error).__name__}: {error}"[:2000]
             continue
         tried[route] = "ok"
-        keras_ms = _keras_latency_ms(core, feeds, in_names)
-        return OnnxReport(
-            path=filepath,
-            route=route,
-            opset=checked["opset"],
-            input_names=in_names,
-            input_shapes=checked["input_shapes"],
-            output_names=checked["output_names"],
-            output_shapes=checked["output_shapes"],
-            max_abs_error=checked["max_abs_error"],
-            tolerance=tolerance,
-            num_samples=_num_rows(feeds),
-            ort_latency_ms=checked["ort_latency_ms"],
-            keras_latency_ms=keras_ms,
-            float32_cast=cast,
-            sidecar_path=sidecar_path,
-            preprocess=preprocess_name,
-            routes_tried=tried,
-        )
+        return route, checked, tried
     details = "; ".join(f"{r}: {e}" for r, e in tried.items())
     parity = [e for e in tried.values() if e.startswith("OnnxParityError")]
     error_cls = OnnxParityError if parity else OnnxExportError
     raise error_cls(
-        f"ONNX export of {model.name!r} failed verification on every route "
-        f"({', '.join(tried)}); no file was written to {filepath!r}. {details}"
+        f"{what or f'ONNX export of {core.name!r}'} failed verification on every "
+        f"route ({', '.join(tried)}); no file was written to "
+        f"{filepath or path!r}. {details}"
     )
 
 

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_recipes.data import validation
+from keras_recipes.utils import BN_MOMENTUM
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -94,18 +95,20 @@ class ResidualBlock(keras.layers.Layer):
         self.conv1 = keras.layers.Conv2D(
             filters, 3, strides=strides, padding="same", use_bias=False, name="conv1"
         )
-        self.bn1 = keras.layers.BatchNormalization(name="bn1")
+        self.bn1 = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name="bn1")
         self.conv2 = keras.layers.Conv2D(
             filters, 3, padding="same", use_bias=False, name="conv2"
         )
-        self.bn2 = keras.layers.BatchNormalization(name="bn2")
+        self.bn2 = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name="bn2")
         self.se = SqueezeExcitation(self.se_ratio, name="se") if self.se_ratio else None
         self.project = None
         if strides != 1 or int(input_shape[-1]) != filters:
             self.project = keras.layers.Conv2D(
                 filters, 1, strides=strides, use_bias=False, name="project"
             )
-            self.project_bn = keras.layers.BatchNormalization(name="project_bn")
+            self.project_bn = keras.layers.BatchNormalization(
+                momentum=BN_MOMENTUM, name="project_bn"
+            )
         self.conv1.build(input_shape)
         mid = self.conv1.compute_output_shape(input_shape)
         self.bn1.build(mid)

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from keras_recipes import utils
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.conv_blocks import ResidualBlock
@@ -149,7 +150,9 @@ class ImageClassifier(Task):
             x = keras.layers.Conv2D(
                 int(width), 3, padding="same", use_bias=False, name="stem_conv"
             )(x)
-            x = keras.layers.BatchNormalization(name="stem_bn")(x)
+            x = keras.layers.BatchNormalization(
+                momentum=utils.BN_MOMENTUM, name="stem_bn"
+            )(x)
             x = keras.layers.Activation("relu", name="stem_act")(x)
             for stage in range(int(depth)):
                 filters = int(width) * 2**stage

@@ -5,7 +5,11 @@ iteration count, and the seed-generator state of dropout and augmentation
 layers) are written to `ckpt-<epoch>.weights.h5`, then `state.json` is
 atomically replaced to point at it; older checkpoints are removed afterwards.
 A kill at any point leaves a `state.json` that names a complete checkpoint.
-Epochs whose loss is not finite are never checkpointed.
+Epochs whose loss is not finite are never checkpointed. Under a
+`MultiWorkerMirroredStrategy` only the chief writes into `resume_dir`; the
+other workers save into a temporary folder that is removed at once (saving
+may be collective, so every worker has to take part), and all of them
+restore from the chief's checkpoint.
 
 On restart, `fit` loads the checkpoint, continues at the next epoch, and the
 training pipeline skips the batches already seen, so that with
@@ -15,11 +19,14 @@ uninterrupted run.
 
 import json
 import os
+import shutil
+import tempfile
 
 import keras
 import numpy as np
 
 from keras_recipes import utils
+from keras_recipes.callbacks.coordinated_backup import is_checkpoint_writer
 
 STATE = "state.json"
 
@@ -70,6 +77,15 @@ class ResumeCheckpoint(keras.callbacks.Callback):
         if loss is not None and not np.isfinite(loss):
             return  # never checkpoint NaN weights
         name = f"ckpt-{epoch:05d}.weights.h5"
+        if not is_checkpoint_writer(self.model):
+            # A non-chief worker of a MultiWorkerMirroredStrategy: every worker
+            # saves (saving may run collective ops), only the chief keeps it.
+            scratch = tempfile.mkdtemp(prefix="kr-resume-worker-")
+            try:
+                self.model.save_weights(os.path.join(scratch, name))
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+            return
         path = os.path.join(self.resume_dir, name)
         with utils.atomic_path(path, suffix=".weights.h5") as tmp:
             self.model.save_weights(tmp)

@@ -492,6 +492,73 @@ class Seq2SeqTransformer(Task):
             out.append(joiner.join(words))
         return out
 
+    def onnx_decoder_graphs(self):
+        """The two ONNX graphs of greedy decoding, and their JSON sidecar.
+
+        Used by `export(path, format="onnx")` (see
+        `keras_recipes.export.onnx_seq2seq`). Both graphs share this model's
+        weights and run with `training=False`:
+
+        - encoder: `encoder_ids (batch, source_length) int32` ->
+          `encoded (batch, source_length, embedding_dim) float32` and
+          `encoder_mask (batch, source_length) bool` (`ids != 0`);
+        - decoder: `encoded`, `encoder_mask` and `decoder_ids (batch, t)
+          int32` (the start token and the tokens generated so far) ->
+          `logits (batch, t, target_vocabulary_size) float32`. Decoding feeds
+          the whole prefix every step (no key/value cache).
+
+        Returns:
+            `(encoder, decoder, sidecar)`: two `keras.Model`s and a
+            JSON-ready dict with everything the pure-Python tokenizer and
+            greedy loop need (`onnx_preprocess.translate_onnx`).
+        """
+        self._require_vocabularies("ONNX export")
+        encoder_ids = keras.Input(shape=(None,), dtype="int32", name="encoder_ids")
+        encoded, encoder_mask = self._encoder_forward(encoder_ids, training=False)
+        encoder = keras.Model(
+            encoder_ids,
+            [
+                keras.layers.Identity(name="encoded", dtype="float32")(encoded),
+                keras.layers.Identity(name="encoder_mask", dtype="float32")(
+                    encoder_mask
+                ),
+            ],
+            name=f"{self.name}_encoder",
+        )
+        inputs = {
+            "encoded": keras.Input(
+                shape=(None, int(self.embedding_dim)), dtype="float32",
+                name="encoded",
+            ),
+            "encoder_mask": keras.Input(
+                shape=(None,), dtype="bool", name="encoder_mask"
+            ),
+            "decoder_ids": keras.Input(
+                shape=(None,), dtype="int32", name="decoder_ids"
+            ),
+        }
+        logits = self._decoder_forward(
+            inputs["decoder_ids"], inputs["encoded"], inputs["encoder_mask"],
+            training=False,
+        )
+        decoder = keras.Model(inputs, logits, name=f"{self.name}_decoder")
+        sidecar = {
+            "task": self.task_name,
+            "source_tokens": list(RESERVED_TOKENS) + self.source_vocabulary,
+            "target_tokens": self._state.target_tokens,
+            "source_split": self.source_split,
+            "target_split": self.target_split,
+            "standardize": None,
+            "sequence_length": int(self.sequence_length),
+            "max_output_length": self._target_length - 1,
+            "special_ids": {
+                "pad": PAD_ID, "unk": UNK_ID, "start": START_ID, "end": END_ID
+            },
+            "never_generated": [PAD_ID, UNK_ID, START_ID],
+            "never_generated_logit": NEG_INF,
+        }
+        return encoder, decoder, sidecar
+
     def evaluate_bleu(
         self,
         data,

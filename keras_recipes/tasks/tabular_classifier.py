@@ -15,6 +15,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_recipes import utils
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.tasks.task import Task
@@ -298,7 +299,11 @@ class TabularClassifier(Task):
                 )
             ]
             if batch_norm:
-                block.append(keras.layers.BatchNormalization(name=f"bn_{i}"))
+                block.append(
+                    keras.layers.BatchNormalization(
+                        momentum=utils.BN_MOMENTUM, name=f"bn_{i}"
+                    )
+                )
             block.append(keras.layers.Activation("relu", name=f"relu_{i}"))
             if dropout:
                 block.append(keras.layers.Dropout(float(dropout), name=f"drop_{i}"))

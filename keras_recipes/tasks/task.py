@@ -1,5 +1,6 @@
 """`kr.tasks.Task`: the base class of every template."""
 
+import inspect
 import os
 
 import keras
@@ -7,12 +8,16 @@ import numpy as np
 import tensorflow as tf
 
 from keras_recipes import utils
+from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
+from keras_recipes.callbacks.terminate_on_nan import TerminateOnNaN
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import split
 
 EXPORT_FORMATS = ("keras", "saved_model", "onnx")
+# What keras.Model (functional) itself takes; anything else is a typo.
+_MODEL_KWARGS = ("inputs", "outputs", "name", "trainable")
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -46,6 +51,21 @@ class Task(keras.Model):
     default_batch_size = 32
 
     def __init__(self, *args, class_names=None, **kwargs):
+        # Keras' functional Model silently ignores unknown keyword arguments,
+        # so a misspelled template argument (`widht=8`) would be dropped.
+        unknown = [k for k in kwargs if k not in _MODEL_KWARGS]
+        if unknown:
+            params = [
+                p
+                for p in inspect.signature(type(self).__init__).parameters
+                if p not in ("self", "args", "kwargs")
+            ]
+            raise TypeError(
+                f"{type(self).__name__} got an unexpected argument "
+                f"`{unknown[0]}`.{validation.did_you_mean(unknown[0], params)} "
+                f"Valid arguments: {params}. "
+                f"Received: {unknown[0]}={kwargs[unknown[0]]!r}"
+            )
         super().__init__(*args, **kwargs)
         self.class_names = None if class_names is None else list(class_names)
         self.last_log_dir = None
@@ -207,6 +227,7 @@ class Task(keras.Model):
         tensorboard=True,
         lr_schedule="cosine",
         resume_dir=None,
+        terminate_on_nan=True,
         **kwargs,
     ):
         """Trains on any accepted input; see the class docstring.
@@ -237,6 +258,14 @@ class Task(keras.Model):
                 the data order continued: after a kill and a rerun of the same
                 call, the final weights equal an uninterrupted run's (with
                 `kr.set_seed(seed, deterministic=True)` and `fit(seed=seed)`).
+            terminate_on_nan: stop at the first batch whose loss is NaN or
+                infinite by raising `kr.callbacks.NonFiniteLossError` (a
+                `RuntimeError`) that names the epoch and batch, after putting
+                the last good weights and optimizer state back into the model
+                (those of the last finished epoch, kept in memory once per
+                epoch; see `kr.callbacks.TerminateOnNaN`). With `resume_dir`,
+                that epoch's checkpoint stays the latest on disk, so a rerun
+                resumes from it. `False` trains on regardless (as Keras does).
             **kwargs: passed to `keras.Model.fit` (e.g. `class_weight`).
 
         Returns:
@@ -254,6 +283,13 @@ class Task(keras.Model):
         train_ds = self.make_dataset(data, batch_size, training=shuffle, seed=seed)
         val_ds = None if val is None else self.make_dataset(val, batch_size)
         callbacks = list(callbacks or [])
+        if terminate_on_nan and not any(
+            isinstance(c, keras.callbacks.TerminateOnNaN | TerminateOnNaN)
+            for c in callbacks
+        ):
+            # Before the resume checkpoint: an epoch that ends with non-finite
+            # weights raises before it could be written.
+            callbacks.append(TerminateOnNaN())
         initial_epoch = kwargs.pop("initial_epoch", 0)
         if resume_dir is not None:
             train_ds, initial_epoch, steps = self._resumable(
@@ -274,16 +310,22 @@ class Task(keras.Model):
         ):
             callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
         self.last_log_dir = log_dir
-        return super().fit(
-            train_ds,
-            epochs=epochs,
-            verbose=verbose,
-            callbacks=callbacks,
-            validation_data=val_ds,
-            shuffle=False,  # the tf.data pipeline already shuffles, seeded
-            initial_epoch=initial_epoch,
-            **kwargs,
-        )
+        try:
+            return super().fit(
+                train_ds,
+                epochs=epochs,
+                verbose=verbose,
+                callbacks=callbacks,
+                validation_data=val_ds,
+                shuffle=False,  # the tf.data pipeline already shuffles, seeded
+                initial_epoch=initial_epoch,
+                **kwargs,
+            )
+        except NonFiniteLossError:
+            for callback in callbacks:  # Keras skips on_train_end on errors
+                if isinstance(callback, _EpochCosineDecay):
+                    callback.on_train_end()  # puts the base learning rate back
+            raise
 
     def _resumable(self, train_ds, data, resume_dir, callbacks, batch_size):
         """Restores from `resume_dir` and makes the pipeline continue in order."""

@@ -141,6 +141,9 @@ class TaskHyperModel(kt.HyperModel):
         if isinstance(model, Task):
             kwargs["tensorboard"] = tensorboard
             kwargs.setdefault("seed", self.seed)
+            # A diverging trial reports a NaN score, as in plain Keras, rather
+            # than failing (KerasTuner aborts after a few failed trials).
+            kwargs.setdefault("terminate_on_nan", False)
         elif tensorboard:
             kwargs["callbacks"] = [
                 *kwargs.get("callbacks", []),

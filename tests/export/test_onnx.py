@@ -109,20 +109,25 @@ def test_bad_arguments(image_model, tmp_path):
 
 
 def test_mixed_precision_model_is_exported_as_float32(tmp_path):
+    x = np.random.default_rng(0).integers(0, 256, (6, 8, 8, 1)).astype("float32")
     keras.config.set_dtype_policy("mixed_float16")
     try:
         model = tiny_image_model()
+        # exported while the global policy is still mixed: the float32 rebuild
+        # must not leak into (or depend on) the global policy
+        report = model.export(str(tmp_path / "mp.onnx"), format="onnx", samples=x)
+        assert keras.config.dtype_policy().name == "mixed_float16"
     finally:
         keras.config.set_dtype_policy("float32")
     assert model.get_layer("stem_conv").compute_dtype == "float16"
-    x = np.random.default_rng(0).integers(0, 256, (6, 8, 8, 1)).astype("float32")
-    report = model.export(str(tmp_path / "mp.onnx"), format="onnx", samples=x)
     assert report.float32_cast
+    # parity is against the float32 computation (the rebuilt model)
     assert report.max_abs_error <= 1e-5
     session = ort.InferenceSession(
         str(tmp_path / "mp.onnx"), providers=["CPUExecutionProvider"]
     )
     assert session.get_inputs()[0].type == "tensor(float)"
+    assert session.get_outputs()[0].type == "tensor(float)"
     got = session.run(None, {"image": x})[0]
     # float32 ONNX vs the float16 Keras model: close, not equal
     np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=2e-2)

@@ -90,3 +90,27 @@ def test_resume_dir_errors_and_completed_run(tmp_path):
     )
     with pytest.raises(ValueError, match="names a missing checkpoint"):
         model.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
+
+
+def test_only_the_chief_writes_resume_checkpoints(tmp_path, monkeypatch):
+    """A non-chief worker (should_checkpoint=False) saves to a scratch dir only."""
+    (x, y), _ = kr.datasets.load_digits()
+    x, y = x[:32], y[:32]
+    model = kr.image_classifier(data=(x, y), width=8, depth=2)
+    extended = type(model.distribute_strategy.extended)
+    monkeypatch.setattr(extended, "should_checkpoint", property(lambda self: False))
+    saved = []
+    save_weights = model.save_weights
+
+    def spy(path, *args, **kwargs):
+        saved.append(path)
+        save_weights(path, *args, **kwargs)
+        assert os.path.isfile(path)
+
+    monkeypatch.setattr(model, "save_weights", spy)
+    resume_dir = tmp_path / "r"
+    model.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
+    assert len(saved) == 2  # took part in every epoch's save ...
+    assert os.listdir(resume_dir) == []  # ... but wrote nothing into resume_dir
+    assert not any(os.path.exists(os.path.dirname(p)) for p in saved)
+    assert not any(str(resume_dir) in p for p in saved)

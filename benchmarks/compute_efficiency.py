@@ -1,0 +1,189 @@
+"""Compute efficiency: the image template's training FLOP/s vs the matmul peak.
+
+Peak: the best of `--repeats` timings of a large float32 `tf.matmul`
+(`--matmul-size`, default 2048; 2 n^3 FLOPs) in a `tf.function` on this
+machine.
+
+Achieved: training FLOPs per sample x samples/s of `model.fit` (the
+template's own fit on in-memory digits, as a user calls it; first epoch
+excluded). FLOPs per sample are counted by `tf.compat.v1.profiler`
+(`float_operation`) on the forward graph of the model (inference mode, fixed
+batch), times 3 for forward + backward (the usual 1x forward + 2x backward
+rule; augmentation and the optimizer update are not counted, so the figure
+is a slight under-estimate of the work done).
+
+Variants run interleaved in one process to explain the figure: batch size,
+augmentation on/off, XLA (`jit_compile=True`), and a 32x32x3 input where
+the convolutions are 16x larger than on 8x8 digits.
+
+    .venv/bin/python benchmarks/compute_efficiency.py [--repeats 3] [--note "..."]
+"""
+
+import argparse
+import time
+
+import numpy as np
+import tensorflow as tf
+from common import append_results
+from common import spread
+
+import keras_recipes as kr
+
+
+def matmul_peak(n, repeats, inner=5):
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+
+    @tf.function
+    def run(a, b):
+        out = a
+        for _ in range(inner):
+            out = tf.matmul(a, b) + out * 0.0
+        return tf.reduce_sum(out)
+
+    run(a, b).numpy()  # trace + warm-up
+    best = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(a, b).numpy()
+        best.append(inner * 2 * n**3 / (time.perf_counter() - start))
+    return best
+
+
+def forward_flops_per_sample(model, batch=8):
+    """Forward FLOPs of one sample, from the TF profiler on a concrete graph."""
+    spec = tf.TensorSpec((batch, *model.input_shape[1:]), "float32")
+    concrete = tf.function(lambda x: model(x, training=False)).get_concrete_function(
+        spec
+    )
+    opts = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    opts["output"] = "none"
+    info = tf.compat.v1.profiler.profile(
+        graph=concrete.graph,
+        run_meta=tf.compat.v1.RunMetadata(),
+        cmd="op",
+        options=opts,
+    )
+    return info.total_float_ops / batch
+
+
+def make_variants(x_digits, y_digits):
+    rng = np.random.default_rng(0)
+    x32 = rng.integers(0, 256, size=(1024, 32, 32, 3)).astype("float32")
+    y32 = rng.integers(0, 10, size=1024)
+    digits = (x_digits, y_digits)
+    return [
+        # name, model kwargs, compile kwargs, batch size, data
+        ("template default (digits 8x8, batch 32)", {}, {}, 32, digits),
+        ("batch 128", {}, {}, 128, digits),
+        ("no augmentation, batch 32", {"augmentation": None}, {}, 32, digits),
+        ("no augmentation, batch 128", {"augmentation": None}, {}, 128, digits),
+        ("XLA jit_compile=True, batch 32", {}, {"jit_compile": True}, 32, digits),
+        ("32x32x3 input, batch 32", {}, {}, 32, (x32, y32)),
+        (
+            "32x32x3 input, no augmentation, batch 128",
+            {"augmentation": None},
+            {},
+            128,
+            (x32, y32),
+        ),
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--matmul-size", type=int, default=2048)
+    parser.add_argument("--note", default="")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    (x, y), _ = kr.datasets.load_digits()
+    runs = []
+    for name, model_kwargs, compile_kwargs, batch, (vx, vy) in make_variants(x, y):
+        kr.set_seed(0)
+        model = kr.image_classifier(data=(vx, vy), **model_kwargs)
+        if compile_kwargs:
+            model.compile(**compile_kwargs)
+        flops = 3 * forward_flops_per_sample(model)
+        runs.append(
+            {
+                "name": name,
+                "model": model,
+                "batch": batch,
+                "data": (vx, vy),
+                "flops": flops,
+                "rates": [],
+                "error": None,
+            }
+        )
+
+    def train(run):
+        vx, vy = run["data"]
+        start = time.perf_counter()
+        run["model"].fit(
+            (vx, vy),
+            batch_size=run["batch"],
+            epochs=1,
+            verbose=0,
+            tensorboard=False,
+            seed=0,
+        )
+        return len(vx) / (time.perf_counter() - start)
+
+    for run in runs:  # warm-up: tracing (and XLA compilation) + cache fill
+        try:
+            train(run)
+        except Exception as error:  # noqa: BLE001 - report, don't crash
+            run["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
+    peaks = []
+    for _ in range(args.repeats):
+        peaks += matmul_peak(args.matmul_size, 1)
+        for run in runs:
+            if run["error"] is None:
+                run["rates"].append(train(run))
+    peak = max(peaks)
+    lines = [
+        "| variant | fwd MFLOPs/sample | samples/s: median (min-max, n) | "
+        "achieved GFLOP/s (median) | % of peak |",
+        "| --- | ---: | --- | ---: | ---: |",
+    ]
+    for run in runs:
+        if run["error"]:
+            lines.append(
+                f"| {run['name']} | {run['flops'] / 3e6:.2f} | failed: "
+                f"{run['error']} | | |"
+            )
+            continue
+        rate = float(np.median(run["rates"]))
+        achieved = rate * run["flops"]
+        run["pct"] = 100 * achieved / peak
+        lines.append(
+            f"| {run['name']} | {run['flops'] / 3e6:.2f} | {spread(run['rates'])} | "
+            f"{achieved / 1e9:.2f} | {run['pct']:.1f}% |"
+        )
+    default_pct = runs[0].get("pct", float("nan"))
+    body = (
+        f"`.venv/bin/python benchmarks/compute_efficiency.py --repeats "
+        f"{args.repeats}`: float32 matmul peak ({args.matmul_size}x"
+        f"{args.matmul_size}, best of {len(peaks)}, interleaved with the "
+        f"training repeats): **{peak / 1e9:.1f} GFLOP/s** "
+        f"(all: {', '.join(f'{p / 1e9:.1f}' for p in peaks)}). Training FLOPs = 3 x "
+        "forward FLOPs from `tf.compat.v1.profiler` (float_operation) on the "
+        "model's forward graph; samples/s from one `model.fit` epoch (template "
+        "fit path, tensorboard off), variants interleaved in one process, "
+        "first epoch excluded.\n\n"
+        + "\n".join(lines)
+        + f"\n\nGoal >= 30% of peak on CPU for the template default: "
+        f"{'met' if default_pct >= 30 else 'NOT met'} ({default_pct:.1f}%)."
+    )
+    if args.note:
+        body += f"\n\nNote: {args.note}"
+    if args.no_write:
+        print(body)
+    else:
+        append_results("Compute efficiency (image template)", body)
+
+
+if __name__ == "__main__":
+    main()

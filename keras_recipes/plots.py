@@ -1,0 +1,313 @@
+"""`kr.plots`: training curves, confusion matrix and LR-finder plots as PNG.
+
+Every function renders with matplotlib's Agg canvas (no pyplot, no display,
+no global state), writes the PNG atomically (temporary file + rename) and
+returns its path. matplotlib is imported inside the functions, so
+`import keras_recipes` does not pay for it. In a notebook, show a plot with
+`IPython.display.Image(path)`.
+"""
+
+import math
+import os
+
+import numpy as np
+
+from keras_recipes.data import validation
+
+
+def _check_path(path):
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            "`path` must be a file path ending in '.png'. "
+            f"Received: path={path!r} (of type {type(path).__name__})"
+        )
+    path = os.fspath(path)
+    if not path.lower().endswith(".png"):
+        raise ValueError(
+            f"`path` must end in '.png' (the plot is a PNG). Received: path={path!r}"
+        )
+    return path
+
+
+def _save(figure, path):
+    from keras_recipes import utils
+
+    with utils.atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png")
+    return path
+
+
+def plot_history(history, path, metrics=None, title=None):
+    """Plots training curves: the loss and each metric, train vs validation.
+
+    One panel per quantity (`loss` first); the validation curve
+    (`val_<name>`) is drawn next to the training one when it was logged.
+
+    Args:
+        history: the `keras.callbacks.History` returned by `fit`, or its
+            `.history` dict (`{"loss": [...], "val_loss": [...], ...}`).
+        path: the PNG file to write (must end in `.png`).
+        metrics: optional list of names to plot (default: every logged
+            quantity without the `val_` prefix).
+        title: optional figure title.
+
+    Returns:
+        `path`.
+
+    Example:
+
+    >>> import tempfile
+    >>> history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7],
+    ...            "accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]}
+    >>> out = os.path.join(tempfile.mkdtemp(), "curves.png")
+    >>> plot_history(history, out) == out and os.path.getsize(out) > 0
+    True
+    """
+    path = _check_path(path)
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict):
+        raise TypeError(
+            "`history` must be the History returned by `fit` or its `.history` "
+            f"dict. Received: history of type {type(history).__name__}"
+        )
+    if not logs or not any(len(v) for v in logs.values()):
+        raise ValueError(
+            "`history` holds no epochs: train for at least one epoch first. "
+            f"Received: history={logs!r}"
+        )
+    names = [k for k in logs if not k.startswith("val_")]
+    names += [k[4:] for k in logs if k.startswith("val_") and k[4:] not in logs]
+    if metrics is None:
+        metrics = sorted(names, key=lambda k: (k != "loss", names.index(k)))
+    else:
+        if isinstance(metrics, str) or not isinstance(metrics, list | tuple):
+            raise TypeError(
+                f"`metrics` must be a list of names. Received: metrics={metrics!r}"
+            )
+        for name in metrics:
+            if name not in names:
+                raise ValueError(
+                    f"`metrics` names {name!r}, which `history` did not log."
+                    f"{validation.did_you_mean(name, names)} Logged: {names}. "
+                    f"Received: metrics={list(metrics)!r}"
+                )
+        metrics = list(metrics)
+    if not metrics:
+        raise ValueError(f"`metrics` must not be empty. Received: metrics={metrics!r}")
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    columns = min(3, len(metrics))
+    rows = math.ceil(len(metrics) / columns)
+    figure = Figure(figsize=(4.5 * columns, 3.5 * rows))
+    FigureCanvasAgg(figure)
+    for index, name in enumerate(metrics):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        for key, label, style in ((name, "train", "-"), (f"val_{name}", "val", "--")):
+            values = [float(v) for v in logs.get(key, [])]
+            if values:
+                epochs = range(1, len(values) + 1)
+                axes.plot(epochs, values, style, marker="o", markersize=3, label=label)
+        axes.set_title(name)
+        axes.set_xlabel("epoch")
+        axes.grid(alpha=0.3)
+        axes.legend()
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def _is_model(value):
+    try:
+        import keras
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(value, keras.Model)
+
+
+def plot_confusion_matrix(
+    model_or_labels,
+    data_or_predictions,
+    path,
+    class_names=None,
+    normalize=None,
+    batch_size=None,
+    title="Confusion matrix",
+):
+    """Plots a confusion matrix (rows: true class, columns: predicted class).
+
+    Two ways to call it:
+
+    - `plot_confusion_matrix(model, data, path)`: predicts `data` (labelled
+      data in any form the model's `evaluate` takes: `(x, y)`, a DataFrame
+      with the target column, `kr.data.Data`, a `tf.data.Dataset` of
+      `(inputs, labels)`); class names come from the model.
+    - `plot_confusion_matrix(y_true, y_pred, path)`: two label sequences
+      (class indices or names).
+
+    The counts come from scikit-learn's `confusion_matrix`.
+
+    Args:
+        model_or_labels: a classifier (`keras.Model` with one probability per
+            class), or the true labels.
+        data_or_predictions: labelled data for the model, or the predicted
+            labels.
+        path: the PNG file to write (must end in `.png`).
+        class_names: tick labels (default: the model's `class_names`, the
+            sorted label names, or the class indices).
+        normalize: `None` (counts), `"true"` (rows sum to 1), `"pred"`
+            (columns sum to 1) or `"all"`.
+        batch_size: prediction batch size (model form only).
+        title: figure title.
+
+    Returns:
+        `path`.
+
+    Example:
+
+    >>> import tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "cm.png")
+    >>> plot_confusion_matrix(["cat", "dog", "dog"], ["cat", "dog", "cat"],
+    ...                       out) == out
+    True
+    """
+    from sklearn.metrics import confusion_matrix
+
+    from keras_recipes import interpret
+
+    path = _check_path(path)
+    if normalize is not None:
+        validation.check_choice("normalize", normalize, ("true", "pred", "all"))
+    if _is_model(model_or_labels):
+        model = model_or_labels
+        probs, labels = interpret._collect(model, data_or_predictions, None,
+                                           batch_size)
+        if probs.ndim != 2 or probs.shape[-1] < 2:
+            raise ValueError(
+                "`plot_confusion_matrix` needs a classifier with one probability "
+                f"per class. Received: predictions of shape {probs.shape}"
+            )
+        labels = labels.reshape(len(labels), -1)
+        y_true = labels.argmax(-1) if labels.shape[-1] > 1 else labels[:, 0]
+        y_pred = probs.argmax(-1)
+        n = probs.shape[-1]
+        names = class_names or getattr(model, "class_names", None)
+        names = [str(c) for c in (names or range(n))]
+        if len(names) != n:
+            raise ValueError(
+                f"`class_names` must have one name per class ({n}). "
+                f"Received: class_names={class_names!r}"
+            )
+        index = list(range(n))
+    else:
+        y_true = _as_labels("y_true", model_or_labels)
+        y_pred = _as_labels("y_pred", data_or_predictions)
+        if len(y_true) != len(y_pred):
+            raise ValueError(
+                "`y_true` and `y_pred` must have the same length. Received: "
+                f"{len(y_true)} true labels and {len(y_pred)} predictions"
+            )
+        if len(y_true) == 0:
+            raise ValueError("`y_true` must not be empty. Received: 0 labels")
+        if y_true.dtype.kind in "OUS" or y_pred.dtype.kind in "OUS":
+            y_true, y_pred = y_true.astype(str), y_pred.astype(str)
+            index = list(class_names or sorted(set(y_true) | set(y_pred)))
+            index = [str(c) for c in index]
+            unknown = sorted(str(c) for c in (set(y_true) | set(y_pred)) - set(index))
+            if unknown:
+                raise ValueError(
+                    f"`class_names` is missing labels that occur: {unknown}. "
+                    f"Received: class_names={class_names!r}"
+                )
+            names = index
+        else:
+            if np.min(y_true) < 0 or np.min(y_pred) < 0:
+                raise ValueError(
+                    "Integer labels must be class indices >= 0. Received: "
+                    f"a label of {min(np.min(y_true), np.min(y_pred))}"
+                )
+            n = int(max(np.max(y_true), np.max(y_pred))) + 1
+            if class_names is not None:
+                if len(class_names) < n:
+                    raise ValueError(
+                        f"`class_names` must name every class index up to {n - 1}. "
+                        f"Received: class_names={class_names!r}"
+                    )
+                n = len(class_names)
+            index = list(range(n))
+            names = [str(c) for c in (class_names or index)]
+    matrix = confusion_matrix(y_true, y_pred, labels=index, normalize=normalize)
+    if normalize is not None:
+        matrix = np.round(matrix, 2)
+    figure = interpret.confusion_matrix_figure(matrix, names, title=title)
+    return _save(figure, path)
+
+
+def _as_labels(name, values):
+    if isinstance(values, str) or not hasattr(values, "__len__"):
+        raise TypeError(
+            f"`{name}` must be a sequence of labels (class indices or names). "
+            f"Received: {name} of type {type(values).__name__}"
+        )
+    array = np.asarray(values)
+    if array.ndim == 2 and array.shape[-1] > 1:  # one-hot / probabilities
+        array = array.argmax(-1)
+    if array.ndim != 1:
+        raise ValueError(
+            f"`{name}` must be 1-D labels (or 2-D one-hot). "
+            f"Received: {name} of shape {array.shape}"
+        )
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+            raise ValueError(
+                f"`{name}` must hold class indices or names. Received: "
+                f"non-integer values such as {array[array != np.round(array)][:1]}"
+            )
+        array = array.astype("int64")
+    return array
+
+
+def plot_lr_finder(result, path):
+    """Plots an LR range test: smoothed loss vs learning rate (log scale).
+
+    Writes the same plot as `LRFinderResult.plot` (it is what it calls), with
+    the suggested learning rate marked.
+
+    Args:
+        result: the `LRFinderResult` returned by `model.lr_find(data)` or
+            `kr.callbacks.lr_find`.
+        path: the PNG file to write (must end in `.png`).
+
+    Returns:
+        `path`.
+
+    Example:
+
+    >>> import tempfile
+    >>> from keras_recipes.callbacks.lr_finder import LRFinderResult
+    >>> lrs = list(np.logspace(-5, 0, 20))
+    >>> result = LRFinderResult(lrs, [2.0 - i / 20 for i in range(20)], 1e-3)
+    >>> out = os.path.join(tempfile.mkdtemp(), "lr.png")
+    >>> plot_lr_finder(result, out) == out
+    True
+    """
+    from keras_recipes.callbacks.lr_finder import LRFinderResult
+
+    path = _check_path(path)
+    if not isinstance(result, LRFinderResult):
+        raise TypeError(
+            "`result` must be the LRFinderResult returned by `model.lr_find`. "
+            f"Received: result of type {type(result).__name__}"
+        )
+    if not result.learning_rates:
+        raise ValueError(
+            "`result` holds no points of the range test. "
+            f"Received: result={result!r}"
+        )
+    result.plot(path)
+    return path
+
+
+__all__ = ["plot_confusion_matrix", "plot_history", "plot_lr_finder"]
