@@ -80,10 +80,13 @@ def importtime_breakdown():
         text=True,
         check=True,
     )
+    # -X importtime also lists imports that failed (optional backends such as
+    # `_winapi`); count only modules that are loaded afterwards.
+    after = loaded_modules("import keras_recipes")
     rows = []
     for line in out.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(\S+)$", line)
-        if match and match.group(3) not in base:
+        if match and match.group(3) in after - base:
             rows.append((int(match.group(1)) / 1000, match.group(3)))
     added = {name for _, name in rows}
     heavy = sorted(h for h in HEAVY if h in added or h in base)

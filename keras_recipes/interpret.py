@@ -92,6 +92,23 @@ class Interpretation:
         )
 
 
+def class_predictions(model, x, y, batch_size, caller):
+    """Returns `(probabilities, int64 true class indices)` of a classifier.
+
+    Raises a `ValueError` naming `caller` when the model does not output one
+    probability per class. Labels may be indices or one-hot rows.
+    """
+    probs, labels = _collect(model, x, y, batch_size)
+    if probs.ndim != 2 or probs.shape[-1] < 2:
+        raise ValueError(
+            f"`{caller}` needs a classifier with one probability per class. "
+            f"Received: predictions of shape {probs.shape}"
+        )
+    labels = labels.reshape(len(labels), -1)
+    labels = labels.argmax(-1) if labels.shape[-1] > 1 else labels[:, 0]
+    return probs, labels.astype("int64")
+
+
 def _collect(model, x, y, batch_size):
     """Returns `(probabilities, class indices)` for any accepted input."""
     import keras
@@ -153,15 +170,7 @@ def interpret(model, x=None, y=None, batch_size=None, top_k=10, output_dir="auto
     from keras_recipes import utils
 
     validation.check_int("top_k", top_k, minimum=1)
-    probs, labels = _collect(model, x, y, batch_size)
-    if probs.ndim != 2 or probs.shape[-1] < 2:
-        raise ValueError(
-            "`interpret` needs a classifier with one probability per class. "
-            f"Received: predictions of shape {probs.shape}"
-        )
-    labels = labels.reshape(len(labels), -1)
-    labels = labels.argmax(-1) if labels.shape[-1] > 1 else labels[:, 0]
-    labels = labels.astype("int64")
+    probs, labels = class_predictions(model, x, y, batch_size, caller="interpret")
     n = probs.shape[-1]
     names = getattr(model, "class_names", None) or [str(i) for i in range(n)]
     names = [str(c) for c in names]

@@ -182,15 +182,10 @@ def plot_confusion_matrix(
         validation.check_choice("normalize", normalize, ("true", "pred", "all"))
     if _is_model(model_or_labels):
         model = model_or_labels
-        probs, labels = interpret._collect(model, data_or_predictions, None,
-                                           batch_size)
-        if probs.ndim != 2 or probs.shape[-1] < 2:
-            raise ValueError(
-                "`plot_confusion_matrix` needs a classifier with one probability "
-                f"per class. Received: predictions of shape {probs.shape}"
-            )
-        labels = labels.reshape(len(labels), -1)
-        y_true = labels.argmax(-1) if labels.shape[-1] > 1 else labels[:, 0]
+        probs, y_true = interpret.class_predictions(
+            model, data_or_predictions, None, batch_size,
+            caller="plot_confusion_matrix",
+        )
         y_pred = probs.argmax(-1)
         n = probs.shape[-1]
         names = class_names or getattr(model, "class_names", None)

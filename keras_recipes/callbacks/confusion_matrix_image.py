@@ -81,18 +81,18 @@ class ConfusionMatrixImage(StatelessCallback):
             return
         import tensorflow as tf
 
-        from keras_recipes.interpret import _collect
+        from keras_recipes.interpret import class_predictions
         from keras_recipes.interpret import confusion_matrix_figure
         from keras_recipes.interpret import figure_to_png
 
         data = self.validation_data
         x, y = (data, None) if isinstance(data, tf.data.Dataset) else data
-        probs, labels = _collect(self.model, x, y, None)
-        labels = labels.reshape(len(labels), -1)
-        labels = labels.argmax(-1) if labels.shape[-1] > 1 else labels[:, 0]
+        probs, labels = class_predictions(
+            self.model, x, y, None, caller="ConfusionMatrixImage"
+        )
         n = probs.shape[-1]
         self.matrix = np.zeros((n, n), "int64")
-        np.add.at(self.matrix, (labels.astype("int64"), probs.argmax(-1)), 1)
+        np.add.at(self.matrix, (labels, probs.argmax(-1)), 1)
         names = self.class_names or getattr(self.model, "class_names", None)
         png = figure_to_png(confusion_matrix_figure(
             self.matrix, names, title=f"Confusion matrix, epoch {epoch + 1}"

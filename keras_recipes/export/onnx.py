@@ -541,6 +541,11 @@ def _prepare_samples(model, samples, sidecar, num_samples, seed):
         rng = np.random.default_rng(seed)
         generated = [_generate(spec, num_samples, rng, sidecar) for spec in specs]
         return dict(zip(names, generated))
+    if hasattr(model, "check_x") and len(names) > 1:
+        if not isinstance(samples, list | tuple):
+            # Raw columns (DataFrame / dict) -> the model's typed inputs,
+            # exactly as `predict` converts them.
+            samples = model.check_x(samples, "samples")
     if isinstance(samples, dict):
         missing = sorted(set(names) - set(samples))
         if missing:

@@ -142,6 +142,57 @@ class CategoryCross(keras.layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="keras_recipes")
+class IntegerCategoryLookup(keras.layers.Layer):
+    """Maps integer categories to indices `1..n`; anything else maps to 0 (OOV).
+
+    Same result as `keras.layers.IntegerLookup(vocabulary, num_oov_indices=1,
+    mask_token=None)`, but written with `keras.ops` comparisons instead of a
+    hash table: tf2onnx converts only string<->int64 tables, so the table
+    version made every tabular model with an integer-categorical column
+    (the penguins' `year`) fail ONNX export. Cost: one `(batch, n)` boolean
+    comparison per column, negligible for categorical vocabularies.
+
+    Args:
+        vocabulary: the distinct integer categories, in index order.
+        **kwargs: `keras.layers.Layer` keyword arguments.
+
+    Example:
+
+    >>> lookup = IntegerCategoryLookup(vocabulary=[2007, 2008, 2009])
+    >>> keras.ops.convert_to_numpy(lookup(np.array([2009, 2007, 1999])))
+    array([3, 1, 0])
+    """
+
+    def __init__(self, vocabulary, **kwargs):
+        super().__init__(**kwargs)
+        values = [int(v) for v in vocabulary]
+        if not values or len(set(values)) != len(values):
+            raise ValueError(
+                "`vocabulary` must be a non-empty list of distinct integers. "
+                f"Received: vocabulary={list(vocabulary)!r}"
+            )
+        self.vocabulary = values
+        self._values = np.asarray(values, "int64")
+        self._positions = np.arange(1, len(values) + 1, dtype="int64")
+
+    def call(self, inputs):
+        x = keras.ops.expand_dims(keras.ops.cast(inputs, "int64"), -1)
+        hits = keras.ops.equal(x, self._values)
+        return keras.ops.sum(keras.ops.where(hits, self._positions, 0), axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(inputs.shape, dtype="int64")
+
+    def get_config(self):
+        config = super().get_config()
+        config["vocabulary"] = self.vocabulary
+        return config
+
+
 # ------------------------------------------------------------------------ task
 @keras.saving.register_keras_serializable(package="keras_recipes")
 class TabularClassifier(Task):
@@ -276,11 +327,8 @@ class TabularClassifier(Task):
                     name=f"lookup_{layer_name}",
                 )
             else:
-                lookup = keras.layers.IntegerLookup(
+                lookup = IntegerCategoryLookup(
                     vocabulary=[int(v) for v in vocab],
-                    num_oov_indices=1,
-                    mask_token=None,
-                    oov_token=_integer_sentinel(vocab),
                     name=f"lookup_{layer_name}",
                 )
             size = len(vocab) + 1

@@ -100,6 +100,15 @@ def register(hp, name, spec):
                 f"Received: search_space[{name!r}]=[]"
             )
         values = [_plain(v) for v in spec]
+        bad = [v for v in values if not isinstance(v, bool | int | float | str)]
+        if bad:
+            raise ValueError(
+                f"`search_space[{name!r}]` choices must be int, float, str or bool "
+                "(KerasTuner's hp.Choice). For structured values such as layer "
+                "lists, pass a `build(hp)` function as `search_space` that maps "
+                "a choice to the value. "
+                f"Received: search_space[{name!r}]={spec!r}"
+            )
         if len(values) == 1:
             return hp.Fixed(name, values[0])
         return hp.Choice(name, values)

@@ -14,7 +14,7 @@ RECIPE_KEYS = (
     "tuner", "max_trials", "epochs", "objective", "search_space",
     "validation_split", "batch_size", "directory", "project_name",
     "time_budget", "strategy", "seed", "overwrite", "tensorboard",
-    "tuner_options", "verbose", "fit_kwargs",
+    "tuner_options", "verbose", "fit_kwargs", "distributed",
 )
 
 
@@ -76,13 +76,18 @@ class TuneResult:
         trials_run: trials that finished in this call (0 on a re-run of a
             finished search).
         elapsed: seconds spent in this call.
+        trial_ids_run: ids of the trials that finished in this call (in
+            this process).
+        role: `"chief"` or `"worker"` in a distributed search, else `None`.
     """
 
-    def __init__(self, tuner, space, elapsed):
+    def __init__(self, tuner, space, elapsed, role=None):
         self.tuner = tuner
         self.objective = tuner.oracle.objective.name
         self.stopped_by_budget = tuner.stopped_by_budget
         self.trials_run = tuner.trials_run
+        self.trial_ids_run = list(tuner.trial_ids_run)
+        self.role = role
         self.elapsed = elapsed
         oracle = tuner.oracle
         self.trials = []
@@ -262,6 +267,7 @@ def tune(
     tensorboard=True,
     tuner_options=None,
     verbose=1,
+    distributed=None,
 ):
     """Searches a template's hyperparameters with KerasTuner.
 
@@ -289,13 +295,15 @@ def tune(
     that tune `label_smoothing` or `mixup` (they change the loss itself).
 
     Distributed tuning uses KerasTuner's chief/worker mode: run the same
-    script in several processes with `KERASTUNER_ORACLE_IP` (e.g.
-    `127.0.0.1`), `KERASTUNER_ORACLE_PORT` (e.g. `8000`) and
-    `KERASTUNER_TUNER_ID` set to `chief` in the process that hosts the oracle
-    (it runs no trials; it returns when the search is over) and to a unique
-    name per worker (`tuner0`, `tuner1`, ...). All processes need the same
-    `directory`/`project_name` on a shared file system. `strategy=` then
-    distributes each trial within a worker.
+    call in several processes, one with `distributed={"role": "chief",
+    "oracle_port": 8000}` (it hosts the oracle, runs no trials and returns
+    when the search is over) and the others with `distributed={"role":
+    "worker", "oracle_ip": "<chief address>", "oracle_port": 8000,
+    "tuner_id": "tuner0"}` (a unique id each). The same works with the
+    environment variables `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT`
+    and `KERASTUNER_TUNER_ID` (`chief` / `tuner0`, ...) set by hand. All
+    processes need the same `directory`/`project_name` on a shared file
+    system. `strategy=` then distributes each trial within a worker.
 
     Args:
         factory: a keras_recipes factory (`kr.image_classifier`, ...) or any
@@ -348,12 +356,25 @@ def tune(
             `max_consecutive_failed_trials`).
         verbose: 0 silent, 1 one line per trial (trial n/N, hyperparameters,
             score, best so far, ETA), 2 also the Keras epoch logs.
+        distributed: `None`, or a dict: `role` (`"chief"` or `"worker"`),
+            `oracle_port`, `oracle_ip` (default `"127.0.0.1"`) and
+            `tuner_id` (required for workers, unique per worker: a worker
+            re-started with the same id resumes its unfinished trial). Sets
+            `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
+            `KERASTUNER_ORACLE_PORT` for the duration of the call. The
+            chief's result is the final one; a worker's result holds the
+            trials finished when it left (read from the shared project
+            folder), and `overwrite` is ignored on workers (only the chief
+            may delete the project). `time_budget` applies to each process;
+            the chief waits until every worker has asked for a trial and
+            been told the search is over (KerasTuner's rule).
 
     Recipe `tune:` keys (`tune_from_recipe`): `tuner`, `max_trials`,
     `epochs`, `objective`, `search_space` (lists, `{min, max, step,
     sampling}` dicts or fixed values), `validation_split`, `batch_size`,
     `directory`, `project_name`, `time_budget`, `strategy`, `seed`,
-    `overwrite`, `tensorboard`, `tuner_options`, `verbose`, `fit_kwargs`.
+    `overwrite`, `tensorboard`, `tuner_options`, `verbose`, `fit_kwargs`,
+    `distributed`.
 
     Returns:
         A `TuneResult` (`best_model`, `best_hyperparameters`, `best_score`,
@@ -379,6 +400,7 @@ def tune(
 
     from keras_recipes import utils
     from keras_recipes.distribute import get_strategy
+    from keras_recipes.tuning import distributed as distributed_lib
     from keras_recipes.tuning import hparams
     from keras_recipes.tuning import space as space_lib
     from keras_recipes.tuning import tuners
@@ -405,6 +427,7 @@ def tune(
     if seed is not None:
         seed = validation.check_int("seed", seed, minimum=0)
     validation.check_int("verbose", verbose, minimum=0, maximum=2)
+    dist_env = distributed_lib.check_distributed(distributed)
     if data is None:
         raise ValueError("`data` is required. Received: data=None")
     tuner_options = dict(tuner_options or {})
@@ -474,37 +497,51 @@ def tune(
             f"Received: tensorboard={tensorboard!r}"
         )
 
-    tuner_class = tuners.HyperbandTuner if tuner == "hyperband" else (
-        tuners.SearchTuner)
-    search_tuner = tuner_class(
-        oracle=oracle,
-        hypermodel=hypermodel,
-        directory=directory,
-        project_name=project_name,
-        overwrite=overwrite,
-        distribution_strategy=resolved_strategy,
-        time_budget=budget,
-        tensorboard=tb_dir,
-        verbose=verbose,
-    )
-    if tb_dir is not None:
-        hparams.write_config(
-            tb_dir, search_tuner.oracle.get_space(), objective_.name,
-            ("loss", "val_loss"),
+    with distributed_lib.environment(dist_env):
+        role = distributed_lib.role()
+        tuner_class = tuners.HyperbandTuner if tuner == "hyperband" else (
+            tuners.SearchTuner)
+        search_tuner = tuner_class(
+            oracle=oracle,
+            hypermodel=hypermodel,
+            directory=directory,
+            project_name=project_name,
+            # Only the chief may delete the shared project.
+            overwrite=overwrite and role != "worker",
+            distribution_strategy=resolved_strategy,
+            time_budget=budget,
+            tensorboard=tb_dir,
+            verbose=verbose,
         )
-    if verbose:
-        done = len(search_tuner.oracle.end_order)
-        print(
-            f"[kr.tune] {tuner} search of {project_name} in "
-            f"{search_tuner.project_dir}: {len(oracle.get_space().space)} "
-            f"hyperparameters, objective {objective_.name} "
-            f"({objective_.direction}), {done}/{max_trials} trials done"
-            + (f", time budget {budget:g}s" if budget else ""),
-            flush=True,
-        )
-    search_tuner.search(epochs=epochs, callbacks=list(callbacks or []))
-    result = TuneResult(search_tuner, space, time.monotonic() - start)
-    if result.best_hyperparameters is None and not result.stopped_by_budget:
+        if tb_dir is not None and role != "worker":
+            hparams.write_config(
+                tb_dir, oracle.get_space(), objective_.name, ("loss", "val_loss"),
+            )
+        if verbose:
+            if role is None:
+                where = f"{len(oracle.end_order)}/{max_trials} trials done"
+            elif role == "chief":
+                where = (f"chief serving the oracle on "
+                         f"{distributed_lib.address()}, "
+                         f"{len(oracle.end_order)}/{max_trials} trials done")
+            else:
+                where = (f"worker {search_tuner.tuner_id} of the chief at "
+                         f"{distributed_lib.address()}")
+            print(
+                f"[kr.tune] {tuner} search of {project_name} in "
+                f"{search_tuner.project_dir}: {len(oracle.get_space().space)} "
+                f"hyperparameters, objective {objective_.name} "
+                f"({objective_.direction}), {where}"
+                + (f", time budget {budget:g}s" if budget else ""),
+                flush=True,
+            )
+        search_tuner.search(epochs=epochs, callbacks=list(callbacks or []))
+        result = TuneResult(search_tuner, space, time.monotonic() - start,
+                            role=role)
+    # A worker may leave before any trial completed (the others ran them).
+    if result.best_hyperparameters is None and not result.stopped_by_budget and (
+        role != "worker" or result.trials_run
+    ):
         failures = [
             search_tuner.oracle.trials[t["trial_id"]].message
             for t in result.trials if t["status"] == "FAILED"

@@ -24,6 +24,7 @@ import keras_tuner as kt
 import numpy as np
 
 from keras_recipes import utils
+from keras_recipes.tuning import distributed
 
 BACKUP_DIR = "backup"
 STATE_FILE = "state.json"
@@ -64,6 +65,15 @@ class BudgetExhausted(kt.errors.FatalError):
 
 # ----------------------------------------------------------------- oracles
 class _AtomicOracleMixin:
+    @kt.synchronized
+    def end_trial(self, trial):
+        super().end_trial(trial)
+        # KerasTuner saves the state before it removes the trial from
+        # `ongoing_trials`; a distributed chief saves nothing else after the
+        # last trial, so `oracle.json` would list an ended trial as running
+        # (and a resumed search would run it again).
+        self.save()
+
     def save(self):
         write_json_atomic(self._get_oracle_fname(), self.get_state())
 
@@ -282,6 +292,7 @@ class SearchTuner(kt.Tuner):
         self._durations = []
         self._search_start = None
         self.trials_run = 0
+        self.trial_ids_run = []
         self.stopped_by_budget = False
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
         self.oracle.verbose = 0  # kr.tune prints its own compact line
@@ -311,8 +322,12 @@ class SearchTuner(kt.Tuner):
     # ------------------------------------------------------------ search
     def search(self, *fit_args, **fit_kwargs):
         """KerasTuner's search loop plus the time budget and progress lines."""
-        if _is_chief():
-            return super().search(*fit_args, **fit_kwargs)
+        if distributed.role() == "chief":
+            # The chief runs no trials: it serves the oracle to the workers
+            # until the search is over (KerasTuner's chief mode).
+            self.save()
+            distributed.serve(self.oracle)
+            return
         self._search_start = _now()
         if self.time_budget is not None:
             self._deadline = self._search_start + float(self.time_budget)
@@ -343,8 +358,24 @@ class SearchTuner(kt.Tuner):
                 break
             self._durations.append(_now() - started)
             self.trials_run += 1
+            self.trial_ids_run.append(trial.trial_id)
             self.on_trial_end(trial)
         self.on_search_end()
+        if distributed.role() == "worker":
+            self._detach_from_chief()
+
+    def _detach_from_chief(self):
+        """Worker: swaps the chief's client for the oracle saved on disk.
+
+        Once a worker has no trial left, the chief may exit at any moment, and
+        a call to it would wait (KerasTuner's client timeout is an hour). The
+        chief writes its state (`oracle.json`, `trial.json`) atomically into
+        the shared project folder, so the worker reloads it there: the
+        trials finished so far, for the `TuneResult` and `load_model`.
+        """
+        oracle = self.oracle._oracle
+        oracle.reload()
+        self.oracle = oracle
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)  # ends the trial in the oracle and saves
@@ -434,14 +465,21 @@ class SearchTuner(kt.Tuner):
         if not self.verbose:
             return
         total = self.oracle.max_trials
-        done = len(self.oracle.end_order)
+        worker = self._is_worker()
+        # A worker only knows its own trials (the chief holds the others).
+        done = self.trials_run if worker else len(self.oracle.end_order)
         values = " ".join(
             f"{k}={_format_value(v)}"
             for k, v in trial.hyperparameters.values.items()
             if not k.startswith("tuner/")
         )
         name = self.oracle.objective.name
-        if trial.status == kt.engine.trial.TrialStatus.COMPLETED:
+        if worker and trial.status == kt.engine.trial.TrialStatus.COMPLETED:
+            # The chief scores the trial; the worker's copy has no score.
+            trial = self.oracle.get_trial(trial.trial_id)
+        if trial.status == kt.engine.trial.TrialStatus.COMPLETED and (
+            trial.score is not None
+        ):
             score = f"{name}={trial.score:.4f}"
         else:
             last = (trial.message or "").strip().splitlines()
@@ -454,13 +492,17 @@ class SearchTuner(kt.Tuner):
         )
         elapsed = _now() - self._search_start
         eta = ""
-        if total and self._durations:
+        if total and self._durations and not worker:
             left = max(0, total - done) * float(np.mean(self._durations))
             if self._deadline is not None:
                 left = min(left, max(0.0, self._deadline - _now()))
             eta = f", ETA {_format_duration(left)}"
+        count = (
+            f"{self.tuner_id}: trial id {trial.trial_id} ({done} run here)"
+            if worker else f"trial {done}/{total or '?'} (id {trial.trial_id})"
+        )
         print(
-            f"[kr.tune] trial {done}/{total or '?'} (id {trial.trial_id}) | "
+            f"[kr.tune] {count} | "
             f"{values} | {score} | {best_text} | "
             f"{_format_duration(elapsed)} elapsed{eta}",
             flush=True,
@@ -490,11 +532,6 @@ def _plain_learning_rate(model):
         return None
     value = optimizer.get_config().get("learning_rate")
     return float(value) if isinstance(value, int | float) else None
-
-
-def _is_chief():
-    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
-    return "KERASTUNER_ORACLE_IP" in os.environ and "chief" in tuner_id
 
 
 class _maybe_scope:

@@ -2,20 +2,16 @@
 
 import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import keras
 import numpy as np
 import onnxruntime as ort
 import pytest
+from blocked_imports import run_blocked
 
 import keras_recipes as kr
 from keras_recipes.export import onnx as onnx_export
 from keras_recipes.export import onnx_preprocess
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def tiny_image_model(**kwargs):
@@ -178,19 +174,8 @@ def test_text_sidecar_end_to_end_without_tensorflow(tmp_path):
     expected = model(raw, training=False).numpy()
     np.save(tmp_path / "expected.npy", expected)
     # Raw strings -> prediction in a process where TensorFlow cannot be imported.
-    script = textwrap.dedent(
+    run_blocked(
         f"""
-        import importlib.util, sys
-        class Block:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in ("tensorflow", "keras", "keras_recipes"):
-                    raise ImportError("blocked " + name)
-        sys.meta_path.insert(0, Block())
-        spec = importlib.util.spec_from_file_location(
-            "onnx_preprocess",
-            {os.path.join(REPO, "keras_recipes/export/onnx_preprocess.py")!r})
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
         import numpy as np
         raw = ["Good movie!", "bad, BAD plot", "unknown words here",
                "great  fun\\tgreat fun great fun great", ""]
@@ -199,14 +184,11 @@ def test_text_sidecar_end_to_end_without_tensorflow(tmp_path):
         assert np.abs(got - want).max() <= 1e-5, np.abs(got - want).max()
         assert "tensorflow" not in sys.modules
         print("OK")
-        """
+        """,
+        blocked=("tensorflow", "keras", "keras_recipes"),
+        cwd=tmp_path,
+        onnx_preprocess=True,
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", script], capture_output=True, text=True,
-        cwd=str(tmp_path),
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "OK"
 
 
 def test_text_vectorization_sidecar_refuses_custom_settings():
@@ -282,3 +264,19 @@ def test_tabular_classifier_template_string_lookups_via_saved_model(tmp_path):
         {"size": raw["size"].astype("float32"), "color": raw["color"].astype(object)}
     )
     np.testing.assert_allclose(got, model.predict(raw, verbose=0), atol=1e-5)
+
+
+def test_tabular_penguins_with_integer_category_exports_to_onnx(tmp_path):
+    # `year` (3 distinct ints) is inferred integer-categorical; tf2onnx cannot
+    # convert int64->int64 hash tables, so the lookup is written with ops.
+    train, test = kr.datasets.load_penguins()
+    model = kr.tabular_classifier(data=train, target="species", hidden_units=[8])
+    assert model.get_layer("lookup_year").__class__.__name__ == (
+        "IntegerCategoryLookup"
+    )
+    x = test.drop(columns=["species"]).head(12).copy()
+    x.loc[x.index[0], "year"] = 2031  # unseen category -> OOV in both
+    path = str(tmp_path / "penguins.onnx")
+    report = model.export(path, format="onnx", samples=x)
+    assert report.max_abs_error <= 1e-5
+    assert "year" in report.input_names

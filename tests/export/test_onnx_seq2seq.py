@@ -3,12 +3,10 @@
 import argparse
 import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
+from blocked_imports import run_blocked
 
 import keras_recipes as kr
 from keras_recipes.export import cli as export_cli
@@ -16,7 +14,6 @@ from keras_recipes.export import onnx as onnx_export
 from keras_recipes.export import onnx_preprocess
 from keras_recipes.tasks.seq2seq_transformer import Seq2SeqTransformer
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = dict(
     embedding_dim=32,
     num_heads=2,
@@ -92,19 +89,8 @@ def test_translate_onnx_without_tensorflow_equals_keras(trained, exported, tmp_p
     assert len(set(want)) > 5  # a model that says something
     with open(tmp_path / "data.json", "w") as file:
         json.dump({"x": x_test, "want": want, "want_short": want_short}, file)
-    script = textwrap.dedent(
+    run_blocked(
         f"""
-        import importlib.util, json, sys
-        class Block:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in ("tensorflow", "keras", "keras_recipes"):
-                    raise ImportError("blocked " + name)
-        sys.meta_path.insert(0, Block())
-        spec = importlib.util.spec_from_file_location(
-            "onnx_preprocess",
-            {os.path.join(REPO, "keras_recipes/export/onnx_preprocess.py")!r})
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
         data = json.load(open({str(tmp_path / "data.json")!r}))
         got = module.translate_onnx({str(out)!r}, data["x"])
         assert got == data["want"], (got, data["want"])
@@ -114,14 +100,11 @@ def test_translate_onnx_without_tensorflow_equals_keras(trained, exported, tmp_p
         assert not any(m.split(".")[0] in ("tensorflow", "keras")
                        for m in sys.modules)
         print("OK")
-        """
+        """,
+        blocked=("tensorflow", "keras", "keras_recipes"),
+        cwd=tmp_path,
+        onnx_preprocess=True,
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", script], capture_output=True, text=True,
-        cwd=str(tmp_path),
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "OK"
 
 
 def test_onnx_greedy_ids_equal_keras_and_bad_max_length(trained, exported):

@@ -2,12 +2,10 @@
 
 import argparse
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
+from blocked_imports import run_blocked
 
 import keras_recipes as kr
 from keras_recipes.callbacks import ExportOnTrainEnd
@@ -54,14 +52,8 @@ def test_saved_model_serves_raw_pixels_without_keras_recipes(trained, tmp_path):
     path = callback.exports["saved_model"]
     np.save(tmp_path / "x.npy", x)  # raw uint8 pixels
     np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
-    script = textwrap.dedent(
+    run_blocked(
         f"""
-        import sys
-        class Block:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] == "keras_recipes":
-                    raise ImportError("blocked " + name)
-        sys.meta_path.insert(0, Block())
         import numpy as np, tensorflow as tf
         loaded = tf.saved_model.load({path!r})
         x = np.load({str(tmp_path / "x.npy")!r}).astype("float32")
@@ -74,14 +66,10 @@ def test_saved_model_serves_raw_pixels_without_keras_recipes(trained, tmp_path):
         assert np.abs(got1 - want[:1]).max() <= 1e-5
         assert not any(m.split(".")[0] == "keras_recipes" for m in sys.modules)
         print("OK")
-        """
+        """,
+        blocked=("keras_recipes",),
+        cwd=tmp_path,
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", script], capture_output=True, text=True,
-        cwd=str(tmp_path),
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().endswith("OK")
 
 
 def test_keras_format_round_trip(trained, tmp_path):

@@ -32,18 +32,24 @@ def small(digits):
     [
         ({"tuner": "hyperbnd"}, "Did you mean 'hyperband'?"),
         ({"search_space": {"widht": [8, 16]}}, "Did you mean 'width'?"),
-        ({"model_kwargs": {"dropuot": 0.1}}, "Did you mean 'dropout'?"),
+        # An unknown constructor argument is a TypeError (as in Python/Keras).
+        ({"model_kwargs": {"dropuot": 0.1}},
+         (TypeError, "Did you mean 'dropout'?")),
         ({"objective": "val_acuracy"}, "Did you mean 'val_accuracy'?"),
         ({"time_budget": "soon"}, "`time_budget` must be seconds or a duration"),
         ({"tuner_options": {"factr": 3}, "tuner": "hyperband"},
          "`tuner_options` has an argument the 'hyperband' tuner does not take"),
         ({"validation_split": 0.0}, "pass `validation_split` > 0"),
         ({"search_space": {"blocks": (3, 1)}}, "needs low < high"),
+        ({"search_space": {"se_ratio": [[0.25], [0.5]]}},
+         "choices must be int, float, str or bool"),
     ],
 )
 def test_misconfigured_search_fails_at_once(tmp_path, small, kwargs, message):
     kwargs = {"model_kwargs": TINY, **kwargs}
-    with pytest.raises(ValueError, match=re.escape(message)):
+    error, message = message if isinstance(message, tuple) else (
+        ValueError, message)
+    with pytest.raises(error, match=re.escape(message)):
         kr.tune(kr.image_classifier, small, directory=str(tmp_path), verbose=0,
                 tensorboard=False, **kwargs)
     # Nothing was trained: no trial folder exists.
