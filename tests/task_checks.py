@@ -19,6 +19,18 @@ import tensorflow as tf
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# A seq2seq Transformer small enough to train in seconds; it still learns the
+# bundled dates corpus (shared by the seq2seq task and ONNX export tests).
+TINY_SEQ2SEQ = dict(
+    embedding_dim=32,
+    num_heads=2,
+    intermediate_dim=64,
+    num_encoder_layers=1,
+    num_decoder_layers=1,
+    dropout=0.0,
+    learning_rate=3e-3,
+)
+
 
 def check_config_round_trip(model, x):
     config = model.get_config()

@@ -7,22 +7,13 @@ import os
 import numpy as np
 import pytest
 from blocked_imports import run_blocked
+from task_checks import TINY_SEQ2SEQ as TINY
 
 import keras_recipes as kr
 from keras_recipes.export import cli as export_cli
 from keras_recipes.export import onnx as onnx_export
 from keras_recipes.export import onnx_preprocess
 from keras_recipes.tasks.seq2seq_transformer import Seq2SeqTransformer
-
-TINY = dict(
-    embedding_dim=32,
-    num_heads=2,
-    intermediate_dim=64,
-    num_encoder_layers=1,
-    num_decoder_layers=1,
-    dropout=0.0,
-    learning_rate=3e-3,
-)
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +29,9 @@ def trained():
 def exported(trained, tmp_path_factory):
     model, x_test = trained
     out = tmp_path_factory.mktemp("seq2seq_onnx")
-    report = model.export(str(out / "translator.onnx"), format="onnx",
-                          samples=x_test[:12])
+    report = model.export(
+        str(out / "translator.onnx"), format="onnx", samples=x_test[:12]
+    )
     return report, out
 
 
@@ -47,7 +39,9 @@ def test_report_files_and_sidecar(trained, exported):
     model, _ = trained
     report, out = exported
     assert sorted(os.listdir(out)) == [
-        "translator.decoder.onnx", "translator.encoder.onnx", "translator.json"
+        "translator.decoder.onnx",
+        "translator.encoder.onnx",
+        "translator.json",
     ]
     assert report.path == report.sidecar_path == str(out / "translator.json")
     assert report.files["encoder"] == str(out / "translator.encoder.onnx")
@@ -57,7 +51,8 @@ def test_report_files_and_sidecar(trained, exported):
         "decoder": ["decoder_ids", "encoded", "encoder_mask"],
     }
     assert report.output_names == {
-        "encoder": ["encoded", "encoder_mask"], "decoder": ["logits"]
+        "encoder": ["encoded", "encoder_mask"],
+        "decoder": ["logits"],
     }
     # dynamic batch and sequence axes everywhere
     assert report.input_shapes["encoder"] == [[None, None]]
@@ -120,8 +115,11 @@ def test_onnx_greedy_ids_equal_keras_and_bad_max_length(trained, exported):
         model.generate_ids(ids["encoder_ids"]),
     )
     limit = model.target_sequence_length - 1
-    with pytest.raises(ValueError, match=rf"`max_length` must be an integer in "
-                       rf"\[1, {limit}\]. Received: max_length=99"):
+    with pytest.raises(
+        ValueError,
+        match=rf"`max_length` must be an integer in "
+        rf"\[1, {limit}\]. Received: max_length=99",
+    ):
         translator.translate(["May 1, 2001"], max_length=99)
     with pytest.raises(ValueError, match="must not contain empty strings"):
         translator.translate(["May 1, 2001", " "])
@@ -137,22 +135,39 @@ def test_decoding_mismatch_raises_and_writes_nothing(trained, tmp_path, monkeypa
         return ids
 
     monkeypatch.setattr(onnx_preprocess.OnnxTranslator, "generate_ids", off_by_one)
-    with pytest.raises(onnx_export.OnnxParityError,
-                       match="ONNX greedy decoding differs from Keras on 1 of 3"):
-        model.export(str(tmp_path / "t.onnx"), format="onnx", samples=x_test[:3],
-                     routes=("tf_function",))
+    with pytest.raises(
+        onnx_export.OnnxParityError,
+        match="ONNX greedy decoding differs from Keras on 1 of 3",
+    ):
+        model.export(
+            str(tmp_path / "t.onnx"),
+            format="onnx",
+            samples=x_test[:3],
+            routes=("tf_function",),
+        )
     assert os.listdir(tmp_path) == []
 
 
 def test_tokenizer_matches_keras_vectorization():
     model = Seq2SeqTransformer(
-        source_vocabulary=["ab", "c", "é", "[UNK]x"], target_vocabulary=["x"],
-        sequence_length=5, source_split="whitespace", embedding_dim=8,
-        num_heads=2, intermediate_dim=8, num_encoder_layers=1,
+        source_vocabulary=["ab", "c", "é", "[UNK]x"],
+        target_vocabulary=["x"],
+        sequence_length=5,
+        source_split="whitespace",
+        embedding_dim=8,
+        num_heads=2,
+        intermediate_dim=8,
+        num_encoder_layers=1,
         num_decoder_layers=1,
     )
-    sentences = ["ab c", "  ab\tc\nab ", "ab\u00a0c c", "[UNK] [START] é",
-                 "c c c c c c c ab", "zzz ab"]
+    sentences = [
+        "ab c",
+        "  ab\tc\nab ",
+        "ab\u00a0c c",
+        "[UNK] [START] é",
+        "c c c c c c c ab",
+        "zzz ab",
+    ]
     _, _, sidecar = model.onnx_decoder_graphs()
     np.testing.assert_array_equal(
         onnx_preprocess.seq2seq_source_ids(sentences, sidecar)["encoder_ids"],
@@ -160,8 +175,11 @@ def test_tokenizer_matches_keras_vectorization():
     )
     chars = ["ab", "e\u0301a", "\U0001f600c"]
     model_chars = Seq2SeqTransformer.from_config(
-        dict(model.get_config(), source_split="character",
-             source_vocabulary=["a", "b", "c", "e"])
+        dict(
+            model.get_config(),
+            source_split="character",
+            source_vocabulary=["a", "b", "c", "e"],
+        )
     )
     _, _, sidecar = model_chars.onnx_decoder_graphs()
     np.testing.assert_array_equal(
@@ -193,8 +211,12 @@ def test_mixed_precision_seq2seq_exports_float32_graphs(tmp_path):
     keras.config.set_dtype_policy("mixed_float16")
     try:
         model = kr.seq2seq_transformer(data=(x, y), seed=0, **TINY)
-        report = model.export(str(tmp_path / "mp.onnx"), format="onnx",
-                              samples=x_test, routes=("tf_function",))
+        report = model.export(
+            str(tmp_path / "mp.onnx"),
+            format="onnx",
+            samples=x_test,
+            routes=("tf_function",),
+        )
         assert keras.config.dtype_policy().name == "mixed_float16"
     finally:
         keras.config.set_dtype_policy("float32")

@@ -12,21 +12,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import yaml
+from task_checks import TINY_SEQ2SEQ as TINY
 
 import keras_recipes as kr
 from keras_recipes.tasks.seq2seq_transformer import END_ID
 from keras_recipes.tasks.seq2seq_transformer import START_ID
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TINY = dict(
-    embedding_dim=32,
-    num_heads=2,
-    intermediate_dim=64,
-    num_encoder_layers=1,
-    num_decoder_layers=1,
-    dropout=0.0,
-    learning_rate=3e-3,
-)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +32,13 @@ def trained(dates):
     kr.set_seed(0)
     model = kr.seq2seq_transformer(data=(x, y), seed=0, **TINY)
     history = model.fit(
-        (x, y), epochs=8, batch_size=32, validation_split=0.1, seed=0,
-        tensorboard=False, verbose=0,
+        (x, y),
+        epochs=8,
+        batch_size=32,
+        validation_split=0.1,
+        seed=0,
+        tensorboard=False,
+        verbose=0,
     )
     return model, history
 
@@ -56,9 +53,7 @@ def test_load_dates_is_seeded_and_disjoint():
 
 
 def test_factory_adapts_vocabularies_and_lengths():
-    model = kr.seq2seq_transformer(
-        data=(["ab c", "cab"], ["xy", "yyy"]), **TINY
-    )
+    model = kr.seq2seq_transformer(data=(["ab c", "cab"], ["xy", "yyy"]), **TINY)
     assert isinstance(model, kr.tasks.Seq2SeqTransformer)
     assert model.source_vocabulary == ["a", "b", "c", " "]
     assert model.target_vocabulary == ["y", "x"]
@@ -66,7 +61,9 @@ def test_factory_adapts_vocabularies_and_lengths():
     assert model.output_shape == (None, None, len(model.target_vocabulary) + 4)
     words = kr.seq2seq_transformer(
         data=(["le chat", "le chien"], ["the cat", "the dog"]),
-        source_split="whitespace", target_split="whitespace", **TINY,
+        source_split="whitespace",
+        target_split="whitespace",
+        **TINY,
     )
     assert words.source_vocabulary == ["le", "chat", "chien"]
 
@@ -102,9 +99,7 @@ def test_greedy_matches_teacher_forced_argmax(trained, dates):
     ids = model.vectorize_sources(tf.constant(x_test[:16])).numpy()
     out = model.generate_ids(ids, max_length=8)
     width = out.shape[1]
-    logits = model.predict(
-        {"encoder_ids": ids, "decoder_ids": out}, verbose=0
-    )
+    logits = model.predict({"encoder_ids": ids, "decoder_ids": out}, verbose=0)
     predicted = np.argmax(logits[:, : width - 1, 4:], axis=-1) + 4
     for row, pred in zip(out, predicted):
         generated = row[1:]
@@ -133,9 +128,7 @@ def test_padding_does_not_change_encoder_or_loss(trained, dates):
     log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     nll = -np.take_along_axis(log_probs, labels.numpy()[..., None], -1)[..., 0]
     expected = nll[labels.numpy() != 0].mean()
-    got = model.evaluate(
-        (x_test[:8], y_test[:8]), batch_size=8, verbose=0
-    )["loss"]
+    got = model.evaluate((x_test[:8], y_test[:8]), batch_size=8, verbose=0)["loss"]
     np.testing.assert_allclose(got, expected, rtol=1e-4)
 
 
@@ -194,7 +187,10 @@ def test_save_load_fresh_process(trained, dates, tmp_path):
     )
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True,
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -210,22 +206,34 @@ def test_save_load_fresh_process(trained, dates, tmp_path):
 
 def test_bad_input_messages(trained):
     model, _ = trained
-    with pytest.raises(ValueError, match=r"`data\[0\]` and `data\[1\]` must have "
-                       r"the same number of samples. Received: len\(data\[0\]\)=2, "
-                       r"len\(data\[1\]\)=1"):
+    with pytest.raises(
+        ValueError,
+        match=r"`data\[0\]` and `data\[1\]` must have "
+        r"the same number of samples. Received: len\(data\[0\]\)=2, "
+        r"len\(data\[1\]\)=1",
+    ):
         kr.seq2seq_transformer(data=(["a", "b"], ["x"]), **TINY)
     with pytest.raises(ValueError, match=r"`x` and `y` must have the same number"):
         model.fit((["May 1, 2000", "May 2, 2000"], ["2000-05-01"]), tensorboard=False)
-    with pytest.raises(ValueError, match=r"`data\[1\]` must not contain empty "
-                       r"strings; found 1 \(first at index 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"`data\[1\]` must not contain empty "
+        r"strings; found 1 \(first at index 1\)",
+    ):
         kr.seq2seq_transformer(data=(["a", "b"], ["x", " "]), **TINY)
     with pytest.raises(ValueError, match=r"`sentences` must not contain empty"):
         model.translate(["May 1, 2000", ""])
-    with pytest.raises(TypeError, match=r"`sentences` must hold strings. "
-                       r"Received: sentences\[0\]=3"):
+    with pytest.raises(
+        TypeError,
+        match=r"`sentences` must hold strings. "
+        r"Received: sentences\[0\]=3",
+    ):
         model.translate([3])
-    with pytest.raises(ValueError, match=r"`beam_width` must be >= 1. "
-                       r"Received: beam_width=0"):
+    with pytest.raises(
+        ValueError,
+        match=r"`beam_width` must be >= 1. "
+        r"Received: beam_width=0",
+    ):
         model.translate(["May 1, 2000"], beam_width=0)
     with pytest.raises(ValueError, match=r"`max_length` must be <= 15"):
         model.translate(["May 1, 2000"], max_length=99)
@@ -243,32 +251,43 @@ def test_too_long_sentences_warn_once_and_truncate(trained):
         out = model.translate(too_long + ["May 1, 2000"])
     messages = [str(w.message) for w in caught if "truncated" in str(w.message)]
     assert len(messages) == 1, messages
-    assert messages[0].startswith("3 sentence(s) in `sentences` are longer than "
-                                  f"{model.sequence_length} tokens")
+    assert messages[0].startswith(
+        f"3 sentence(s) in `sentences` are longer than {model.sequence_length} tokens"
+    )
     assert len(out) == 4
 
 
 def test_model_without_vocabularies():
     model = kr.tasks.Seq2SeqTransformer(
-        source_vocabulary_size=12, target_vocabulary_size=9, sequence_length=6,
+        source_vocabulary_size=12,
+        target_vocabulary_size=9,
+        sequence_length=6,
         **TINY,
     )
-    with pytest.raises(ValueError, match=r"`translate` needs the model's "
-                       r"vocabularies, but this model was built without them "
-                       r"\(source_vocabulary=None, target_vocabulary=None\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"`translate` needs the model's "
+        r"vocabularies, but this model was built without them "
+        r"\(source_vocabulary=None, target_vocabulary=None\)",
+    ):
         model.translate(["abc"])
     with pytest.raises(ValueError, match=r"Training on strings \(`x`\) needs"):
         model.fit((["abc"], ["x"]), tensorboard=False)
     # Token ids still train and decode.
     rng = np.random.default_rng(0)
-    x = {"encoder_ids": rng.integers(1, 12, (16, 6)),
-         "decoder_ids": rng.integers(1, 9, (16, 6))}
+    x = {
+        "encoder_ids": rng.integers(1, 12, (16, 6)),
+        "decoder_ids": rng.integers(1, 9, (16, 6)),
+    }
     y = rng.integers(1, 9, (16, 6))
     history = model.fit((x, y), epochs=1, tensorboard=False, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     assert model.generate_ids(x["encoder_ids"][:2], max_length=3).shape == (2, 4)
-    with pytest.raises(ValueError, match=r"`source_vocabulary` or "
-                       r"`source_vocabulary_size` is required"):
+    with pytest.raises(
+        ValueError,
+        match=r"`source_vocabulary` or "
+        r"`source_vocabulary_size` is required",
+    ):
         kr.tasks.Seq2SeqTransformer(target_vocabulary=["a"])
 
 
