@@ -37,6 +37,14 @@ class TerminateOnNaN(StatelessCallback):
     stayed finite but whose weights did not (a last batch that diverged) is
     caught at the epoch end.
 
+    The per-batch check is async-safe: where no other callback needs batch
+    hooks (`verbose=0`), Keras runs it on a worker thread, so training never
+    waits on the host for it. It only records the bad batch and sets
+    `stop_training` (a step or two may still run; under a multi-worker
+    strategy the epoch runs out, so all workers stop at the same step); the
+    error is raised at the end of that epoch, before any later callback sees
+    its weights.
+
     Args:
         monitor: the log key to check (default `"loss"`).
         restore_weights: put the last good weights back before raising.
@@ -56,6 +64,9 @@ class TerminateOnNaN(StatelessCallback):
     True
     """
 
+    # Keras may dispatch `on_train_batch_end` on a worker thread (see above).
+    async_safe = True
+
     def __init__(self, monitor="loss", restore_weights=True):
         super().__init__()
         if not isinstance(monitor, str) or not monitor:
@@ -70,8 +81,9 @@ class TerminateOnNaN(StatelessCallback):
             )
         self.monitor = monitor
         self.restore_weights = restore_weights
-        self._epoch = 0
         self._good = None
+        self._bad = []  # (batch, value) of non-finite batches this epoch
+        self._stop_early = True
 
     def get_config(self):
         return {"monitor": self.monitor, "restore_weights": self.restore_weights}
@@ -115,22 +127,37 @@ class TerminateOnNaN(StatelessCallback):
     def on_train_begin(self, logs=None):
         self._good = None
         self._snapshot(None)
+        # Workers of a multi-worker strategy see the same (all-reduced) loss,
+        # but an async batch hook could stop them after different steps and
+        # leave one waiting in a collective: there, the epoch runs out and
+        # every worker raises at its end, together.
+        extended = self.model.distribute_strategy.extended
+        multi_worker = getattr(extended, "_in_multi_worker_mode", lambda: False)
+        self._stop_early = not multi_worker()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
+        self._bad = []
 
     def on_train_batch_end(self, batch, logs=None):
+        # May run on a Keras worker thread, out of order: only record and ask
+        # the loop to stop; `on_epoch_end` (after Keras has waited for every
+        # batch hook) raises, naming the first bad batch.
         value = (logs or {}).get(self.monitor)
         if value is None:
             return
         value = float(value)
         if not math.isfinite(value):
-            self._fail(
-                f"{self.monitor} became {value} at epoch {self._epoch + 1}, batch "
-                f"{batch + 1} (1-based)"
-            )
+            self._bad.append((batch, value))
+            if self._stop_early:
+                self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._bad:
+            batch, value = min(self._bad, key=lambda bad: bad[0])
+            self._fail(
+                f"{self.monitor} became {value} at epoch {epoch + 1}, batch "
+                f"{batch + 1} (1-based)"
+            )
         if not self._snapshot(epoch):
             self._fail(
                 f"the weights became NaN or infinite during epoch {epoch + 1} "

@@ -287,9 +287,10 @@ class Task(keras.Model):
             isinstance(c, keras.callbacks.TerminateOnNaN | TerminateOnNaN)
             for c in callbacks
         ):
-            # Before the resume checkpoint: an epoch that ends with non-finite
-            # weights raises before it could be written.
-            callbacks.append(TerminateOnNaN())
+            # First: an epoch that ends with non-finite weights (or a NaN
+            # batch, found on Keras' async batch-hook thread) raises before the
+            # resume checkpoint or any of the user's callbacks sees its end.
+            callbacks.insert(0, TerminateOnNaN())
         initial_epoch = kwargs.pop("initial_epoch", 0)
         if resume_dir is not None:
             train_ds, initial_epoch, steps = self._resumable(

@@ -57,6 +57,25 @@ def test_terminate_on_nan_names_epoch_and_batch():
                   shuffle=False, callbacks=[callbacks.TerminateOnNaN()])
 
 
+def test_terminate_on_nan_names_the_first_bad_batch_and_hides_the_epoch():
+    # Only epoch-level hooks beside it: Keras runs the batch check on worker
+    # threads; the error still names the first bad batch, and the epoch end
+    # of a later callback never sees the diverged weights.
+    seen = []
+    watcher = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(epoch)
+    )
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    x = np.ones((32, 1), "float32")
+    x[5:] = np.nan  # every batch from batch 2 of 8 (batch_size 4) on
+    with pytest.raises(FloatingPointError, match="at epoch 1, batch 2 "):
+        model.fit(x, np.ones((32, 1)), batch_size=4, epochs=3, verbose=0,
+                  shuffle=False, callbacks=[callbacks.TerminateOnNaN(), watcher])
+    assert seen == []
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
 def test_lr_find_on_a_task_restores_state_and_plots(digits, tmp_path):
     (x, y), _ = digits
     model = _tiny()

@@ -110,8 +110,9 @@ def test_weights_that_diverge_on_the_last_batch_are_never_checkpointed(
             resume_dir=str(tmp_path),
             **FIT,
         )
-    # record ran before the check, so it saw the NaN weights of epoch 2; the
-    # model and the checkpoint hold those of epoch 1.
+    # The check runs first at every epoch end, so record never saw the NaN
+    # weights of epoch 2; the model and the checkpoint hold those of epoch 1.
+    assert record.epoch == 0
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["epoch"] == 0
     fresh = _model(digits48)
