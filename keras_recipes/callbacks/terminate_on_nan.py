@@ -52,7 +52,8 @@ class TerminateOnNaN(StatelessCallback):
     Example:
 
     >>> import numpy as np
-    >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    >>> dense = keras.layers.Dense(1, kernel_initializer="ones")
+    >>> model = keras.Sequential([keras.Input((1,)), dense])
     >>> model.compile(keras.optimizers.SGD(1e30), "mse")
     >>> try:
     ...     model.fit(np.ones((8, 1)) * 1e20, np.ones((8, 1)), batch_size=4,

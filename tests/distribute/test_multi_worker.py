@@ -6,6 +6,7 @@ processes are few and the model tiny: 64 samples of 8x8 images, batch 16.
 
 import json
 import os
+import re
 import signal
 import sys
 import textwrap
@@ -49,8 +50,24 @@ WORKER = textwrap.dedent(
             if (self.epoch, batch) == (2, 1):
                 os.kill(os.getpid(), signal.SIGKILL)
 
+    class Diverge(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.optimizer.learning_rate = 1e30
+
     if mode == "kill" and index == 1:
         callbacks.append(Kill())
+    if mode == "nan":
+        try:
+            model.fit((x, y), epochs=3, batch_size=16, shuffle=False, seed=0,
+                      verbose=0, tensorboard=False, lr_schedule=None,
+                      callbacks=[Diverge()])
+        except kr.callbacks.NonFiniteLossError as error:
+            with open(os.path.join(out, f"error-{index}.txt"), "w") as file:
+                file.write(str(error))
+        np.save(os.path.join(out, f"weights-{index}.npy"),
+                np.concatenate([np.ravel(w) for w in model.get_weights()]))
+        sys.exit(0)
     history = model.fit((x, y), epochs=3, batch_size=16, shuffle=False, seed=0,
                         verbose=0, tensorboard=False, callbacks=callbacks)
     np.save(os.path.join(out, f"weights-{index}.npy"),
@@ -122,6 +139,24 @@ def test_killed_worker_restart_matches_uninterrupted_run(clean_run, tmp_path):
         np.testing.assert_allclose(
             np.load(out / f"weights-{index}.npy"), expected, rtol=0, atol=1e-6
         )
+
+
+@pytest.mark.slow
+def test_nan_raises_on_both_workers_at_the_same_epoch(tmp_path):
+    # TerminateOnNaN lets the epoch run out under multi-worker (stopping early
+    # on one worker would leave the other waiting in a collective): both
+    # workers raise at the end of epoch 2 and keep epoch 1's weights.
+    out = tmp_path / "out"
+    codes = run_workers(tmp_path, out, "nan")
+    assert codes == [0, 0], logs(out)
+    for index in range(2):
+        error = (out / f"error-{index}.txt").read_text()
+        pattern = r"loss became (nan|inf) at epoch 2, batch \d+ \(1-based\)"
+        assert re.match(pattern, error), error
+        assert "last finite weights (of epoch 1)" in error
+    w0, w1 = (np.load(out / f"weights-{index}.npy") for index in range(2))
+    assert np.isfinite(w0).all()
+    np.testing.assert_array_equal(w0, w1)
 
 
 def test_patch_is_narrow_and_idempotent():
