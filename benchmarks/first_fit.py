@@ -18,6 +18,7 @@ the timing.
 """
 
 import argparse
+import functools
 import statistics
 import time
 
@@ -54,9 +55,14 @@ VARIANTS = (
 )
 
 
+@functools.cache
+def _train_data(task):
+    return TASKS[task][1]()
+
+
 def first_fit(task, variant):
-    factory, load, kwargs = TASKS[task]
-    train = load()
+    factory, _, kwargs = TASKS[task]
+    train = _train_data(task)
     keras.backend.clear_session()
     kr.set_seed(0)
     model = factory(data=train, **kwargs)
@@ -97,8 +103,8 @@ def main():
     head = "| template | " + " | ".join(VARIANTS) + " | built first / while tracing |"
     lines = [head, "| --- |" + " --- |" * (len(VARIANTS) + 1)]
     for task in args.tasks:
-        cells = [spread([round(s, 2) for s in times[task, v]]) for v in VARIANTS]
-        cells.append(spread([round(r, 3) for r in ratios[task]]))
+        cells = [spread(times[task, v]) for v in VARIANTS]
+        cells.append(spread(ratios[task]))
         lines.append(f"| {task} | " + " | ".join(cells) + " |")
     summary = ", ".join(
         f"{t} {statistics.median(ratios[t]):.2f}x" for t in args.tasks

@@ -4,6 +4,7 @@ import math
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_recipes.callbacks.base import StatelessCallback
 
@@ -132,9 +133,9 @@ class TerminateOnNaN(StatelessCallback):
         # but an async batch hook could stop them after different steps and
         # leave one waiting in a collective: there, the epoch runs out and
         # every worker raises at its end, together.
-        extended = self.model.distribute_strategy.extended
-        multi_worker = getattr(extended, "_in_multi_worker_mode", lambda: False)
-        self._stop_early = not multi_worker()
+        self._stop_early = not isinstance(
+            self.model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy
+        )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._bad = []

@@ -47,7 +47,11 @@ def read_state(resume_dir):
 
 
 def restore(model, resume_dir):
-    """Loads the last checkpoint into `model`; returns the epoch to start at."""
+    """Loads the last checkpoint into `model`; returns the epoch to start at.
+
+    `model.optimizer` must be built (`Task.fit` builds it first), so the
+    checkpoint's optimizer state has slots to load into.
+    """
     state = read_state(resume_dir)
     if state is None:
         return 0, None
@@ -56,8 +60,6 @@ def restore(model, resume_dir):
             f"`resume_dir` holds a checkpoint of a {state.get('model')}, not of a "
             f"{model.__class__.__name__}. Received: resume_dir={resume_dir!r}"
         )
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
     model.load_weights(os.path.join(resume_dir, state["weights"]))
     if state.get("base_learning_rate") is not None:
         model.optimizer.learning_rate = state["base_learning_rate"]

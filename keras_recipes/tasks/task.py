@@ -291,6 +291,14 @@ class Task(keras.Model):
             # batch, found on Keras' async batch-hook thread) raises before the
             # resume checkpoint or any of the user's callbacks sees its end.
             callbacks.insert(0, TerminateOnNaN())
+        # Without a strategy, Keras builds the optimizer while tracing the
+        # first train step, and a tf.function that creates variables is traced
+        # twice: building it first halves the first epoch's tracing (image
+        # template on digits: 8.9 s -> 4.8 s, benchmarks/RESULTS.md).
+        # A resume checkpoint also needs the slots to load the optimizer state.
+        if self.optimizer is not None and not self.optimizer.built:
+            with self.distribute_strategy.scope():
+                self.optimizer.build(self.trainable_variables)
         initial_epoch = kwargs.pop("initial_epoch", 0)
         if resume_dir is not None:
             train_ds, initial_epoch, steps = self._resumable(
@@ -311,13 +319,6 @@ class Task(keras.Model):
         ):
             callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
         self.last_log_dir = log_dir
-        # Without a strategy, Keras builds the optimizer while tracing the
-        # first train step, and a tf.function that creates variables is traced
-        # twice: building it first halves the first epoch's tracing (image
-        # template on digits: 8.9 s -> 4.8 s, benchmarks/RESULTS.md).
-        if self.optimizer is not None and not self.optimizer.built:
-            with self.distribute_strategy.scope():
-                self.optimizer.build(self.trainable_variables)
         try:
             return super().fit(
                 train_ds,
