@@ -60,6 +60,8 @@ def _ints(high, *shape):
 # Layers: name -> (constructor kwargs factory, sample inputs factory).
 LAYERS = {
     "AttentionPooling": (lambda: {"units": 4}, lambda: [_f(2, 5, 3)]),
+    "FastConv2D": (lambda: {"filters": 4, "kernel_size": 3, "padding": "same"},
+                   lambda: [_f(2, 6, 6, 3)]),
     "ResidualBlock": (lambda: {"filters": 8, "strides": 2}, lambda: [_f(2, 8, 8, 3)]),
     "SqueezeExcitation": (lambda: {"ratio": 0.5}, lambda: [_f(2, 4, 4, 8)]),
     "StochasticDepth": (lambda: {"rate": 0.2}, lambda: [_f(2, 3, 4)]),
@@ -149,6 +151,7 @@ NO_EXAMPLE = {"LRFinderResult", "lr_find", "fit_one_cycle"}
 # name -> [(kwargs, expected text)]: each must raise in __init__.
 BAD_ARGS = {
     "AttentionPooling": [({"units": 0}, "Received: units=0")],
+    "FastConv2D": [({"filters": 0, "kernel_size": 3}, "Received: filters=0")],
     "ResidualBlock": [({"filters": 0}, "Received: filters=0")],
     "SqueezeExcitation": [({"ratio": 1.5}, "Received: ratio=1.5")],
     "StochasticDepth": [({"rate": 1.0}, "Received: rate=1.0"),

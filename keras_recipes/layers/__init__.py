@@ -3,6 +3,7 @@
 from keras_recipes.layers.attention_pooling import AttentionPooling
 from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.layers.conv_blocks import SqueezeExcitation
+from keras_recipes.layers.fast_conv import FastConv2D
 from keras_recipes.layers.stochastic_depth import StochasticDepth
 from keras_recipes.layers.transformer import TokenAndPositionEmbedding
 from keras_recipes.layers.transformer import TransformerDecoder
@@ -11,4 +12,4 @@ from keras_recipes.layers.weight_normalization import WeightNormalization
 
 __all__ = ["AttentionPooling", "ResidualBlock", "SqueezeExcitation",
            "TokenAndPositionEmbedding", "TransformerDecoder", "TransformerEncoder"]
-__all__ += ["StochasticDepth", "WeightNormalization"]
+__all__ += ["FastConv2D", "StochasticDepth", "WeightNormalization"]

@@ -34,9 +34,11 @@ class ImageClassifier(Task):
     The default backbone (`"resnet_se"`) is a residual CNN with
     squeeze-excitation: a 3x3 stem, then `depth` stages of `blocks` residual
     blocks, doubling the width and halving the resolution at each stage after
-    the first. Rescaling (and resizing, when `image_size` is set) are layers of
-    the model, so a saved model takes raw `[0, 255]` pixels. Augmentation layers
-    are part of the model too and are only active in training.
+    the first; its convolutions are `kr.layers.FastConv2D` (Keras' `Conv2D`
+    with a faster CPU training gradient). Rescaling (and resizing, when
+    `image_size` is set) are layers of the model, so a saved model takes raw
+    `[0, 255]` pixels. Augmentation layers are part of the model too and are
+    only active in training.
 
     Args:
         num_classes: number of classes (>= 2).
