@@ -45,3 +45,13 @@ def append_results(title, body):
     with open(RESULTS, "a", encoding="utf-8") as file:
         file.write(section)
     print(section)
+
+
+def report(title, body, args):
+    """Adds `--note` to `body`; prints it (`--no-write`) or appends it."""
+    if args.note:
+        body += f"\n\nNote: {args.note}"
+    if args.no_write:
+        print(body)
+    else:
+        append_results(title, body)

@@ -18,7 +18,7 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
-from common import append_results
+from common import report
 from common import spread
 
 import keras_recipes as kr
@@ -101,12 +101,7 @@ def main():
         "FastConv2D GFLOP/s | speed-up: median (min-max, n) |\n"
         "| --- | ---: | ---: | ---: | ---: | --- |\n" + "\n".join(rows)
     )
-    if args.note:
-        body += f"\n\nNote: {args.note}"
-    if args.no_write:
-        print(body)
-    else:
-        append_results("Conv gradient: FastConv2D vs keras Conv2D", body)
+    report("Conv gradient: FastConv2D vs keras Conv2D", body, args)
 
 
 if __name__ == "__main__":

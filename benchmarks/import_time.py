@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 
-from common import append_results
+from common import report
 from common import spread
 
 TARGETS = ("tensorflow", "keras", "keras_recipes")
@@ -156,12 +156,7 @@ def main():
             else ""
         )
     )
-    if args.note:
-        body += f"\n\nNote: {args.note}"
-    if args.no_write:
-        print(body)
-    else:
-        append_results("Import time", body)
+    report("Import time", body, args)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import time
 
 import keras
 import tensorflow as tf
-from common import append_results
+from common import report
 from common import spread
 
 import keras_recipes as kr
@@ -166,12 +166,7 @@ def main():
         f"`{resolved.jit_compile}` here (Keras turns XLA off on CPU-only "
         "machines, on for GPUs)."
     )
-    if args.note:
-        body += f"\n\nNote: {args.note}"
-    if args.no_write:
-        print(body)
-    else:
-        append_results("Input pipeline and XLA", body)
+    report("Input pipeline and XLA", body, args)
 
 
 if __name__ == "__main__":

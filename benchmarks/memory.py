@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from common import append_results
+from common import report
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Demo-sized runs with fewer epochs; translation also on a smaller corpus.
@@ -108,12 +108,7 @@ def main():
         "the settings shown; peak RSS = `ru_maxrss` of the child.\n\n"
         + "\n".join(lines)
     )
-    if args.note:
-        body += f"\n\nNote: {args.note}"
-    if args.no_write:
-        print(body)
-    else:
-        append_results("Peak memory of the demos", body)
+    report("Peak memory of the demos", body, args)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
-from common import append_results
+from common import report
 from common import spread
 from keras import ops
 
@@ -768,12 +768,7 @@ def main():
     )
     if notes:
         body += "\n\n" + "\n".join(f"- {n}" for n in notes)
-    if args.note:
-        body += f"\n\nNote: {args.note}"
-    if args.no_write:
-        print(body)
-    else:
-        append_results(f"Time to accuracy ({args.task})", body)
+    report(f"Time to accuracy ({args.task})", body, args)
 
 
 if __name__ == "__main__":
