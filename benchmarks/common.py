@@ -1,5 +1,6 @@
 """Shared helpers for the benchmarks: machine description and RESULTS.md appends."""
 
+import argparse
 import datetime
 import os
 import platform
@@ -45,6 +46,14 @@ def append_results(title, body):
     with open(RESULTS, "a", encoding="utf-8") as file:
         file.write(section)
     print(section)
+
+
+def arg_parser():
+    """An `ArgumentParser` with the `--note` and `--no-write` that `report` reads."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--note", default="")
+    parser.add_argument("--no-write", action="store_true")
+    return parser
 
 
 def report(title, body, args):

@@ -27,13 +27,13 @@ built with plain `keras.layers.Conv2D` instead of `kr.layers.FastConv2D`
     .venv/bin/python benchmarks/compute_efficiency.py [--repeats 3] [--note "..."]
 """
 
-import argparse
 import contextlib
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+from common import arg_parser
 from common import report
 from common import spread
 
@@ -138,11 +138,9 @@ def make_variants(x_digits, y_digits):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--matmul-size", type=int, default=2048)
-    parser.add_argument("--note", default="")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
     (x, y), _ = kr.datasets.load_digits()

@@ -4,20 +4,20 @@ For each (batch, height, width, channels) a 3x3 "same" convolution runs
 forward + backward (gradients for the input and the kernel, as in a training
 step of a layer that is not the first) `--inner` times inside one
 `tf.function`, so Python call overhead is out of the figure. Both layers hold
-the same weights; the two run alternately, `--repeats` rounds, best time per
-round kept. Training FLOPs = 3 x forward (2 * N*H*W * 9 * C_in * C_out).
+the same weights; the two run alternately, `--repeats` rounds, medians
+reported. Training FLOPs = 3 x forward (2 * N*H*W * 9 * C_in * C_out).
 The shapes are those of the image template on 8x8 digits (stages at 8x8x32,
 4x4x64, 2x2x128) and on 32x32 images (32x32x32, 16x16x64, 8x8x128).
 
     .venv/bin/python benchmarks/conv_gradient.py [--repeats 5] [--note "..."]
 """
 
-import argparse
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+from common import arg_parser
 from common import report
 from common import spread
 
@@ -53,11 +53,9 @@ def step_function(layer, x, inner):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--inner", type=int, default=20)
-    parser.add_argument("--note", default="")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
     rows = []

@@ -20,18 +20,20 @@ after-train-end time per call, median and max.
     .venv/bin/python benchmarks/fit_overheads.py [--rounds 8] [--note "..."]
 """
 
-import argparse
 import contextlib
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+from common import arg_parser
 from common import report
 from common import spread
 
 import keras_recipes as kr
 from keras_recipes.tasks import task as task_module
+
+BATCH = 32
 
 
 class Timer(keras.callbacks.Callback):
@@ -72,16 +74,14 @@ VARIANTS = [
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser()
     parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--note", default="")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
     (x, y), _ = kr.datasets.load_digits()
     kr.set_seed(0)
     model = kr.image_classifier(data=(x, y))
-    steps = int(np.ceil(len(x) / 32))
+    steps = int(np.ceil(len(x) / BATCH))
     results = {name: {"step_ms": [], "tail_ms": []} for name, *_ in VARIANTS}
     for round_index in range(args.rounds + 1):
         for name, fit_kwargs, context in VARIANTS:
@@ -90,7 +90,7 @@ def main():
                 model.fit(
                     (x, y),
                     epochs=1,
-                    batch_size=32,
+                    batch_size=BATCH,
                     verbose=0,
                     tensorboard=False,
                     seed=0,
@@ -115,7 +115,7 @@ def main():
         )
     body = (
         f"`.venv/bin/python benchmarks/fit_overheads.py --rounds {args.rounds}`: "
-        f"image template on digits ({len(x)} samples, {steps} steps of 32 per "
+        f"image template on digits ({len(x)} samples, {steps} steps of {BATCH} per "
         "epoch), one-epoch `fit` calls, variants interleaved on the same model; "
         "'vs default' = default ms/step / variant ms/step (> 1: the variant is "
         "faster).\n\n" + "\n".join(lines)

@@ -11,13 +11,13 @@ TensorFlow/Keras do not import), and which heavy optional packages are loaded.
     .venv/bin/python benchmarks/import_time.py [--repeats 7] [--note "..."]
 """
 
-import argparse
 import os
 import re
 import statistics
 import subprocess
 import sys
 
+from common import arg_parser
 from common import report
 from common import spread
 
@@ -94,10 +94,8 @@ def importtime_breakdown():
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser()
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--note", default="")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
     wall = {t: [] for t in TARGETS}

@@ -19,12 +19,12 @@ to True on GPUs when every layer supports XLA.
     .venv/bin/python benchmarks/input_pipeline.py [--repeats 5] [--note "..."]
 """
 
-import argparse
 import statistics
 import time
 
 import keras
 import tensorflow as tf
+from common import arg_parser
 from common import report
 from common import spread
 
@@ -144,10 +144,8 @@ def xla_part(repeats):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser()
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--note", default="")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
     pipeline_lines = pipeline_part(args.repeats)

@@ -11,7 +11,6 @@ runs `import keras_recipes` gives the floor (TensorFlow + Keras loaded).
         [--note "..."]
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -19,6 +18,7 @@ import sys
 import tempfile
 import time
 
+from common import arg_parser
 from common import report
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -72,10 +72,8 @@ def measure(task, settings, output_dir):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser()
     parser.add_argument("--tasks", nargs="*", default=list(RUNS))
-    parser.add_argument("--note", default="")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
     lines = [

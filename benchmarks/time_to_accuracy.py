@@ -73,7 +73,6 @@ training stops there (`StopAtTarget`). Contenders run interleaved,
     .venv/bin/python benchmarks/time_to_accuracy.py --task translation --repeats 1
 """
 
-import argparse
 import contextlib
 import math
 import os
@@ -84,6 +83,7 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
+from common import arg_parser
 from common import report
 from common import spread
 from keras import ops
@@ -688,13 +688,11 @@ def autokeras_available():
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser()
     parser.add_argument("--task", choices=sorted(TASKS), default="image")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--target", type=float, default=None)
     parser.add_argument("--skip", nargs="*", default=[])
-    parser.add_argument("--note", default="")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
     spec = TASKS[args.task]
