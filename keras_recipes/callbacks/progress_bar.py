@@ -31,6 +31,9 @@ class ProgressBar(StatelessCallback):
     True
     """
 
+    # Moves once per chunk when Keras runs several batches per call.
+    steps_per_execution_safe = True
+
     def __init__(self, file=None, show_epoch_summary=True):
         super().__init__()
         if file is not None and not hasattr(file, "write"):
@@ -76,7 +79,9 @@ class ProgressBar(StatelessCallback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self._task is not None:
-            self._progress.update(self._task, completed=batch + 1,
+            steps = self.params.get("steps")  # a last, shorter chunk ends early
+            done = batch + 1 if steps is None else min(batch + 1, steps)
+            self._progress.update(self._task, completed=done,
                                   metrics=self._format(logs))
 
     def on_epoch_end(self, epoch, logs=None):

@@ -38,6 +38,10 @@ class TerminateOnNaN(StatelessCallback):
     stayed finite but whose weights did not (a last batch that diverged) is
     caught at the epoch end.
 
+    With `steps_per_execution` > 1 (what the templates' `"auto"` runs in long
+    fits), Keras reports the loss once per chunk of batches, and the error
+    names the chunk ("batches 17-32").
+
     The per-batch check is async-safe: where no other callback needs batch
     hooks (`verbose=0`), Keras runs it on a worker thread, so training never
     waits on the host for it. It only records the bad batch and sets
@@ -68,6 +72,9 @@ class TerminateOnNaN(StatelessCallback):
 
     # Keras may dispatch `on_train_batch_end` on a worker thread (see above).
     async_safe = True
+    # With several steps per call, the hook sees each chunk's last batch and
+    # names the chunk (see `kr.tasks.execution`).
+    steps_per_execution_safe = True
 
     def __init__(self, monitor="loss", restore_weights=True):
         super().__init__()
@@ -149,17 +156,26 @@ class TerminateOnNaN(StatelessCallback):
             return
         value = float(value)
         if not math.isfinite(value):
-            self._bad.append((batch, value))
+            # Keras passes the chunk's last batch index; the loss is the
+            # epoch's running mean, so the first bad batch lies in the chunk.
+            chunk = int(getattr(self.model, "steps_per_execution", 1) or 1)
+            first = max(0, batch - chunk + 1)
+            steps = self.params.get("steps") if self.params else None
+            last = min(batch, steps - 1) if steps else batch
+            self._bad.append((first, last, value))
             if self._stop_early:
                 self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
         if self._bad:
-            batch, value = min(self._bad, key=lambda bad: bad[0])
-            self._fail(
-                f"{self.monitor} became {value} at epoch {epoch + 1}, batch "
-                f"{batch + 1} (1-based)"
-            )
+            first, last, value = min(self._bad, key=lambda bad: bad[0])
+            where = f"batch {first + 1} (1-based)"
+            if last > first:
+                where = (
+                    f"batches {first + 1}-{last + 1} (1-based, run in one call: "
+                    "compile with `steps_per_execution=1` to name the batch)"
+                )
+            self._fail(f"{self.monitor} became {value} at epoch {epoch + 1}, {where}")
         if not self._snapshot(epoch):
             self._fail(
                 f"the weights became NaN or infinite during epoch {epoch + 1} "

@@ -55,8 +55,10 @@ def parse_duration(value, name="budget"):
 class TimeBudget(StatelessCallback):
     """Stops training cleanly once a wall-clock budget is spent.
 
-    Checked after every batch: when the time since `fit` started exceeds the
-    budget, `model.stop_training` is set, so the current batch finishes,
+    Checked after every batch (every chunk of `steps_per_execution`
+    batches, when Keras runs several per call): when the time since `fit`
+    started exceeds the budget, `model.stop_training` is set, so the current
+    batch finishes,
     the epoch ends normally (validation and checkpoint callbacks still run)
     and `fit` returns its `History`. `stopped_epoch` tells whether and where
     it stopped (`None` if the budget was not reached).
@@ -77,6 +79,8 @@ class TimeBudget(StatelessCallback):
     >>> stopper.stopped_epoch, len(history.history["loss"])
     (0, 1)
     """
+
+    steps_per_execution_safe = True  # a chunk's end is as good a check point
 
     def __init__(self, budget, verbose=0):
         super().__init__()

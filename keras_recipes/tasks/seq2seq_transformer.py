@@ -352,6 +352,7 @@ class Seq2SeqTransformer(Task):
             Logits of shape `(batch, target_length, target_vocabulary_size)`.
             Use `translate()` to translate sentences.
         """
+        self._resolve_predict_steps()
         if isinstance(x, tf.data.Dataset) or isinstance(x, dict):
             if isinstance(x, dict):
                 x = _check_id_dict("x", x)

@@ -14,6 +14,7 @@ from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import split
+from keras_recipes.tasks import execution
 
 EXPORT_FORMATS = ("keras", "saved_model", "onnx")
 # What keras.Model (functional) itself takes; anything else is a typo.
@@ -80,15 +81,97 @@ class Task(keras.Model):
     def default_metrics(self):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
-        """Compiles with task defaults for every argument left at `"auto"`."""
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        metrics="auto",
+        steps_per_execution="auto",
+        **kwargs,
+    ):
+        """Compiles with task defaults for every argument left at `"auto"`.
+
+        Args:
+            optimizer: a Keras optimizer (or name); `"auto"`: the task's.
+            loss: a Keras loss; `"auto"`: the task's.
+            metrics: a list of Keras metrics; `"auto"`: the task's.
+            steps_per_execution: train steps per `tf.function` call. `"auto"`
+                (default): 16 in a `fit` (or `evaluate`) of at least
+                `kr.tasks.execution.AUTO_MIN_STEPS` (1000) steps, and in every
+                later one once that function is traced, else 1 (the longer
+                tracing would not pay for itself); 1 as well when a callback
+                of the call needs every batch (`lr_find`, one-cycle, your own
+                per-batch hooks; see `kr.tasks.execution.chunk_safe`) and under
+                a distribution strategy (Keras 3.15's multi-step loop fails
+                there). An integer is used as given, with Keras' meaning.
+            **kwargs: passed to `keras.Model.compile`.
+        """
         if isinstance(optimizer, str) and optimizer == "auto":
             optimizer = self.default_optimizer()
         if isinstance(loss, str) and loss == "auto":
             loss = self.default_loss()
         if isinstance(metrics, str) and metrics == "auto":
             metrics = self.default_metrics()
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+        setting = execution.check_steps_per_execution(steps_per_execution)
+        super().compile(
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            steps_per_execution=1 if setting == "auto" else setting,
+            **kwargs,
+        )
+        # Saved as given, so a loaded model resolves "auto" again.
+        self._compile_config.config["steps_per_execution"] = setting
+        self._steps_per_execution_setting = setting
+        self.__dict__["_functions_by_steps"] = {}  # untracked: plain functions
+
+    def _use_steps_per_execution(self, steps):
+        """Switches Keras to `steps` per call, keeping each traced function.
+
+        Keras traces its train/test/predict functions for one value of
+        `steps_per_execution`; switching back and forth (an `lr_find`, then a
+        `fit`) reuses the functions traced before instead of tracing again.
+        """
+        if steps == self.steps_per_execution:
+            return
+        cache = self.__dict__.setdefault("_functions_by_steps", {})
+        cache[self.steps_per_execution] = (
+            self.train_function,
+            self.test_function,
+            self.predict_function,
+        )
+        self.steps_per_execution = steps
+        self.train_function, self.test_function, self.predict_function = cache.pop(
+            steps, (None, None, None)
+        )
+
+    def _resolve_predict_steps(self):
+        if getattr(self, "_steps_per_execution_setting", None) == "auto":
+            # Keras unrolls a multi-step predict in Python (a graph 16 models
+            # big, traced again for the last, shorter chunk): one step per call.
+            self._use_steps_per_execution(1)
+
+    def _resolve_steps_per_execution(
+        self, callbacks=(), mode="train", steps=(), planned_steps=None
+    ):
+        setting = getattr(self, "_steps_per_execution_setting", None)
+        if setting is None:  # compiled by keras.Model.compile directly
+            return
+        index = 0 if mode == "train" else 1
+        functions = dict(self.__dict__.get("_functions_by_steps", {}))
+        functions[self.steps_per_execution] = (self.train_function, self.test_function)
+        traced = {k for k, fns in functions.items() if fns[index] is not None}
+        self._use_steps_per_execution(
+            execution.resolve(
+                setting,
+                callbacks,
+                mode=mode,
+                steps=steps,
+                strategy=self.distribute_strategy,
+                planned_steps=planned_steps,
+                traced=traced,
+            )
+        )
 
     def compile_from_config(self, config):
         """Restores the saved compile arguments (and optimizer slots) on load."""
@@ -319,6 +402,15 @@ class Task(keras.Model):
         ):
             callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
         self.last_log_dir = log_dir
+        steps_per_epoch = kwargs.get("steps_per_epoch") or _cardinality(train_ds)
+        self._resolve_steps_per_execution(
+            callbacks,
+            "train",
+            steps=(kwargs.get("steps_per_epoch"), kwargs.get("validation_steps")),
+            planned_steps=None
+            if steps_per_epoch is None
+            else (epochs - initial_epoch) * steps_per_epoch,
+        )
         try:
             return super().fit(
                 train_ds,
@@ -388,15 +480,17 @@ class Task(keras.Model):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", **kwargs):
         """Evaluates on any accepted input; returns a dict of metrics."""
-        if (
-            kwargs.get("_use_cached_eval_dataset")
-            or isinstance(x, tf.data.Dataset)
-            and getattr(x, "_kr_ready", False)
-        ):
+        if kwargs.get("_use_cached_eval_dataset"):  # fit's validation
             return super().evaluate(x, y, verbose=verbose, **kwargs)
         kwargs.setdefault("return_dict", True)
         data = self.to_data(x, y, "x")
         ds = self.make_dataset(data, batch_size)
+        self._resolve_steps_per_execution(
+            kwargs.get("callbacks") or (),
+            "test",
+            steps=(kwargs.get("steps"),),
+            planned_steps=kwargs.get("steps") or _cardinality(ds),
+        )
         return super().evaluate(ds, verbose=verbose, **kwargs)
 
     def predict(self, x, batch_size=None, verbose="auto", **kwargs):
@@ -411,6 +505,7 @@ class Task(keras.Model):
                 loader=data.loader,
                 cache=False,
             )
+        self._resolve_predict_steps()
         return super().predict(ds, verbose=verbose, **kwargs)
 
     def predict_labels(self, x, batch_size=None, verbose=0):
@@ -525,6 +620,12 @@ class _EpochCosineDecay(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.base is not None:
             self.model.optimizer.learning_rate = self.base
+
+
+def _cardinality(dataset):
+    """Batches per pass of a `tf.data.Dataset`; `None` if unknown or infinite."""
+    count = int(dataset.cardinality())
+    return count if count >= 0 else None
 
 
 class _Sized:

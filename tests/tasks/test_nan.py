@@ -65,7 +65,10 @@ def test_diverging_fit_raises_and_keeps_last_good_weights(digits48, tmp_path, re
     assert isinstance(info.value, kr.callbacks.NonFiniteLossError)
     assert isinstance(info.value, FloatingPointError)
     message = str(info.value)
-    assert re.search(r"loss became (nan|inf) at epoch 3, batch \d \(1-based\)", message)
+    # One step per call (a short fit): the exact batch. Batch 1 computes its
+    # loss before the first huge update; batch 2 is the first bad one.
+    pattern = r"loss became (nan|inf) at epoch 3, batch 2 \(1-based\)\."
+    assert re.search(pattern, message), message
     assert "last finite weights (of epoch 2)" in message, message
     assert record.epoch == 1  # epochs 1 and 2 finished
     _assert_weights_equal(model.get_weights(), record.weights)
@@ -151,3 +154,16 @@ def test_cli_train_that_diverges_prints_one_line_and_exits_1(tmp_path, capsys):
     assert re.match(pattern, err), err
     assert "Traceback" not in err and err.count("\n") == 1
     assert os.listdir(out) == []  # nothing exported from a diverged run
+
+
+def test_several_steps_per_call_name_the_chunk(digits48, monkeypatch):
+    # "auto" runs 16 steps per call in long fits; make this short one long.
+    monkeypatch.setattr(kr.tasks.execution, "AUTO_MIN_STEPS", 0)
+    model = _model(digits48)
+    with pytest.raises(RuntimeError) as info:
+        model.fit(digits48, epochs=4, callbacks=[_Diverge()], **FIT)
+    message = str(info.value)
+    # 3 batches per epoch, run in one call: the error names that chunk.
+    pattern = r"loss became (nan|inf) at epoch 3, batches 1-3 \(1-based, run in one"
+    assert re.search(pattern, message), message
+    assert "steps_per_execution=1" in message
