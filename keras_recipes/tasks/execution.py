@@ -3,7 +3,7 @@
 Keras runs `steps_per_execution` train steps inside one `tf.function` call and
 calls the batch-level callback hooks once per such chunk (with the chunk's
 first and last batch index). Fewer host round trips make small models train
-faster (image template on digits, 2-core CPU: 1.1-1.3x samples/s,
+faster (image template on digits, 2-core CPU: 1.08-1.16x samples/s,
 benchmarks/RESULTS.md), but a callback that must see every batch (a per-batch
 learning-rate sweep, per-batch logging) would silently see every 16th.
 
@@ -12,9 +12,11 @@ So the templates compile with `steps_per_execution="auto"`, which each `fit`
 known to be fine with chunks and the call runs at least `AUTO_MIN_STEPS`
 steps (or the multi-step function is already traced), else 1 (Keras'
 default); 1 as well under a distribution strategy, where Keras 3.15's
-multi-step loop fails. An explicit integer is
-passed to Keras unchanged, with Keras' semantics.
+multi-step loop fails. An explicit integer is passed to Keras unchanged, with
+Keras' semantics.
 """
+
+import numbers
 
 import keras
 
@@ -42,7 +44,7 @@ def check_steps_per_execution(value):
     """Validates a `compile(steps_per_execution=...)` value."""
     if isinstance(value, str) and value == "auto":
         return value
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(
             "`steps_per_execution` must be 'auto' or an integer >= 1. "
             f"Received: steps_per_execution={value!r}"

@@ -120,9 +120,9 @@ class Task(keras.Model):
             steps_per_execution=1 if setting == "auto" else setting,
             **kwargs,
         )
-        # Saved as given, so a loaded model resolves "auto" again.
+        # Saved as given, so a loaded model resolves "auto" again; it is also
+        # what `fit` reads (a direct `keras.Model.compile` stores its integer).
         self._compile_config.config["steps_per_execution"] = setting
-        self._steps_per_execution_setting = setting
         self.__dict__["_functions_by_steps"] = {}  # untracked: plain functions
 
     def _use_steps_per_execution(self, steps):
@@ -145,8 +145,12 @@ class Task(keras.Model):
             steps, (None, None, None)
         )
 
+    def _steps_per_execution_setting(self):
+        config = getattr(self, "_compile_config", None)
+        return None if config is None else config.config.get("steps_per_execution")
+
     def _resolve_predict_steps(self):
-        if getattr(self, "_steps_per_execution_setting", None) == "auto":
+        if self._steps_per_execution_setting() == "auto":
             # Keras unrolls a multi-step predict in Python (a graph 16 models
             # big, traced again for the last, shorter chunk): one step per call.
             self._use_steps_per_execution(1)
@@ -154,8 +158,8 @@ class Task(keras.Model):
     def _resolve_steps_per_execution(
         self, callbacks=(), mode="train", steps=(), planned_steps=None
     ):
-        setting = getattr(self, "_steps_per_execution_setting", None)
-        if setting is None:  # compiled by keras.Model.compile directly
+        setting = self._steps_per_execution_setting()
+        if setting != "auto":  # an integer: Keras' meaning, nothing to switch
             return
         index = 0 if mode == "train" else 1
         functions = dict(self.__dict__.get("_functions_by_steps", {}))

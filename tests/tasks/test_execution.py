@@ -130,6 +130,18 @@ def test_a_repeated_dataset_with_steps_per_epoch_runs_exactly_those_steps(digits
     assert int(model.optimizer.iterations.numpy()) == 12
 
 
+def test_numpy_integers_and_a_direct_keras_compile_are_kept(digits600):
+    train, _ = digits600
+    model = _model(train, steps_per_execution=np.int64(4))
+    assert model.get_compile_config()["steps_per_execution"] == 4
+    keras.Model.compile(model, optimizer="adam", loss="sparse_categorical_crossentropy",
+                        steps_per_execution=2)
+    every = _EveryBatch()
+    model.fit(train, epochs=1, callbacks=[every], **FIT)
+    assert model.steps_per_execution == 2
+    assert every.batches[:3] == [1, 3, 5]
+
+
 @pytest.mark.parametrize("value", [0, -1, 2.5, True, "fast", None])
 def test_bad_steps_per_execution_is_named(digits600, value):
     model = _model(digits600[0])
