@@ -71,7 +71,7 @@ def chunk_safe(callback, mode="train"):
         return True
     if all(_is_default(callback, hook) for hook in _BATCH_HOOKS[mode]):
         return True
-    if isinstance(callback, keras.callbacks.ProgbarLogger | keras.callbacks.History):
+    if isinstance(callback, keras.callbacks.ProgbarLogger):
         return True
     if isinstance(callback, keras.callbacks.TensorBoard):
         return callback.update_freq == "epoch"
