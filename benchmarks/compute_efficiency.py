@@ -28,7 +28,9 @@ Variants run interleaved in one process to explain the figure: batch size,
 augmentation off, 16 vs 1 steps per call, a 32x32x3 input where the
 convolutions are 16x larger than on 8x8 digits, and the residual blocks
 built with plain `keras.layers.Conv2D` instead of `kr.layers.FastConv2D`
-(the template before its CPU-gradient fix; same weights and outputs). XLA is
+(the template before its CPU-gradient fix; same weights and outputs), and
+`FastConv2D` with TensorFlow's `Conv2DBackpropFilter` as its kernel gradient
+(the layer before that gradient became a forward convolution). XLA is
 not a variant: Keras 3.15 reports the template as not supporting
 `jit_compile=True` (its augmentation layers) and runs it without.
 
@@ -44,6 +46,7 @@ import tensorflow as tf
 from common import arg_parser
 from common import report
 from common import spread
+from variants import tf_kernel_gradient
 
 import keras_recipes as kr
 from keras_recipes.layers import conv_blocks
@@ -109,6 +112,8 @@ STOCK = "stock_conv"  # model-kwargs marker: blocks built with keras Conv2D
 # Model-kwargs marker: warm up with one fit of >= AUTO_MIN_STEPS steps, as a
 # user's long training run does, so "auto" traces and then keeps 16 per call.
 LONG = "long_fit"
+# Model-kwargs marker: trace FastConv2D with TF's kernel gradient (before).
+TF_KERNEL = "tf_kernel_gradient"
 
 
 @contextlib.contextmanager
@@ -147,6 +152,8 @@ def make_variants(x_digits, y_digits):
          {STOCK: True}, SPE16, 32, digits),
         ("keras Conv2D in the blocks, 1 step per call", {STOCK: True}, {}, 32,
          digits),
+        ("FastConv2D with TF's kernel gradient (before), 1 step per call",
+         {TF_KERNEL: True}, {}, 32, digits),
         ("batch 128, 16 steps per call", {}, SPE16, 128, digits),
         ("batch 128, 1 step per call", {}, {}, 128, digits),
         ("no augmentation, 16 steps per call", {"augmentation": None}, SPE16, 32,
@@ -154,6 +161,8 @@ def make_variants(x_digits, y_digits):
         ("32x32x3 input, batch 32", {}, {}, 32, (x32, y32)),
         ("32x32x3 input, keras Conv2D in the blocks, batch 32", {STOCK: True}, {},
          32, (x32, y32)),
+        ("32x32x3 input, FastConv2D with TF's kernel gradient (before), batch 32",
+         {TF_KERNEL: True}, {}, 32, (x32, y32)),
     ]
 
 
@@ -170,6 +179,7 @@ def main():
         model_kwargs = dict(model_kwargs)
         stock = model_kwargs.pop(STOCK, False)
         long_fit = model_kwargs.pop(LONG, False)
+        tf_kernel = model_kwargs.pop(TF_KERNEL, False)
         with stock_conv2d() if stock else contextlib.nullcontext():
             model = kr.image_classifier(data=(vx, vy), **model_kwargs)
         if compile_kwargs:
@@ -185,6 +195,7 @@ def main():
                 "rates": [],
                 "epoch_rates": [],
                 "error": None,
+                "trace_context": tf_kernel_gradient if tf_kernel else None,
                 "warmup_epochs": -(-execution.AUTO_MIN_STEPS // -(-len(vx) // batch))
                 if long_fit
                 else 1,
@@ -208,8 +219,10 @@ def main():
         return len(vx) / call, len(vx) / timer.seconds
 
     for run in runs:  # warm-up: tracing + cache fill
+        trace_context = run["trace_context"] or contextlib.nullcontext
         try:
-            train(run, run["warmup_epochs"])
+            with trace_context():
+                train(run, run["warmup_epochs"])
         except Exception as error:  # noqa: BLE001 - report, don't crash
             run["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
     peaks = []

@@ -3,15 +3,20 @@
 For each (batch, height, width, channels) a 3x3 "same" convolution runs
 forward + backward (gradients for the input and the kernel, as in a training
 step of a layer that is not the first) `--inner` times inside one
-`tf.function`, so Python call overhead is out of the figure. Both layers hold
-the same weights; the two run alternately, `--repeats` rounds, medians
-reported. Training FLOPs = 3 x forward (2 * N*H*W * 9 * C_in * C_out).
+`tf.function`, so Python call overhead is out of the figure. Three layers
+hold the same weights: Keras' `Conv2D`, `FastConv2D`, and `FastConv2D` as it
+was before its kernel gradient became a forward convolution (input gradient
+as a forward convolution, kernel gradient TensorFlow's
+`Conv2DBackpropFilter`; patched in here, at trace time). They run
+alternately, `--repeats` rounds, medians reported. Training FLOPs = 3 x
+forward (2 * N*H*W * 9 * C_in * C_out).
 The shapes are those of the image template on 8x8 digits (stages at 8x8x32,
 4x4x64, 2x2x128) and on 32x32 images (32x32x32, 16x16x64, 8x8x128).
 
     .venv/bin/python benchmarks/conv_gradient.py [--repeats 5] [--note "..."]
 """
 
+import contextlib
 import time
 
 import keras
@@ -20,6 +25,7 @@ import tensorflow as tf
 from common import arg_parser
 from common import report
 from common import spread
+from variants import tf_kernel_gradient
 
 import keras_recipes as kr
 
@@ -66,14 +72,20 @@ def main():
             .astype("float32")
         )
         fast = kr.layers.FastConv2D(channels, 3, padding="same", use_bias=False)
+        before = kr.layers.FastConv2D(channels, 3, padding="same", use_bias=False)
         stock = keras.layers.Conv2D(channels, 3, padding="same", use_bias=False)
-        fast.build(x.shape)
-        stock.build(x.shape)
+        for layer in (fast, before, stock):
+            layer.build(x.shape)
         stock.set_weights(fast.get_weights())
-        runs = {"stock": step_function(stock, x, args.inner)}
-        runs["fast"] = step_function(fast, x, args.inner)
-        for run in runs.values():
-            run().numpy()  # trace + warm-up
+        before.set_weights(fast.get_weights())
+        runs = {
+            "stock": step_function(stock, x, args.inner),
+            "before": step_function(before, x, args.inner),
+            "fast": step_function(fast, x, args.inner),
+        }
+        for name, run in runs.items():  # trace + warm-up
+            with tf_kernel_gradient() if name == "before" else contextlib.nullcontext():
+                run().numpy()
         times = {name: [] for name in runs}
         for _ in range(args.repeats):
             for name, run in runs.items():
@@ -81,13 +93,19 @@ def main():
                 run().numpy()
                 times[name].append((time.perf_counter() - start) / args.inner)
         flops = 3 * 2 * batch * size * size * 9 * channels * channels
-        ratios = [s / f for s, f in zip(times["stock"], times["fast"])]
+        ratios = {
+            name: [a / b for a, b in zip(times[name], times["fast"], strict=True)]
+            for name in ("stock", "before")
+        }
         rows.append(
             f"| {batch}x{size}x{size}x{channels} | "
-            f"{1e3 * np.median(times['stock']):.3f} | "
-            f"{1e3 * np.median(times['fast']):.3f} | "
-            f"{flops / np.median(times['stock']) / 1e9:.1f} | "
-            f"{flops / np.median(times['fast']) / 1e9:.1f} | {spread(ratios)} |"
+            + " | ".join(
+                f"{1e3 * np.median(times[name]):.3f}"
+                for name in ("stock", "before", "fast")
+            )
+            + f" | {flops / np.median(times['stock']) / 1e9:.1f} | "
+            f"{flops / np.median(times['fast']) / 1e9:.1f} | "
+            f"{spread(ratios['stock'])} | {spread(ratios['before'])} |"
         )
         print(rows[-1], flush=True)
     body = (
@@ -95,9 +113,11 @@ def main():
         "3x3 'same' conv, forward + input and kernel gradients, "
         f"{args.inner} steps per `tf.function` call, layers alternated per round, "
         "median ms per step.\n\n"
-        "| N x H x W x C | keras Conv2D ms | FastConv2D ms | Conv2D GFLOP/s | "
-        "FastConv2D GFLOP/s | speed-up: median (min-max, n) |\n"
-        "| --- | ---: | ---: | ---: | ---: | --- |\n" + "\n".join(rows)
+        "| N x H x W x C | keras Conv2D ms | FastConv2D before (TF kernel "
+        "gradient) ms | FastConv2D ms | Conv2D GFLOP/s | FastConv2D GFLOP/s | "
+        "FastConv2D vs Conv2D: median (min-max, n) | FastConv2D vs before: "
+        "median (min-max, n) |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n" + "\n".join(rows)
     )
     report("Conv gradient: FastConv2D vs keras Conv2D", body, args)
 

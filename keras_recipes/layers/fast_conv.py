@@ -1,4 +1,4 @@
-"""`FastConv2D`: `keras.layers.Conv2D` with a faster input gradient on CPU."""
+"""`FastConv2D`: `keras.layers.Conv2D` with faster training gradients on CPU."""
 
 import functools
 
@@ -12,17 +12,19 @@ class FastConv2D(keras.layers.Conv2D):
     """`keras.layers.Conv2D` whose training gradient is much faster on CPU.
 
     Same arguments, weights, outputs and config as `keras.layers.Conv2D`;
-    only how the gradient with respect to the input is computed in training
-    changes. TensorFlow's CPU kernel for that gradient
-    (`Conv2DBackpropInput`) is several times slower than a forward
-    convolution of the same size: measured on a 2-core AMD EPYC, 2.6x at
-    8x8x128 and 10x at 2x2x128 (batch 32, 3x3 kernel), so on small feature
-    maps it can take more time than the rest of the training step together.
-    For a stride-1 convolution the same gradient IS a forward convolution
-    of the output gradient with the kernel flipped spatially and its
-    in/out channels swapped, so this layer computes it that way (the kernel
-    gradient stays TensorFlow's own `Conv2DBackpropFilter`). Results match
-    `Conv2D`'s gradients to float32 round-off.
+    only how the gradients are computed in training changes. TensorFlow's
+    CPU kernels for them (`Conv2DBackpropInput`, `Conv2DBackpropFilter`)
+    are several times slower than a forward convolution of the same size:
+    measured on a 2-core AMD EPYC (batch 32, 3x3 kernel), the input gradient
+    2.6x at 8x8x128 and 10x at 2x2x128, the kernel gradient up to 2.6x at
+    8x8x32, so on small feature maps they take more time than the rest of
+    the training step together. For a stride-1 convolution both gradients
+    ARE forward convolutions, so this layer computes them that way:
+    - input gradient: the output gradient convolved with the kernel flipped
+      spatially and its in/out channels swapped;
+    - kernel gradient: the input, with batch and channels swapped, convolved
+      with the output gradient as the kernel (batch as its input channels).
+    Results match `Conv2D`'s gradients to float32 round-off.
 
     The fast path is used only when all of these hold, and the layer is
     exactly `keras.layers.Conv2D` otherwise: called with `training=True`
@@ -68,7 +70,7 @@ class FastConv2D(keras.layers.Conv2D):
     def call(self, inputs, training=None):
         if not (training and self._fast_gradient_applies()):
             return super().call(inputs)
-        outputs = _conv2d_forward_input_gradient(inputs, self.kernel, self.padding)
+        outputs = _conv2d_with_forward_gradients(inputs, self.kernel, self.padding)
         if self.use_bias:
             outputs = keras.ops.add(outputs, self.bias)
         if self.activation is not None:
@@ -83,8 +85,8 @@ def _gpu_visible():
     return bool(tf.config.list_logical_devices("GPU"))
 
 
-def _conv2d_forward_input_gradient(inputs, kernel, padding):
-    """Stride-1 NHWC conv whose input gradient is a forward convolution."""
+def _conv2d_with_forward_gradients(inputs, kernel, padding):
+    """Stride-1 NHWC conv whose two gradients are forward convolutions."""
     import tensorflow as tf
 
     tf_padding = padding.upper()
@@ -104,17 +106,34 @@ def _conv2d_forward_input_gradient(inputs, kernel, padding):
             else:
                 dy_in = dy
             dx = tf.nn.conv2d(dy_in, flipped, strides=1, padding=tf_padding)
-            dw = tf.raw_ops.Conv2DBackpropFilter(
-                input=x,
-                filter_sizes=tf.shape(w),
-                out_backprop=dy,
-                strides=[1, 1, 1, 1],
-                padding=tf_padding,
-            )
-            return dx, dw
+            return dx, _kernel_gradient(x, dy, w.shape, tf_padding)
 
         return y, grad
 
     # A tensor, not the variable: read outside, so the gradient reaches the
     # variable through the read (custom_gradient would ask for `variables`).
     return conv(inputs, tf.convert_to_tensor(kernel))
+
+
+def _kernel_gradient(x, dy, kernel_shape, tf_padding):
+    """d(loss)/d(kernel) of a stride-1 NHWC conv, as one forward convolution.
+
+    dw[i, j, c, o] = sum over n, h, w of x_padded[n, h + i, w + j, c] *
+    dy[n, h, w, o]: a "valid" convolution of x_padded laid out as
+    (channels, height, width, batch) with dy laid out as the kernel
+    (height, width, batch, out channels); its (c, i, j, o) output is
+    transposed to the kernel's (i, j, c, o).
+    """
+    import tensorflow as tf
+
+    kh, kw = int(kernel_shape[0]), int(kernel_shape[1])
+    # "same" (odd kernel sizes only) pads x symmetrically; the convolution
+    # pads it itself (explicit padding: no padded copy of x).
+    rows, cols = (kh // 2, kw // 2) if tf_padding == "SAME" else (0, 0)
+    dw = tf.nn.conv2d(
+        tf.transpose(x, [3, 1, 2, 0]),
+        tf.transpose(dy, [1, 2, 0, 3]),
+        strides=1,
+        padding=[[0, 0], [rows, rows], [cols, cols], [0, 0]],
+    )
+    return tf.transpose(dw, [1, 2, 0, 3])

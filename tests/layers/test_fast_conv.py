@@ -83,14 +83,45 @@ def _conv_op_types(layer, x, training):
     return types
 
 
-def test_training_gradient_uses_forward_convolutions_only():
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"padding": "same"}, {"padding": "valid", "kernel_size": (1, 3)}],
+    ids=["same-3x3", "valid-1x3"],
+)
+def test_training_gradients_use_forward_convolutions_only(kwargs):
     x = np.ones((2, 8, 8, 4), "float32")
-    fast, _ = _pair(padding="same")
+    fast, _ = _pair(**{"kernel_size": 3, **kwargs})
     training_ops = _conv_op_types(fast, x, training=True)
+    assert "Conv2D" in training_ops
     assert "Conv2DBackpropInput" not in training_ops
-    assert "Conv2DBackpropFilter" in training_ops
+    assert "Conv2DBackpropFilter" not in training_ops
     # Inference (and every exported graph) is plain Keras Conv2D.
-    assert "Conv2DBackpropInput" in _conv_op_types(fast, x, training=False)
+    inference_ops = _conv_op_types(fast, x, training=False)
+    assert {"Conv2DBackpropInput", "Conv2DBackpropFilter"} <= inference_ops
+
+
+def test_gradients_with_unknown_batch_and_image_size():
+    # Keras traces `fit` with an unknown batch size; images may have any size.
+    fast, stock = _pair(padding="same")
+    rng = np.random.default_rng(3)
+    spec = tf.TensorSpec((None, None, None, 4), "float32")
+
+    def gradients(layer):
+        @tf.function(input_signature=[spec])
+        def run(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer(x, training=True)
+                loss = tf.reduce_sum(y * _weights_like(y))
+            return tape.gradient(loss, [x, layer.kernel])
+
+        return run
+
+    run_fast, run_stock = gradients(fast), gradients(stock)
+    for shape in [(5, 8, 8, 4), (2, 11, 6, 4)]:
+        x = tf.constant(rng.normal(size=shape).astype("float32"))
+        for a, b in zip(run_fast(x), run_stock(x)):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize(
