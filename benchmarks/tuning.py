@@ -178,7 +178,14 @@ def main(argv=None):
         load = "load avg unknown"
     (x, y), _ = kr.datasets.load_digits()
     data = (x[: args.samples], y[: args.samples])
-    root = tempfile.mkdtemp(prefix="kr-bench-tune-")
+    # The searches' folders are scratch: removed when the run ends.
+    with tempfile.TemporaryDirectory(prefix="kr-bench-tune-") as root:
+        return measure(args, data, load, root)
+
+
+def measure(args, data, load, root):
+    """Runs the variants in `root` and writes (or prints) the table."""
+    x, y = data
     # Warm-up: first graph traces and imports are not charged to anyone.
     kr_tune(data, 1, 1, os.path.join(root, "warm"), 0, False)
     raw_kerastuner(data, 1, 1, os.path.join(root, "warm_raw"), 0)

@@ -1,13 +1,19 @@
 """Shared test setup: one TF session for the whole suite, 2 logical CPUs."""
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-# TensorBoard logs of the tests go to a temp dir, never into the repo.
-os.environ.setdefault("KERAS_RECIPES_TB_DIR", tempfile.mkdtemp(prefix="kr-test-tb-"))
+# TensorBoard logs of the tests go to a temp dir, never into the repo, and
+# the process that made it removes it at exit (xdist workers inherit it).
+if "KERAS_RECIPES_TB_DIR" not in os.environ:
+    _tb_dir = tempfile.mkdtemp(prefix="kr-test-tb-")
+    os.environ["KERAS_RECIPES_TB_DIR"] = _tb_dir
+    atexit.register(shutil.rmtree, _tb_dir, ignore_errors=True)
 
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
