@@ -286,8 +286,8 @@ def tune(
     leaves a loadable project. `time_budget` is checked before each trial and
     at each epoch end: the search stops cleanly, the unfinished trial is kept
     for the next call, and the best finished model is returned. Memory is
-    released between trials (`keras.backend.clear_session(free_memory=True)`
-    and `gc.collect()`).
+    released before each trial's build (KerasTuner's `clear_session()` and
+    `gc.collect()`) and once when the search ends.
 
     Objective: by default `"val_accuracy"` (maximised) when the task reports
     an `accuracy` metric, else `"val_loss"` (minimised). Accuracy is the
@@ -396,8 +396,6 @@ def tune(
     >>> result.best_model.output_shape
     (None, 10)
     """
-    import keras
-
     from keras_recipes import utils
     from keras_recipes.distribute import get_strategy
     from keras_recipes.tuning import distributed as distributed_lib
@@ -447,8 +445,8 @@ def tune(
     objective_ = _objective(objective, _metric_names(probe))
     if hasattr(probe, "to_data") and validation_data is not None:
         probe.to_data(validation_data, None, "validation_data")
+    # Released by the clear_session() + gc.collect() before the first build.
     del probe
-    keras.backend.clear_session(free_memory=True)
 
     fit_defaults = dict(fit_kwargs or {})
     for reserved in ("epochs", "validation_split", "validation_data",

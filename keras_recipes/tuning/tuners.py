@@ -12,7 +12,6 @@ set of methods:
   budget and a compact progress line) and `save()` (atomic).
 """
 
-import gc
 import json
 import math
 import os
@@ -360,6 +359,7 @@ class SearchTuner(kt.Tuner):
             self.trials_run += 1
             self.trial_ids_run.append(trial.trial_id)
             self.on_trial_end(trial)
+        self._free_memory()
         self.on_search_end()
         if distributed.role() == "worker":
             self._detach_from_chief()
@@ -384,12 +384,14 @@ class SearchTuner(kt.Tuner):
                 os.path.join(self.get_trial_dir(trial.trial_id), BACKUP_DIR),
                 ignore_errors=True,
             )
-        self._free_memory()
+        # No memory release here: KerasTuner's `_try_build` runs
+        # `clear_session()` + `gc.collect()` before each build, and each
+        # full collection costs ~0.3 s with a search's graphs alive
+        # (benchmarks/tuning.py); the search frees the last trial at its end.
         self._progress(trial)
 
     def _free_memory(self):
-        keras.backend.clear_session(free_memory=True)
-        gc.collect()
+        keras.backend.clear_session(free_memory=True)  # runs gc.collect()
 
     # --------------------------------------------------------- one trial
     def run_trial(self, trial, *args, **kwargs):
