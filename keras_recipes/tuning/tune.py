@@ -280,10 +280,11 @@ def tune(
     Reliability: re-running the same call continues the search (finished
     trials are never re-run; an interrupted trial resumes from the end of
     its last finished epoch, with weights and optimizer state restored from
-    a per-trial backup in its trial folder). `oracle.json`, `trial.json`,
-    the tuner state, the backups and the best-epoch checkpoints are all
-    written atomically (temporary file + rename), so a kill at any moment
-    leaves a loadable project. `time_budget` is checked before each trial and
+    a per-trial backup in its trial folder; the trial's final epoch is not
+    backed up, as the trial completes right after it). `oracle.json`,
+    `trial.json`, the tuner state, the backups and the best-epoch
+    checkpoints are all written atomically (temporary file + rename), so a
+    kill at any moment leaves a loadable project. `time_budget` is checked before each trial and
     at each epoch end: the search stops cleanly, the unfinished trial is kept
     for the next call, and the best finished model is returned. Memory is
     released before each trial's build (KerasTuner's `clear_session()` and

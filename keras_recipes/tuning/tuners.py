@@ -163,7 +163,11 @@ class TaskHyperModel(kt.HyperModel):
 
 # ---------------------------------------------------------------- callbacks
 class _TrialBackup(keras.callbacks.Callback):
-    """Backs up weights, optimizer and epoch logs atomically at each epoch end."""
+    """Backs up weights, optimizer and epoch logs atomically at each epoch end.
+
+    Except after the fit's last epoch, when the trial completes and its
+    backup is removed.
+    """
 
     def __init__(self, trial_dir, history):
         super().__init__()
@@ -174,6 +178,11 @@ class _TrialBackup(keras.callbacks.Callback):
         logs = {k: float(v) for k, v in (logs or {}).items()
                 if np.ndim(v) == 0}
         self.history.append({"epoch": int(epoch), **logs})
+        if int(epoch) + 1 >= self.params.get("epochs", math.inf):
+            # The trial's last epoch: it completes now, and a completed
+            # trial's backup is removed (a kill before that re-runs only this
+            # epoch, from the previous backup).
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         weights = os.path.join(self.backup_dir, WEIGHTS_FILE)
         with utils.atomic_path(weights, suffix=".weights.h5") as tmp:

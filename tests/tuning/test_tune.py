@@ -223,6 +223,34 @@ class _FakeClock(keras.callbacks.Callback):
         _FakeClock.epochs[-1].append(int(epoch))
 
 
+class _BackupAtTrainEnd(keras.callbacks.Callback):
+    """Reads the trial's backup state when `fit` ends (before the trial ends)."""
+
+    states = []
+    folder = None
+
+    def on_train_end(self, logs=None):
+        [state] = glob.glob(os.path.join(self.folder, "trial_*", "backup",
+                                         "state.json"))
+        with open(state) as file:
+            _BackupAtTrainEnd.states.append(json.load(file)["epoch"])
+
+
+def test_last_epoch_is_not_backed_up(tmp_path, small):
+    # A backup serves a resume; after the fit's last epoch the trial is
+    # complete and its backup removed, so writing one would be wasted time.
+    _BackupAtTrainEnd.states = []
+    _BackupAtTrainEnd.folder = str(tmp_path / "last")
+    kr.tune(
+        kr.image_classifier, small, max_trials=1, epochs=3, model_kwargs=TINY,
+        search_space={"learning_rate": [1e-3]}, directory=str(tmp_path),
+        project_name="last", tensorboard=False, verbose=0,
+        callbacks=[_BackupAtTrainEnd()],
+    )
+    assert _BackupAtTrainEnd.states == [2]  # written after epochs 1 and 2 only
+    assert not glob.glob(str(tmp_path / "last" / "trial_*" / "backup"))
+
+
 def test_time_budget_stops_cleanly_and_trial_resumes_from_its_epoch(
     tmp_path, small, monkeypatch
 ):
