@@ -284,9 +284,10 @@ def tune(
     backed up, as the trial completes right after it). `oracle.json`,
     `trial.json`, the tuner state, the backups and the best-epoch
     checkpoints are all written atomically (temporary file + rename), so a
-    kill at any moment leaves a loadable project. `time_budget` is checked before each trial and
-    at each epoch end: the search stops cleanly, the unfinished trial is kept
-    for the next call, and the best finished model is returned. Memory is
+    kill at any moment leaves a loadable project. `time_budget` is checked
+    before each trial and at each epoch end: the search stops cleanly, the
+    unfinished trial is kept for the next call, and the best finished model
+    is returned. Memory is
     released before each trial's build (KerasTuner's `clear_session()` and
     `gc.collect()`) and once when the search ends.
 
