@@ -287,9 +287,8 @@ def tune(
     kill at any moment leaves a loadable project. `time_budget` is checked
     before each trial and at each epoch end: the search stops cleanly, the
     unfinished trial is kept for the next call, and the best finished model
-    is returned. Memory is
-    released before each trial's build (KerasTuner's `clear_session()` and
-    `gc.collect()`) and once when the search ends.
+    is returned. Memory is released before each trial's build (KerasTuner's
+    `clear_session()` and `gc.collect()`) and once when the search ends.
 
     Objective: by default `"val_accuracy"` (maximised) when the task reports
     an `accuracy` metric, else `"val_loss"` (minimised). Accuracy is the
