@@ -359,7 +359,6 @@ class SearchTuner(kt.Tuner):
                 # The trial stays "running" in the saved oracle state: the
                 # next call retries it, resuming from its backup.
                 self.stopped_by_budget = True
-                self._free_memory()
                 self.save()
                 self._log(f"time budget reached in trial {trial.trial_id}; "
                           "re-run the same call to resume it")
