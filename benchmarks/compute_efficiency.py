@@ -46,10 +46,10 @@ import tensorflow as tf
 from common import arg_parser
 from common import report
 from common import spread
+from variants import stock_conv2d
 from variants import tf_kernel_gradient
 
 import keras_recipes as kr
-from keras_recipes.layers import conv_blocks
 from keras_recipes.tasks import execution
 
 
@@ -114,17 +114,6 @@ STOCK = "stock_conv"  # model-kwargs marker: blocks built with keras Conv2D
 LONG = "long_fit"
 # Model-kwargs marker: trace FastConv2D with TF's kernel gradient (before).
 TF_KERNEL = "tf_kernel_gradient"
-
-
-@contextlib.contextmanager
-def stock_conv2d():
-    """Builds ResidualBlocks with `keras.layers.Conv2D` (no fast gradient)."""
-    fast = conv_blocks.FastConv2D
-    conv_blocks.FastConv2D = keras.layers.Conv2D
-    try:
-        yield
-    finally:
-        conv_blocks.FastConv2D = fast
 
 
 def make_variants(x_digits, y_digits):

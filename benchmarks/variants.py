@@ -2,9 +2,26 @@
 
 import contextlib
 
+import keras
 import tensorflow as tf
 
+from keras_recipes.layers import conv_blocks
 from keras_recipes.layers import fast_conv
+
+
+@contextlib.contextmanager
+def stock_conv2d():
+    """`ResidualBlock`s built inside the context use `keras.layers.Conv2D`.
+
+    The template before `FastConv2D` (same weights and outputs; TensorFlow's
+    gradient kernels for both convolution gradients).
+    """
+    fast = conv_blocks.FastConv2D
+    conv_blocks.FastConv2D = keras.layers.Conv2D
+    try:
+        yield
+    finally:
+        conv_blocks.FastConv2D = fast
 
 
 @contextlib.contextmanager
