@@ -1,13 +1,17 @@
 """Compute efficiency: the image template's training FLOP/s vs the matmul peak.
 
-Peak: the best of `--repeats` timings of a large float32 `tf.matmul`
-(`--matmul-size`, default 2048; 2 n^3 FLOPs) in a `tf.function` on this
-machine, one timing before each repeat of the training runs. Next to the
-"% of best peak" columns (a conservative figure: median training rate over
-the best matmul) the table gives the median over repeats of training rate /
-that repeat's own matmul rate, a side-by-side ratio that cancels most of a
-shared machine's slow and fast spells (seen here: matmul 82-118 GFLOP/s
-within one run).
+Peak: the machine's float32 matmul peak, measured two ways, once each
+before every repeat of the training runs: a chain of `tf.matmul`s
+(`--matmul-size`, default 2048; 2 n^3 FLOPs each) in a `tf.function`, and
+numpy's `a @ b` on the same size (its BLAS: OpenBLAS in the PyPI wheels). On
+this kind of CPU they differ: TensorFlow's default CPU matmul (Eigen; the
+oneDNN kernels are off by default on AMD CPUs) reached 93-125 GFLOP/s where
+OpenBLAS reached 137-169, so "the machine's peak" is the higher of the two
+(both are printed). Next to the "% of best peak" columns (a conservative
+figure: median training rate over the best matmul) the table gives the
+median over repeats of training rate / that repeat's own peak, a
+side-by-side ratio that cancels most of a shared machine's slow and fast
+spells (seen here: matmul 82-118 GFLOP/s within one run).
 
 Achieved: training FLOPs per sample x samples/s of `model.fit` (the
 template's own fit on in-memory digits, as a user calls it; first epoch
@@ -38,6 +42,7 @@ not a variant: Keras 3.15 reports the template as not supporting
 """
 
 import contextlib
+import os
 import time
 
 import keras
@@ -77,6 +82,22 @@ def matmul_peak(n, repeats, inner=5):
     return best
 
 
+def numpy_matmul_peak(n, repeats, inner=5):
+    """FLOP/s of numpy's float32 `a @ b` (its BLAS), one timing per repeat."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype="float32")
+    b = rng.standard_normal((n, n), dtype="float32")
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)  # warm-up (BLAS threads, pages)
+    best = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            np.matmul(a, b, out=out)
+        best.append(inner * 2 * n**3 / (time.perf_counter() - start))
+    return best
+
+
 def forward_flops_per_sample(model, batch=8):
     """Forward FLOPs of one sample, from the TF profiler on a concrete graph."""
     spec = tf.TensorSpec((batch, *model.input_shape[1:]), "float32")
@@ -108,6 +129,8 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds = time.perf_counter() - self.start
+
+
 STOCK = "stock_conv"  # model-kwargs marker: blocks built with keras Conv2D
 # Model-kwargs marker: warm up with one fit of >= AUTO_MIN_STEPS steps, as a
 # user's long training run does, so "auto" traces and then keeps 16 per call.
@@ -214,14 +237,19 @@ def main():
                 train(run, run["warmup_epochs"])
         except Exception as error:  # noqa: BLE001 - report, don't crash
             run["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
-    peaks = []
+    tf_peaks, np_peaks = [], []
     for _ in range(args.repeats):
-        peaks += matmul_peak(args.matmul_size, 1)
+        # numpy first: the TF matmul after it lets idle BLAS threads settle
+        # before the training runs.
+        np_peaks += numpy_matmul_peak(args.matmul_size, 1)
+        tf_peaks += matmul_peak(args.matmul_size, 1)
         for run in runs:
             if run["error"] is None:
                 call_rate, epoch_rate = train(run)
                 run["rates"].append(call_rate)
                 run["epoch_rates"].append(epoch_rate)
+    # Each repeat's peak is the faster of the two matmuls in that repeat.
+    peaks = [max(pair) for pair in zip(tf_peaks, np_peaks, strict=True)]
     peak = max(peaks)
     lines = [
         "| variant | fwd MFLOPs/sample | samples/s per fit call: median "
@@ -265,10 +293,16 @@ def main():
 
     body = (
         f"`.venv/bin/python benchmarks/compute_efficiency.py --repeats "
-        f"{args.repeats}`: float32 matmul peak ({args.matmul_size}x"
-        f"{args.matmul_size}, best of {len(peaks)}, interleaved with the "
-        f"training repeats): **{peak / 1e9:.1f} GFLOP/s** "
-        f"(all: {', '.join(f'{p / 1e9:.1f}' for p in peaks)}). Training FLOPs = 3 x "
+        f"{args.repeats}`: the machine's float32 matmul peak "
+        f"({args.matmul_size}x{args.matmul_size}, the faster of TensorFlow's "
+        "and numpy's matmul, best of "
+        f"{len(peaks)} repeats interleaved with the training repeats): "
+        f"**{peak / 1e9:.1f} GFLOP/s**; `tf.matmul` best {max(tf_peaks) / 1e9:.1f} "
+        f"(all: {', '.join(f'{p / 1e9:.1f}' for p in tf_peaks)}), numpy (its BLAS) "
+        f"best {max(np_peaks) / 1e9:.1f} (all: "
+        f"{', '.join(f'{p / 1e9:.1f}' for p in np_peaks)}); TF_ENABLE_ONEDNN_OPTS="
+        f"{os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}. "
+        "Training FLOPs = 3 x "
         "forward FLOPs from `tf.compat.v1.profiler` (float_operation) on the "
         "model's forward graph; samples/s from one-epoch `model.fit` calls "
         "(template fit path, tensorboard off), timed around the whole call "
