@@ -122,13 +122,22 @@ SPE16 = {"steps_per_execution": execution.AUTO_STEPS_PER_EXECUTION}
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Wall time from epoch begin to epoch end (no batch hooks: no syncs)."""
+    """Wall and CPU time from epoch begin to epoch end (no batch hooks: no syncs)."""
 
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
+        self.cpu_start = time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds = time.perf_counter() - self.start
+        self.cpu_seconds = time.process_time() - self.cpu_start
+
+
+def random_images(size=32, count=1024, classes=10):
+    """Seeded random `(count, size, size, 3)` pixels and labels."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(count, size, size, 3)).astype("float32")
+    return x, rng.integers(0, classes, size=count)
 
 
 STOCK = "stock_conv"  # model-kwargs marker: blocks built with keras Conv2D
@@ -140,9 +149,7 @@ TF_KERNEL = "tf_kernel_gradient"
 
 
 def make_variants(x_digits, y_digits):
-    rng = np.random.default_rng(0)
-    x32 = rng.integers(0, 256, size=(1024, 32, 32, 3)).astype("float32")
-    y32 = rng.integers(0, 10, size=1024)
+    x32, y32 = random_images()
     digits = (x_digits, y_digits)
     return [
         # name, model kwargs, compile kwargs, batch size, data

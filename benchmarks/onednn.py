@@ -25,7 +25,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 from common import arg_parser
 from common import report
@@ -36,26 +35,15 @@ SETTINGS = ("0", "1")
 
 def child(epochs):
     """Measures in this process (run with the variable already set)."""
-    import keras
-    import numpy as np
-    import tensorflow as tf
+    from compute_efficiency import EpochTimer
+    from compute_efficiency import matmul_peak
+    from compute_efficiency import random_images
 
     import keras_recipes as kr
 
-    class EpochTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = (time.perf_counter(), time.process_time())
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.wall = time.perf_counter() - self.start[0]
-            self.cpu = time.process_time() - self.start[1]
-
     (x, y), _ = kr.datasets.load_digits()
-    rng = np.random.default_rng(0)
-    x32 = rng.integers(0, 256, size=(1024, 32, 32, 3)).astype("float32")
-    y32 = rng.integers(0, 10, size=1024)
     models = {}
-    for name, data, steps in (("digits", (x, y), 16), ("32x32x3", (x32, y32), 1)):
+    for name, data, steps in (("digits", (x, y), 16), ("32x32x3", random_images(), 1)):
         kr.set_seed(0)
         model = kr.image_classifier(data=data)
         model.compile(steps_per_execution=steps)
@@ -74,26 +62,9 @@ def child(epochs):
                 callbacks=[timer],
             )
             steps = -(-len(data[0]) // 32)
-            out[name]["ms_per_step"].append(1e3 * timer.wall / steps)
-            out[name]["cpu_ms_per_step"].append(1e3 * timer.cpu / steps)
-    n = 2048
-    a = tf.random.normal((n, n))
-    b = tf.random.normal((n, n)) / float(n) ** 0.5
-
-    @tf.function
-    def chain(a, b):
-        product = a
-        for _ in range(5):
-            product = tf.matmul(product, b)
-        return tf.reduce_sum(product)
-
-    chain(a, b).numpy()
-    rates = []
-    for _ in range(3):
-        start = time.perf_counter()
-        chain(a, b).numpy()
-        rates.append(5 * 2 * n**3 / (time.perf_counter() - start) / 1e9)
-    out["matmul_gflops"] = max(rates)
+            out[name]["ms_per_step"].append(1e3 * timer.seconds / steps)
+            out[name]["cpu_ms_per_step"].append(1e3 * timer.cpu_seconds / steps)
+    out["matmul_gflops"] = max(matmul_peak(2048, 3)) / 1e9
     print("RESULT " + json.dumps(out))
 
 
