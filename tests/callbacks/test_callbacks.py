@@ -76,6 +76,27 @@ def test_terminate_on_nan_names_the_first_bad_batch_and_hides_the_epoch():
     assert all(np.isfinite(w).all() for w in model.get_weights())
 
 
+def test_terminate_on_nan_snapshot_survives_later_updates():
+    # The per-epoch snapshot holds tensors read from the variables, not host
+    # copies: later optimizer steps and assigns must not show through them.
+    model, x, y = _regression()
+    model.compile(keras.optimizers.Adam(0.1), "mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    guard = callbacks.TerminateOnNaN()
+    guard.set_model(model)
+    weights = [w.copy() for w in model.get_weights()]
+    slots = [np.array(v.numpy()) for v in model.optimizer.variables]
+    assert guard._snapshot(epoch=0)
+    model.fit(x, y * 5.0, epochs=2, verbose=0)  # in-place optimizer updates
+    model.layers[0].kernel.assign(np.full((2, 1), 7.0, "float32"))
+    assert not np.array_equal(model.get_weights()[0], weights[0])
+    assert "of epoch 1" in guard._restore()
+    for actual, expected in zip(model.get_weights(), weights):
+        np.testing.assert_array_equal(actual, expected)
+    for variable, expected in zip(model.optimizer.variables, slots):
+        np.testing.assert_array_equal(variable.numpy(), expected)
+
+
 def test_lr_find_on_a_task_restores_state_and_plots(digits, tmp_path):
     (x, y), _ = digits
     model = _tiny()

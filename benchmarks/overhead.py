@@ -1,0 +1,462 @@
+"""Overhead of each task template vs the same network written by hand in Keras.
+
+For every template (image, tabular, text, translation) the benchmark builds
+the template with its factory on the bundled demo data and the same network
+in plain Keras functional code (`keras.layers` and `keras.ops` only; the
+position embedding of the translation model is the keras.io translation
+example's small custom layer, from `time_to_accuracy.py`), asserts both have
+the same number of parameters, and compiles the hand-written model with the
+same optimizer, loss and metric. Both train on the same data pipeline: the hand-written
+model on the `tf.data.Dataset` the template's own `fit` builds (its
+`make_dataset`, built once); the template from the raw data, as a user calls
+it, so its timing includes input validation and building that pipeline.
+
+Timed calls are interleaved (template, hand, ..., template, hand, ...) in
+one process, after one untimed warm-up call each, so machine noise hits all
+contenders alike. Reported, per task: training throughput (samples/s) of
+
+  - `template.fit(raw data)`, the template as a user calls it (its default
+    callbacks included: the per-batch NaN check and the per-epoch cosine
+    learning-rate decay; TensorBoard off),
+  - `hand.fit(ds)`, the hand-written network,
+  - `keras.Model.fit(template, ds)`: the template's network under plain
+    Keras `fit` on the hand-written side's dataset,
+  - `template.fit(raw data)` without its two default callbacks,
+
+and `predict` throughput of both on the test split (not for translation,
+whose `predict` decodes sentences). Ratios are per repeat, then median
+(min-max). The goal (issue #12) is template/hand >= 0.98. Where the template's
+network itself is faster than the hand-written one (the image template's
+`kr.layers.FastConv2D`), "template fit / its graph under keras fit" is the
+figure that isolates the template's own overhead.
+
+    .venv/bin/python benchmarks/overhead.py [--task all] [--repeats 5]
+"""
+
+import time
+
+import keras
+from common import arg_parser
+from common import report
+from common import spread
+from keras import ops
+from time_to_accuracy import PositionalEmbedding  # keras.io's
+
+import keras_recipes as kr
+
+# Translation trains on a subset of the dates corpus so one epoch is seconds.
+TRANSLATION_PAIRS = 2000
+
+
+def compiled(model, learning_rate):
+    """Compiles a hand-written classifier as the templates compile theirs."""
+    model.compile(
+        optimizer=keras.optimizers.AdamW(
+            learning_rate=float(learning_rate), weight_decay=1e-4
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+# ----------------------------------------------------------------------- image
+def hand_image(num_classes, image_shape, width=32, depth=3, se_ratio=0.25):
+    """The image template's default network in plain Keras functional code."""
+    inputs = keras.Input(shape=image_shape)
+    x = keras.layers.Rescaling(1.0 / 255)(inputs)
+    x = keras.layers.RandomTranslation(0.1, 0.1)(x)
+    x = keras.layers.RandomRotation(0.05)(x)
+    x = keras.layers.RandomZoom(0.1)(x)
+    x = keras.layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Activation("relu")(x)
+    for stage in range(depth):
+        filters = width * 2**stage
+        strides = 2 if stage > 0 else 1
+        shortcut = x
+        y = keras.layers.Conv2D(
+            filters, 3, strides=strides, padding="same", use_bias=False
+        )(x)
+        y = keras.layers.BatchNormalization()(y)
+        y = keras.layers.Activation("relu")(y)
+        y = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(y)
+        y = keras.layers.BatchNormalization()(y)
+        s = keras.layers.GlobalAveragePooling2D()(y)
+        s = keras.layers.Dense(max(1, int(filters * se_ratio)), activation="silu")(s)
+        s = keras.layers.Dense(filters, activation="sigmoid")(s)
+        y = keras.layers.Multiply()([y, keras.layers.Reshape((1, 1, filters))(s)])
+        if strides != 1 or shortcut.shape[-1] != filters:
+            shortcut = keras.layers.Conv2D(filters, 1, strides=strides, use_bias=False)(
+                shortcut
+            )
+            shortcut = keras.layers.BatchNormalization()(shortcut)
+        x = keras.layers.Activation("relu")(keras.layers.Add()([y, shortcut]))
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Dropout(0.1)(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
+    return compiled(keras.Model(inputs, outputs), learning_rate=2e-3)
+
+
+def image_task():
+    (x, y), (x_test, _) = kr.datasets.load_digits()
+    template = kr.image_classifier(data=(x, y))
+    return {
+        "describe": f"digits 8x8 ({len(x)} train / {len(x_test)} test), batch 32",
+        "template": template,
+        "hand": hand_image(10, x.shape[1:]),
+        "train": (x, y),
+        "test": x_test,
+        "epochs": 3,
+    }
+
+
+# --------------------------------------------------------------------- tabular
+def hand_tabular(template):
+    """The tabular template's default network in plain Keras functional code.
+
+    Built from the template's adapted statistics and vocabularies (its
+    `features` config), so both see the same columns: numeric columns are
+    NaN-filled with `ops.where`, standardised by `keras.layers.Normalization`
+    and get a missing-value flag where the template has one; categorical
+    columns go through `StringLookup` / `IntegerLookup` and an `Embedding`.
+    """
+    specs = template.features
+    if not isinstance(specs, dict):
+        specs = {spec["name"]: spec for spec in specs}
+    if template.crosses:
+        raise ValueError("crosses are not part of the template default")
+    inputs, encoded = {}, []
+    for name, spec in specs.items():
+        kind = spec["kind"]
+        if kind in ("numeric", "boolean"):
+            inputs[name] = keras.Input(shape=(), dtype="float32", name=name)
+            column = ops.reshape(inputs[name], (-1, 1))
+            missing = ops.isnan(column)
+            filled = ops.where(missing, float(spec["fill_value"]), column)
+            normalized = keras.layers.Normalization(
+                mean=float(spec["mean"]), variance=float(spec["variance"]) or 1.0
+            )(filled)
+            if spec["missing_indicator"]:
+                flag = ops.cast(missing, "float32")
+                normalized = keras.layers.Concatenate()([normalized, flag])
+            encoded.append(normalized)
+            continue
+        vocabulary = list(spec["vocabulary"])
+        if kind == "string_categorical":
+            inputs[name] = keras.Input(shape=(), dtype="string", name=name)
+            lookup = keras.layers.StringLookup(
+                vocabulary=[str(v) for v in vocabulary], mask_token=None
+            )
+        else:
+            inputs[name] = keras.Input(shape=(), dtype="int64", name=name)
+            lookup = keras.layers.IntegerLookup(
+                vocabulary=[int(v) for v in vocabulary], mask_token=None
+            )
+        size = len(vocabulary) + 1
+        dim = int(min(16, max(2, round(1.6 * size**0.56))))
+        encoded.append(keras.layers.Embedding(size, dim)(lookup(inputs[name])))
+    x = keras.layers.Concatenate()(encoded)
+    for units in template.hidden_units:
+        x = keras.layers.Dense(int(units), use_bias=False)(x)
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.Activation("relu")(x)
+        x = keras.layers.Dropout(float(template.dropout))(x)
+    outputs = keras.layers.Dense(template.num_classes, activation="softmax")(x)
+    return compiled(keras.Model(inputs, outputs), template.learning_rate)
+
+
+def tabular_task():
+    train_df, test_df = kr.datasets.load_penguins()
+    template = kr.tabular_classifier(data=train_df)
+    return {
+        "describe": (
+            f"penguins ({len(train_df)} train / {len(test_df)} test, missing "
+            "values kept), batch 32"
+        ),
+        "template": template,
+        "hand": hand_tabular(template),
+        "train": train_df,
+        "test": test_df.drop(columns=[train_df.attrs["target"]]),
+        "epochs": 10,
+    }
+
+
+# ------------------------------------------------------------------------ text
+def hand_text(template):
+    """The text template's default token-id network in plain Keras.
+
+    Embedding (mask_zero) -> dropout -> bidirectional LSTM -> additive
+    attention pooling (a tanh `Dense`, a bias-free score `Dense`, a masked
+    `keras.layers.Softmax` over time, a weighted sum) -> dropout -> softmax.
+    It takes the token ids the template's pipeline yields.
+    """
+    if template.rnn != "lstm" or template.pooling != "attention":
+        raise ValueError("the hand-written text model mirrors the default only")
+    vocab_size = template.core.get_layer("embedding").input_dim
+    token_ids = keras.Input(shape=(None,), dtype="int64")
+    mask = ops.not_equal(token_ids, 0)
+    x = keras.layers.Embedding(
+        vocab_size, int(template.embedding_dim), mask_zero=True
+    )(token_ids)
+    x = keras.layers.Dropout(float(template.embedding_dropout))(x)
+    for i in range(int(template.rnn_layers)):
+        x = keras.layers.Bidirectional(
+            keras.layers.LSTM(int(template.units), return_sequences=True)
+        )(x)
+        if i < int(template.rnn_layers) - 1:
+            x = keras.layers.Dropout(float(template.dropout))(x)
+    features = int(x.shape[-1])
+    hidden = keras.layers.Dense(features, activation="tanh")(x)
+    scores = ops.squeeze(keras.layers.Dense(1, use_bias=False)(hidden), -1)
+    weights = keras.layers.Softmax(axis=-1)(scores, mask=mask)
+    x = ops.sum(x * ops.expand_dims(weights, -1), axis=1)
+    x = keras.layers.Dropout(float(template.dropout))(x)
+    outputs = keras.layers.Dense(template.num_classes, activation="softmax")(x)
+    return compiled(keras.Model(token_ids, outputs), template.learning_rate)
+
+
+def text_task():
+    (x, y), (x_test, _) = kr.datasets.load_wordnet_glosses()
+    template = kr.text_classifier(data=(x, y))
+    return {
+        "describe": (
+            f"WordNet glosses, 5 classes ({len(x)} train / {len(x_test)} test), "
+            "batch 32"
+        ),
+        "template": template,
+        "hand": hand_text(template),
+        "train": (x, y),
+        "test": x_test,
+        "epochs": 1,
+    }
+
+
+# ----------------------------------------------------------------- translation
+def hand_translation(template):
+    """The translation template's default (pre-norm) Transformer in plain Keras.
+
+    `keras.layers.MultiHeadAttention` / `LayerNormalization` / `Dense` /
+    `Dropout` in functional code; padding masks from `ops.not_equal(ids, 0)`,
+    the decoder's causal mask from `use_causal_mask=True`.
+    """
+    if not template.norm_first or template.activation != "relu":
+        raise ValueError("the hand-written Transformer mirrors the default only")
+    dim, heads = int(template.embedding_dim), int(template.num_heads)
+    ffn, rate = int(template.intermediate_dim), float(template.dropout)
+    source = template.source_embedding
+    target = template.target_embedding
+
+    def attention():
+        return keras.layers.MultiHeadAttention(heads, dim // heads, dropout=rate)
+
+    def norm():
+        return keras.layers.LayerNormalization(epsilon=1e-5)
+
+    def residual(x, fn):
+        return keras.layers.Add()([x, keras.layers.Dropout(rate)(fn(norm()(x)))])
+
+    def feed_forward(h):
+        return keras.layers.Dense(dim)(keras.layers.Dense(ffn, activation="relu")(h))
+
+    encoder_ids = keras.Input(shape=(None,), dtype="int32", name="encoder_ids")
+    decoder_ids = keras.Input(shape=(None,), dtype="int32", name="decoder_ids")
+    encoder_mask = ops.expand_dims(ops.not_equal(encoder_ids, 0), 1)
+    decoder_mask = ops.expand_dims(ops.not_equal(decoder_ids, 0), 1)
+
+    x = PositionalEmbedding(
+        int(source.sequence_length), int(source.vocabulary_size), dim
+    )(encoder_ids)
+    x = keras.layers.Dropout(rate)(x)
+    for _ in range(int(template.num_encoder_layers)):
+        layer = attention()
+        x = residual(x, lambda h, a=layer: a(h, h, attention_mask=encoder_mask))
+        x = residual(x, feed_forward)
+    encoded = norm()(x)
+
+    x = PositionalEmbedding(
+        int(target.sequence_length), int(target.vocabulary_size), dim
+    )(decoder_ids)
+    x = keras.layers.Dropout(rate)(x)
+    for _ in range(int(template.num_decoder_layers)):
+        self_attention, cross_attention = attention(), attention()
+        x = residual(
+            x,
+            lambda h, a=self_attention: a(
+                h, h, attention_mask=decoder_mask, use_causal_mask=True
+            ),
+        )
+        x = residual(
+            x,
+            lambda h, a=cross_attention: a(h, encoded, attention_mask=encoder_mask),
+        )
+        x = residual(x, feed_forward)
+    logits = keras.layers.Dense(int(target.vocabulary_size))(norm()(x))
+    model = keras.Model(
+        {"encoder_ids": encoder_ids, "decoder_ids": decoder_ids}, logits
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(
+            learning_rate=float(template.learning_rate),
+            weight_decay=1e-4,
+            beta_2=0.98,
+            clipnorm=1.0,
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, ignore_class=0
+        ),
+        weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def translation_task():
+    (x, y), _ = kr.datasets.load_dates(
+        num_train=TRANSLATION_PAIRS, num_test=10, seed=0
+    )
+    template = kr.seq2seq_transformer(data=(x, y))
+    return {
+        "describe": (
+            f"Babel dates -> ISO 8601 ({len(x)} train pairs), batch 64; "
+            "no predict row (the template's predict decodes sentences)"
+        ),
+        "template": template,
+        "hand": hand_translation(template),
+        "train": (x, y),
+        "test": None,
+        "epochs": 1,
+    }
+
+
+TASKS = {
+    "image": image_task,
+    "tabular": tabular_task,
+    "text": text_task,
+    "translation": translation_task,
+}
+
+
+# ------------------------------------------------------------------ measuring
+def num_samples(ds):
+    """Samples in one pass over a batched dataset (any nesting of inputs)."""
+    return sum(int(keras.tree.flatten(batch)[0].shape[0]) for batch in ds)
+
+
+def measure(setup, repeats):
+    template, hand = setup["template"], setup["hand"]
+    if template.count_params() != hand.count_params():
+        raise AssertionError(
+            f"not the same network: template {template.count_params()} "
+            f"parameters, hand-written {hand.count_params()}"
+        )
+    train, epochs = setup["train"], setup["epochs"]
+    # The hand-written side gets the dataset the template's fit builds.
+    ds = template.make_dataset(template.to_data(train), training=True, seed=0)
+    n_train = epochs * num_samples(ds)
+
+    def template_fit():
+        template.fit(train, epochs=epochs, verbose=0, tensorboard=False, seed=0)
+
+    def hand_fit():
+        hand.fit(ds, epochs=epochs, verbose=0, shuffle=False)
+
+    def template_graph_fit():
+        keras.Model.fit(template, ds, epochs=epochs, verbose=0, shuffle=False)
+
+    def template_bare_fit():
+        template.fit(
+            train,
+            epochs=epochs,
+            verbose=0,
+            tensorboard=False,
+            seed=0,
+            terminate_on_nan=False,
+            lr_schedule=None,
+        )
+
+    contenders = [
+        ("template fit", template_fit, n_train),
+        ("hand fit", hand_fit, n_train),
+        ("template graph, keras fit on the same ds", template_graph_fit, n_train),
+        ("template fit, no NaN check / LR decay", template_bare_fit, n_train),
+    ]
+    test = setup["test"]
+    if test is not None:
+        test_ds = template.make_dataset(template.to_data(test, with_labels=False))
+        n_test = num_samples(test_ds)
+        contenders += [
+            ("template predict", lambda: template.predict(test, verbose=0), n_test),
+            ("hand predict", lambda: hand.predict(test_ds, verbose=0), n_test),
+        ]
+    results = {}
+    for name, fn, _ in contenders:
+        fn()  # warm-up: tracing and the first pass over the cache
+        results[name] = []
+    for _ in range(repeats):
+        for name, fn, n in contenders:
+            start = time.perf_counter()
+            fn()
+            results[name].append(n / (time.perf_counter() - start))
+    return results
+
+
+def ratio(results, a, b):
+    return spread([x / y for x, y in zip(results[a], results[b])])
+
+
+def table(results):
+    rows = [
+        ("**fit throughput ratio template/hand** (goal >= 0.98)", "template fit",
+         "hand fit"),
+        ("fit ratio template fit / its graph under keras fit on the same ds",
+         "template fit", "template graph, keras fit on the same ds"),
+        ("fit ratio template graph under keras fit / hand",
+         "template graph, keras fit on the same ds", "hand fit"),
+        ("fit ratio template fit / template fit without its callbacks",
+         "template fit", "template fit, no NaN check / LR decay"),
+        ("predict throughput ratio template/hand", "template predict",
+         "hand predict"),
+    ]
+    lines = [
+        "| measure | samples/s: median (min-max, n) |",
+        "| --- | --- |",
+        *(f"| {name} | {spread(v)} |" for name, v in results.items()),
+        *(
+            f"| {label} | {ratio(results, a, b)} |"
+            for label, a, b in rows
+            if a in results and b in results
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def main():
+    parser = arg_parser()
+    parser.add_argument("--task", choices=[*TASKS, "all"], default="all")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    tasks = list(TASKS) if args.task == "all" else [args.task]
+    sections = []
+    for name in tasks:
+        kr.set_seed(0)
+        setup = TASKS[name]()
+        results = measure(setup, args.repeats)
+        sections.append(
+            f"### {name}\n\n{setup['describe']}; {setup['epochs']} epoch(s) per "
+            f"timed `fit` call.\n\n{table(results)}"
+        )
+        print(sections[-1], flush=True)
+    body = (
+        f"`.venv/bin/python benchmarks/overhead.py --task {args.task} --repeats "
+        f"{args.repeats}`: each template (factory defaults) vs the same network "
+        "written by hand in plain Keras (same parameter count, optimizer, loss "
+        "and metric), trained on the dataset the template's `fit` builds; the "
+        "template's `fit` also validates the raw data and builds that pipeline "
+        "in each call. Calls interleaved in one process, one warm-up call each "
+        "excluded; ratios per repeat.\n\n" + "\n\n".join(sections)
+    )
+    report("Template overhead vs hand-written Keras", body, args)
+
+
+if __name__ == "__main__":
+    main()
