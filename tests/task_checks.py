@@ -6,6 +6,8 @@
   predictions (and equal predicted labels) on the given raw inputs.
 - `check_fit_arrays_and_tf_data`: `fit` works on in-memory inputs and on a
   batched `tf.data.Dataset`, and the loss goes down.
+- `check_one_batch_predict`: a `predict` that fits in one batch (one call,
+  no tf.data pipeline, no progress bar) gives the batched pipeline's numbers.
 """
 
 import json
@@ -99,3 +101,20 @@ def check_fit_arrays_and_tf_data(model, x, y, epochs=2, batch_size=16):
     history = model.fit(ds, epochs=epochs, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     return history
+
+
+def check_one_batch_predict(model, x, capsys):
+    """`predict` of one sample or one batch vs the same rows in several batches."""
+
+    def rows(stop):
+        return x.iloc[:stop] if hasattr(x, "iloc") else x[:stop]
+
+    batched = model.predict(x, batch_size=2, verbose=0)  # tf.data, several batches
+    capsys.readouterr()
+    model.predict(rows(1), verbose=1)  # asked for: Keras' loop and its bar
+    assert "1/1" in capsys.readouterr().out
+    one = model.predict(rows(1))  # default verbose: one call, nothing printed
+    assert capsys.readouterr().out == ""
+    np.testing.assert_allclose(one, batched[:1], rtol=1e-5, atol=1e-6)
+    whole = model.predict(x, batch_size=len(x), verbose=0)
+    np.testing.assert_allclose(whole, batched, rtol=1e-5, atol=1e-6)

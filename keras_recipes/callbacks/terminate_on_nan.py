@@ -9,6 +9,21 @@ import tensorflow as tf
 from keras_recipes.callbacks.base import StatelessCallback
 
 
+def _read(variables):
+    """Copies of the current values of Keras `variables`, as numpy arrays.
+
+    One eager read per variable: `get_weights()` and `Variable.numpy()` take
+    about twice as long (2-core CPU: the tabular template's 39 variables
+    2.2 vs 4.3 ms, the image template's 143 10.7 vs 19.6 ms;
+    `benchmarks/nan_snapshot.py`), which shows when an epoch takes tens of
+    milliseconds (small tables). `value()` of a `tf.Variable` (or of a
+    strategy's mirrored one, outside a replica context) reads it; the copy
+    keeps the value of this moment whatever later updates do to the
+    variable's buffer.
+    """
+    return [np.array(variable.value.value()) for variable in variables]
+
+
 class NonFiniteLossError(RuntimeError, FloatingPointError):
     """Training diverged: the loss (or the weights) became NaN or infinite.
 
@@ -34,9 +49,10 @@ class TerminateOnNaN(StatelessCallback):
     1-based) with suggested fixes, and first puts back the last good state:
     the weights and optimizer state at the end of the last epoch whose
     weights were all finite (or at the start of training). Keeping that copy
-    costs one `get_weights()` per epoch, never per batch. An epoch whose loss
-    stayed finite but whose weights did not (a last batch that diverged) is
-    caught at the epoch end.
+    costs one read of every variable per epoch, never per batch (2 ms for
+    the tabular template, 11 ms for the image template on a 2-core CPU). An
+    epoch whose loss stayed finite but whose weights did not (a last batch
+    that diverged) is caught at the epoch end.
 
     With `steps_per_execution` > 1 (what the templates' `"auto"` runs in long
     fits), Keras reports the loss once per chunk of batches, and the error
@@ -100,14 +116,14 @@ class TerminateOnNaN(StatelessCallback):
     # -------------------------------------------------------------- snapshot
     def _snapshot(self, epoch):
         """Keeps the current state if it is all finite; returns whether it was."""
-        weights = self.model.get_weights()
+        weights = _read(self.model.weights)
         if not all(np.all(np.isfinite(w)) for w in weights if w.dtype.kind == "f"):
             return False
         if self.restore_weights:
             optimizer = self.model.optimizer
             slots = None
             if optimizer is not None and optimizer.built:
-                slots = [np.array(v.numpy()) for v in optimizer.variables]
+                slots = _read(optimizer.variables)
             self._good = (epoch, weights, slots)
         return True
 

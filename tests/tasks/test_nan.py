@@ -19,9 +19,11 @@ def digits48():
     return x[:48], y[:48]
 
 
-def _model(data):
+def _model(data, **kwargs):
     kr.set_seed(0)
-    return kr.image_classifier(data=data, width=8, depth=2, augmentation=None)
+    return kr.image_classifier(
+        data=data, width=8, depth=2, augmentation=None, **kwargs
+    )
 
 
 class _Record(keras.callbacks.Callback):
@@ -48,9 +50,11 @@ def _assert_weights_equal(actual, expected):
         np.testing.assert_array_equal(a, e)
 
 
-@pytest.mark.parametrize("resume", [False, True], ids=["in-memory", "resume_dir"])
-def test_diverging_fit_raises_and_keeps_last_good_weights(digits48, tmp_path, resume):
-    model = _model(digits48)
+@pytest.mark.parametrize("mode", ["in-memory", "resume_dir", "mirrored"])
+def test_diverging_fit_raises_and_keeps_last_good_weights(digits48, tmp_path, mode):
+    resume = mode == "resume_dir"
+    # Under a strategy the snapshot reads mirrored variables.
+    model = _model(digits48, **({"strategy": "mirrored"} if mode == "mirrored" else {}))
     base_lr = float(model.optimizer.learning_rate.numpy())
     record = _Record()
     resume_dir = str(tmp_path / "ckpt") if resume else None

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from task_checks import check_config_round_trip
 from task_checks import check_fit_arrays_and_tf_data
+from task_checks import check_one_batch_predict
 from task_checks import check_save_load_fresh_process
 
 import keras_recipes as kr
@@ -154,6 +155,11 @@ def test_extra_columns_warn_and_missing_columns_raise(trained, penguins):
     with pytest.raises(ValueError, match=r"missing column\(s\) the model needs: "
                        r"\['island', 'sex'\]"):
         trained.predict(test.drop(columns=["island", "sex"]), verbose=0)
+
+
+def test_one_batch_predict_matches_batched(trained, penguins, capsys):
+    _, test = penguins
+    check_one_batch_predict(trained, test.drop(columns="species").head(6), capsys)
 
 
 def test_numeric_column_with_strings_at_predict_time(trained, penguins):
