@@ -7,6 +7,7 @@ import keras
 import numpy as np
 
 from keras_recipes.callbacks.base import StatelessCallback
+from keras_recipes.callbacks.base import read_values
 from keras_recipes.data import validation
 
 
@@ -280,8 +281,8 @@ def lr_find(
     settable_learning_rate(optimizer, "lr_find")
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
-    weights = model.get_weights()
-    opt_state = [np.array(v.numpy()) for v in optimizer.variables]
+    weights = read_values(model.weights)
+    opt_state = read_values(optimizer.variables)
     finder = LRFinder(start_lr, end_lr, num_steps)
     epochs = 10_000  # the finder stops the run after `num_steps` batches
     try:

@@ -7,21 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_recipes.callbacks.base import StatelessCallback
-
-
-def _read(variables):
-    """Copies of the current values of Keras `variables`, as numpy arrays.
-
-    One eager read per variable: `get_weights()` and `Variable.numpy()` take
-    about twice as long (2-core CPU: the tabular template's 39 variables
-    2.2 vs 4.3 ms, the image template's 143 10.7 vs 19.6 ms;
-    `benchmarks/nan_snapshot.py`), which shows when an epoch takes tens of
-    milliseconds (small tables). `value()` of a `tf.Variable` (or of a
-    strategy's mirrored one, outside a replica context) reads it; the copy
-    keeps the value of this moment whatever later updates do to the
-    variable's buffer.
-    """
-    return [np.array(variable.value.value()) for variable in variables]
+from keras_recipes.callbacks.base import read_values
 
 
 class NonFiniteLossError(RuntimeError, FloatingPointError):
@@ -116,14 +102,14 @@ class TerminateOnNaN(StatelessCallback):
     # -------------------------------------------------------------- snapshot
     def _snapshot(self, epoch):
         """Keeps the current state if it is all finite; returns whether it was."""
-        weights = _read(self.model.weights)
+        weights = read_values(self.model.weights)
         if not all(np.all(np.isfinite(w)) for w in weights if w.dtype.kind == "f"):
             return False
         if self.restore_weights:
             optimizer = self.model.optimizer
             slots = None
             if optimizer is not None and optimizer.built:
-                slots = _read(optimizer.variables)
+                slots = read_values(optimizer.variables)
             self._good = (epoch, weights, slots)
         return True
 

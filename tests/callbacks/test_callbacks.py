@@ -77,8 +77,8 @@ def test_terminate_on_nan_names_the_first_bad_batch_and_hides_the_epoch():
 
 
 def test_terminate_on_nan_snapshot_survives_later_updates():
-    # The per-epoch snapshot holds tensors read from the variables, not host
-    # copies: later optimizer steps and assigns must not show through them.
+    # The per-epoch snapshot must be a copy, not a view of the variables'
+    # buffers: later optimizer steps and assigns must not show through it.
     model, x, y = _regression()
     model.compile(keras.optimizers.Adam(0.1), "mse")
     model.fit(x, y, epochs=1, verbose=0)
