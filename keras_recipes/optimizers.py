@@ -1,4 +1,6 @@
-"""`kr.optimizers`: the Lookahead wrapper optimizer."""
+"""`kr.optimizers`: `FastAdamW` (the templates' default) and `Lookahead`."""
+
+import numbers
 
 import keras
 from keras import ops
@@ -133,4 +135,112 @@ class Lookahead(keras.optimizers.Optimizer):
         return cls(**config)
 
 
-__all__ = ["Lookahead"]
+@keras.saving.register_keras_serializable(package="keras_recipes")
+class FastAdamW(keras.optimizers.AdamW):
+    """`keras.optimizers.AdamW` with one fused update op per variable.
+
+    Same arguments, slot variables, config and update rule as
+    `keras.optimizers.AdamW`; only how the update is built changes. Keras
+    writes each variable's Adam step as about 20 small ops (casts, the two
+    bias-correction powers, the moment updates), so a model with 40
+    variables carries some 800 optimizer ops in its train step, and
+    TensorFlow traces every one of them in Python before the first batch.
+    Measured on a 2-core CPU, the image, tabular and text templates' first
+    one-epoch `fit` takes 0.63x-0.88x of the time with this optimizer
+    (image on digits: 5 s -> 3.1-3.6 s), and later steps run at the same
+    speed (`benchmarks/first_fit.py`). On the TensorFlow backend this
+    optimizer runs each dense update as TensorFlow's fused `ResourceApplyAdam`
+    kernel (the one `tf.compat.v1.train.AdamOptimizer` used), which computes
+    the same step: `m += (g - m) * (1 - beta_1)`,
+    `v += (g^2 - v) * (1 - beta_2)`,
+    `w -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)`.
+    The step's scalars (the two powers, the learning rate) are built once
+    per step, not once per variable. Results match `AdamW`'s to float32
+    round-off; the decoupled weight decay is `AdamW`'s own. The templates
+    compile with it by default.
+
+    It falls back to `AdamW`'s own update, op for op, on other backends,
+    with `amsgrad=True`, and for sparse gradients (`tf.IndexedSlices`, e.g.
+    from an `Embedding`), whose `AdamW` update touches every row anyway.
+
+    Args:
+        learning_rate: float, schedule or callable, as for `AdamW`.
+        weight_decay: decoupled weight decay, as for `AdamW`.
+        **kwargs: any other `keras.optimizers.AdamW` argument (`beta_1`,
+            `beta_2`, `epsilon`, `amsgrad`, `clipnorm`, `name`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> model.compile(FastAdamW(learning_rate=0.01), "mse")
+    >>> history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0)
+    >>> int(model.optimizer.iterations)
+    2
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Checks AdamW leaves out: a beta outside [0, 1) or a negative
+        # epsilon trains into NaNs without an error.
+        for name in ("beta_1", "beta_2"):
+            value = getattr(self, name)
+            if isinstance(value, numbers.Real) and not 0 <= value < 1:
+                raise ValueError(
+                    f"`{name}` must be in [0, 1). Received: {name}={value}"
+                )
+        if isinstance(self.epsilon, numbers.Real) and self.epsilon < 0:
+            raise ValueError(
+                f"`epsilon` must be >= 0. Received: epsilon={self.epsilon}"
+            )
+
+    # The step's scalars (bias-correction powers, learning rate, constants):
+    # built by the first fused update of an `apply` call and shared by the
+    # others, instead of once per variable.
+    _step_scalars = None
+
+    def apply(self, grads, trainable_variables=None):
+        self._step_scalars = None
+        try:
+            return super().apply(grads, trainable_variables)
+        finally:
+            self._step_scalars = None
+
+    def update_step(self, gradient, variable, learning_rate):
+        import tensorflow as tf
+
+        if (
+            keras.backend.backend() != "tensorflow"
+            or self.amsgrad
+            or isinstance(gradient, tf.IndexedSlices)
+        ):
+            return super().update_step(gradient, variable, learning_rate)
+        if isinstance(variable, keras.Variable):  # called outside `apply`
+            variable = variable.value
+        dtype = variable.dtype
+        if self._step_scalars is None or self._step_scalars[0] != dtype:
+            step = tf.cast(self.iterations + 1, dtype)
+            beta_1 = tf.cast(self.beta_1, dtype)
+            beta_2 = tf.cast(self.beta_2, dtype)
+            self._step_scalars = (
+                dtype,
+                {
+                    "beta1_power": tf.pow(beta_1, step),
+                    "beta2_power": tf.pow(beta_2, step),
+                    "lr": tf.cast(learning_rate, dtype),
+                    "beta1": beta_1,
+                    "beta2": beta_2,
+                    "epsilon": tf.cast(self.epsilon, dtype),
+                },
+            )
+        index = self._get_variable_index(variable)
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle,
+            m=self._momentums[index].value.handle,
+            v=self._velocities[index].value.handle,
+            grad=tf.cast(gradient, dtype),
+            **self._step_scalars[1],
+        )
+
+
+__all__ = ["FastAdamW", "Lookahead"]

@@ -125,6 +125,8 @@ SCHEDULES = {
                                  "end_learning_rate": 1.0, "num_steps": 10},
 }
 OPTIMIZERS = {
+    "FastAdamW": lambda: {"learning_rate": 0.01, "weight_decay": 0.01,
+                          "beta_2": 0.98},
     "Lookahead": lambda: {"optimizer": keras.optimizers.Adam(0.01),
                           "sync_period": 2},
 }
@@ -203,6 +205,10 @@ BAD_ARGS = {
                       "Received: warmup_steps=5")],
     "ExponentialRange": [({"start_learning_rate": 1.0, "end_learning_rate": 0.1,
                            "num_steps": 5}, "Received: end_learning_rate=0.1")],
+    "FastAdamW": [({"beta_1": 1.0}, "Received: beta_1=1.0"),
+                  ({"beta_2": -0.1}, "Received: beta_2=-0.1"),
+                  ({"epsilon": -1e-7}, "Received: epsilon=-1e-07"),
+                  ({"weight_decay": None}, "Received: weight_decay=None")],
     "Lookahead": [({"optimizer": "adam", "sync_period": 0},
                    "Received: sync_period=0"),
                   ({"optimizer": "adam", "slow_step_size": 1.5},

@@ -1,9 +1,14 @@
-"""kr.optimizers.Lookahead: exact update rule and training."""
+"""kr.optimizers: FastAdamW equals AdamW; Lookahead's exact update rule."""
+
+import contextlib
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
+import keras_recipes as kr
+from keras_recipes.optimizers import FastAdamW
 from keras_recipes.optimizers import Lookahead
 
 
@@ -57,3 +62,133 @@ def test_lookahead_trains_and_exposes_learning_rate():
     assert float(opt.inner_optimizer.learning_rate) == pytest.approx(0.05)
     history = model.fit(x, y, batch_size=4, epochs=30, verbose=0)
     assert history.history["loss"][-1] < 0.05 * history.history["loss"][0]
+
+
+def _classifier(seed=0, embedding=False):
+    keras.utils.set_random_seed(seed)
+    if embedding:  # sparse (IndexedSlices) gradient for the embedding table
+        layers = [keras.Input((4,), dtype="int32"), keras.layers.Embedding(10, 3),
+                  keras.layers.GlobalAveragePooling1D()]
+    else:
+        layers = [keras.Input((3,)), keras.layers.BatchNormalization()]
+    layers += [keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)]
+    return keras.Sequential(layers)
+
+
+def _classes(embedding=False):
+    rng = np.random.default_rng(0)
+    if embedding:
+        x = rng.integers(0, 10, (32, 4)).astype("int32")
+        return x, (x.sum(1) > 18).astype("int32")
+    x = rng.normal(size=(32, 3)).astype("float32")
+    return x, (x.sum(1) > 0).astype("int32")
+
+
+def _train(optimizer, kwargs, embedding=False, strategy=None, **fit_kwargs):
+    x, y = _classes(embedding)
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        model = _classifier(embedding=embedding)
+        model.compile(
+            optimizer(**kwargs),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            run_eagerly=fit_kwargs.pop("run_eagerly", False),
+        )
+    model.fit(x, y, batch_size=8, epochs=3, verbose=0, shuffle=False, **fit_kwargs)
+    slots = [v.numpy() for v in model.optimizer.variables]
+    return model.get_weights(), slots
+
+
+def _assert_same_training(got, expected):
+    for a, b in zip(got[0] + got[1], expected[0] + expected[1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+SETTINGS = {
+    "graph": {},
+    "eager": {"run_eagerly": True},
+    "schedule": {"learning_rate": keras.optimizers.schedules.ExponentialDecay(
+        0.02, decay_steps=2, decay_rate=0.5)},
+    "clipnorm, no decay": {"clipnorm": 0.1, "weight_decay": 0.0},
+    "amsgrad (AdamW's own update)": {"amsgrad": True},
+    "embedding (AdamW's own update)": {"embedding": True},
+    "mirrored, 2 replicas": {"mirrored": True},
+}
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_fast_adamw_trains_like_keras_adamw(setting):
+    kwargs = {"learning_rate": 0.02, "weight_decay": 0.05, **SETTINGS[setting]}
+    train_kwargs = {}
+    for key in ("run_eagerly", "embedding"):
+        if key in kwargs:
+            train_kwargs[key] = kwargs.pop(key)
+    if kwargs.pop("mirrored", False):
+        devices = [d.name for d in tf.config.list_logical_devices("CPU")][:2]
+        train_kwargs["strategy"] = tf.distribute.MirroredStrategy(devices)
+    expected = _train(keras.optimizers.AdamW, kwargs, **train_kwargs)
+    got = _train(FastAdamW, kwargs, **train_kwargs)
+    _assert_same_training(got, expected)
+    # Training moved the weights (the comparison is not between two no-ops).
+    assert not np.allclose(got[0][-1], _classifier(
+        embedding=train_kwargs.get("embedding", False)).get_weights()[-1])
+
+
+def test_fast_adamw_update_is_one_fused_op_per_variable():
+    model = _classifier()
+    optimizer = FastAdamW(learning_rate=0.01)
+    optimizer.build(model.trainable_variables)
+    grads = [tf.ones_like(v) for v in model.trainable_variables]
+
+    @tf.function
+    def step():
+        optimizer.apply(grads, model.trainable_variables)
+
+    ops = [op.type for op in step.get_concrete_function().graph.get_operations()]
+    assert ops.count("ResourceApplyAdam") == len(model.trainable_variables)
+    assert ops.count("Pow") == 2  # the bias corrections, once per step
+    assert optimizer._step_scalars is None  # nothing kept past the call
+
+
+def test_fast_adamw_config_and_save_load(tmp_path):
+    optimizer = FastAdamW(learning_rate=0.003, weight_decay=0.01, beta_2=0.98)
+    reference = keras.optimizers.AdamW(learning_rate=0.003, weight_decay=0.01,
+                                       beta_2=0.98)
+    config = optimizer.get_config()
+    assert {**config, "name": None} == {**reference.get_config(), "name": None}
+    assert FastAdamW.from_config(config).get_config() == config
+
+    x, y = _classes()
+    model = _classifier()
+    model.compile(optimizer, keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True))
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)  # no custom_objects
+    assert type(loaded.optimizer) is FastAdamW
+    for model_ in (model, loaded):
+        model_.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+TINY_DATA = {
+    "tabular": lambda: (kr.tabular_classifier, {"data": __import__("pandas").DataFrame(
+        {"a": [0.1, 0.5, 0.9, 0.3], "b": ["x", "y", "x", "y"], "t": [0, 1, 0, 1]}),
+        "target": "t"}),
+    "image": lambda: (kr.image_classifier, {
+        "data": (np.zeros((4, 8, 8, 1), "float32"), np.array([0, 1, 0, 1])),
+        "width": 4}),
+    "text": lambda: (kr.text_classifier, {
+        "data": (["good film", "bad film", "fine", "awful"], [1, 0, 1, 0])}),
+    "translation": lambda: (kr.seq2seq_transformer, {
+        "data": (["ab c", "cab"], ["xy", "yyy"]), "embedding_dim": 8, "num_heads": 1,
+        "intermediate_dim": 8, "num_encoder_layers": 1, "num_decoder_layers": 1}),
+}
+
+
+@pytest.mark.parametrize("task", TINY_DATA)
+def test_templates_compile_with_fast_adamw(task):
+    factory, kwargs = TINY_DATA[task]()
+    model = factory(**kwargs)
+    assert type(model.optimizer) is FastAdamW

@@ -7,6 +7,7 @@ from keras_recipes import utils
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.conv_blocks import ResidualBlock
+from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks.task import Task
 
 # keras.applications backbones, built with weights=None (no download ever),
@@ -195,7 +196,7 @@ class ImageClassifier(Task):
         return bool(self.label_smoothing) or bool(self.mixup)
 
     def default_optimizer(self):
-        return keras.optimizers.AdamW(
+        return FastAdamW(
             learning_rate=float(self.learning_rate), weight_decay=1e-4
         )
 

@@ -13,6 +13,7 @@ from keras_recipes.data import validation
 from keras_recipes.layers.transformer import TokenAndPositionEmbedding
 from keras_recipes.layers.transformer import TransformerDecoder
 from keras_recipes.layers.transformer import TransformerEncoder
+from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks.task import Task
 
 # Token ids shared by both sides: 0 is padding, then the reserved tokens, then
@@ -226,7 +227,7 @@ class Seq2SeqTransformer(Task):
 
     # --------------------------------------------------------------- compile
     def default_optimizer(self):
-        return keras.optimizers.AdamW(
+        return FastAdamW(
             learning_rate=float(self.learning_rate),
             weight_decay=1e-4,
             beta_2=0.98,

@@ -18,6 +18,7 @@ import numpy as np
 from keras_recipes import utils
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
+from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks.task import Task
 
 NUMERIC = "numeric"
@@ -423,7 +424,7 @@ class TabularClassifier(Task):
         return list(self._specs)
 
     def default_optimizer(self):
-        return keras.optimizers.AdamW(
+        return FastAdamW(
             learning_rate=float(self.learning_rate), weight_decay=1e-4
         )
 

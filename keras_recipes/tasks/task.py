@@ -15,6 +15,7 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import num_samples
 from keras_recipes.data.pipeline import split
+from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks import execution
 
 EXPORT_FORMATS = ("keras", "saved_model", "onnx")
@@ -74,7 +75,7 @@ class Task(keras.Model):
 
     # ------------------------------------------------------------------ compile
     def default_optimizer(self):
-        return keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-4)
+        return FastAdamW(learning_rate=1e-3, weight_decay=1e-4)
 
     def default_loss(self):
         return keras.losses.SparseCategoricalCrossentropy()

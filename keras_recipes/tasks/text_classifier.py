@@ -7,6 +7,7 @@ from keras import ops
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.attention_pooling import AttentionPooling
+from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks.task import Task
 
 RNNS = ("lstm", "gru")
@@ -224,7 +225,7 @@ class TextClassifier(Task):
         return self.core, sidecar, "text_tokens"
 
     def default_optimizer(self):
-        return keras.optimizers.AdamW(
+        return FastAdamW(
             learning_rate=float(self.learning_rate), weight_decay=1e-4
         )
 
