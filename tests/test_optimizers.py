@@ -4,6 +4,7 @@ import contextlib
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 
@@ -110,7 +111,7 @@ SETTINGS = {
         0.02, decay_steps=2, decay_rate=0.5)},
     "clipnorm, no decay": {"clipnorm": 0.1, "weight_decay": 0.0},
     "amsgrad (AdamW's own update)": {"amsgrad": True},
-    "embedding (AdamW's own update)": {"embedding": True},
+    "embedding (sparse gradient: AdamW's own update)": {"embedding": True},
     "mirrored, 2 replicas": {"mirrored": True},
 }
 
@@ -123,8 +124,10 @@ def test_fast_adamw_trains_like_keras_adamw(setting):
         if key in kwargs:
             train_kwargs[key] = kwargs.pop(key)
     if kwargs.pop("mirrored", False):
-        devices = [d.name for d in tf.config.list_logical_devices("CPU")][:2]
-        train_kwargs["strategy"] = tf.distribute.MirroredStrategy(devices)
+        # The process's shared instance: a second MirroredStrategy over the
+        # same devices would reuse its collective keys (see get_strategy).
+        train_kwargs["strategy"] = kr.distribute.get_strategy("mirrored")
+        assert train_kwargs["strategy"].num_replicas_in_sync == 2
     expected = _train(keras.optimizers.AdamW, kwargs, **train_kwargs)
     got = _train(FastAdamW, kwargs, **train_kwargs)
     _assert_same_training(got, expected)
@@ -173,7 +176,7 @@ def test_fast_adamw_config_and_save_load(tmp_path):
 
 
 TINY_DATA = {
-    "tabular": lambda: (kr.tabular_classifier, {"data": __import__("pandas").DataFrame(
+    "tabular": lambda: (kr.tabular_classifier, {"data": pd.DataFrame(
         {"a": [0.1, 0.5, 0.9, 0.3], "b": ["x", "y", "x", "y"], "t": [0, 1, 0, 1]}),
         "target": "t"}),
     "image": lambda: (kr.image_classifier, {
