@@ -183,16 +183,13 @@ class FastAdamW(keras.optimizers.AdamW):
         super().__init__(*args, **kwargs)
         # Checks AdamW leaves out: a beta outside [0, 1) or a negative
         # epsilon trains into NaNs without an error.
-        for name in ("beta_1", "beta_2"):
+        # (Numbers only: AdamW also takes tensors there.)
+        for name, maximum in (("beta_1", 1.0), ("beta_2", 1.0), ("epsilon", None)):
             value = getattr(self, name)
-            if isinstance(value, numbers.Real) and not 0 <= value < 1:
-                raise ValueError(
-                    f"`{name}` must be in [0, 1). Received: {name}={value}"
+            if isinstance(value, numbers.Real):
+                validation.check_float(
+                    name, value, minimum=0.0, maximum=maximum, include_max=False
                 )
-        if isinstance(self.epsilon, numbers.Real) and self.epsilon < 0:
-            raise ValueError(
-                f"`epsilon` must be >= 0. Received: epsilon={self.epsilon}"
-            )
 
     # The step's scalars (bias-correction powers, learning rate, constants):
     # built by the first fused update of an `apply` call and shared by the

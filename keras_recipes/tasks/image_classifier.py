@@ -7,7 +7,6 @@ from keras_recipes import utils
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.conv_blocks import ResidualBlock
-from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks.task import Task
 
 # keras.applications backbones, built with weights=None (no download ever),
@@ -194,11 +193,6 @@ class ImageClassifier(Task):
     # Soft targets (label smoothing, MixUp) need one-hot labels in the pipeline.
     def _one_hot(self):
         return bool(self.label_smoothing) or bool(self.mixup)
-
-    def default_optimizer(self):
-        return FastAdamW(
-            learning_rate=float(self.learning_rate), weight_decay=1e-4
-        )
 
     def default_loss(self):
         if self._one_hot():

@@ -18,7 +18,6 @@ import numpy as np
 from keras_recipes import utils
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
-from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks.task import Task
 
 NUMERIC = "numeric"
@@ -422,11 +421,6 @@ class TabularClassifier(Task):
     def feature_names(self):
         """The input columns, in model order."""
         return list(self._specs)
-
-    def default_optimizer(self):
-        return FastAdamW(
-            learning_rate=float(self.learning_rate), weight_decay=1e-4
-        )
 
     # ------------------------------------------------------------- data path
     def _looks_like_pair(self, x):

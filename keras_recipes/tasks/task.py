@@ -75,7 +75,9 @@ class Task(keras.Model):
 
     # ------------------------------------------------------------------ compile
     def default_optimizer(self):
-        return FastAdamW(learning_rate=1e-3, weight_decay=1e-4)
+        # The template's `learning_rate` argument (1e-3 for a Task without one).
+        learning_rate = float(getattr(self, "learning_rate", 1e-3))
+        return FastAdamW(learning_rate=learning_rate, weight_decay=1e-4)
 
     def default_loss(self):
         return keras.losses.SparseCategoricalCrossentropy()

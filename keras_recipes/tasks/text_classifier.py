@@ -7,7 +7,6 @@ from keras import ops
 from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.attention_pooling import AttentionPooling
-from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks.task import Task
 
 RNNS = ("lstm", "gru")
@@ -223,11 +222,6 @@ class TextClassifier(Task):
         sidecar["sequence_length"] = int(self.sequence_length)
         sidecar["class_names"] = self.class_names
         return self.core, sidecar, "text_tokens"
-
-    def default_optimizer(self):
-        return FastAdamW(
-            learning_rate=float(self.learning_rate), weight_decay=1e-4
-        )
 
     # ------------------------------------------------------------- data path
     def preprocess_batch(self, x, y=None):
