@@ -278,7 +278,7 @@ class Task(keras.Model):
         if data.dataset is not None:
             ds = data.dataset
             if self._needs_batch_map():
-                ds = ds.map(self.preprocess_batch, num_parallel_calls=tf.data.AUTOTUNE)
+                ds = ds.map(self._batch_map(), num_parallel_calls=tf.data.AUTOTUNE)
             return ds
         batch_size = self._resolve_batch_size(batch_size)
         return make_dataset(
@@ -288,11 +288,15 @@ class Task(keras.Model):
             shuffle=training,
             seed=seed,
             loader=data.loader,
-            map_fn=self.preprocess_batch if self._needs_batch_map() else None,
+            map_fn=self._batch_map() if self._needs_batch_map() else None,
         )
 
     def _needs_batch_map(self):
         return type(self).preprocess_batch is not Task.preprocess_batch
+
+    def _batch_map(self):
+        """The function the pipeline maps over batches: `preprocess_batch`."""
+        return self.preprocess_batch
 
     def _resolve_batch_size(self, batch_size):
         if batch_size is None:

@@ -76,11 +76,16 @@ def test_terminate_on_nan_names_the_first_bad_batch_and_hides_the_epoch():
     assert all(np.isfinite(w).all() for w in model.get_weights())
 
 
-def test_terminate_on_nan_snapshot_survives_later_updates():
-    # The per-epoch snapshot must be a copy, not a view of the variables'
-    # buffers: later optimizer steps and assigns must not show through it.
+@pytest.mark.parametrize("optimizer", ["adam", "fast_adamw"])
+def test_terminate_on_nan_snapshot_survives_later_updates(optimizer):
+    # The per-epoch snapshot holds tensors read from the variables, not host
+    # copies: later optimizer steps (Keras' assign ops, FastAdamW's fused
+    # in-place update) and assigns must not show through them.
     model, x, y = _regression()
-    model.compile(keras.optimizers.Adam(0.1), "mse")
+    if optimizer == "adam":
+        model.compile(keras.optimizers.Adam(0.1), "mse")
+    else:
+        model.compile(kr.optimizers.FastAdamW(0.1), "mse")
     model.fit(x, y, epochs=1, verbose=0)
     guard = callbacks.TerminateOnNaN()
     guard.set_model(model)

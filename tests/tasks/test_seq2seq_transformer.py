@@ -141,6 +141,34 @@ def test_fit_on_tf_data_of_raw_strings(trained, dates):
     assert set(model.evaluate(ds, verbose=0)) == {"loss", "accuracy"}
 
 
+def test_pipelines_reuse_one_trace_of_the_vectorization(trained, dates):
+    # Each fit/evaluate builds a new pipeline; the batch map is traced once
+    # per model and gives what the plain method gives.
+    model, _ = trained
+    _, (x_test, y_test) = dates
+    data = model.to_data((x_test[:40], y_test[:40]))
+    fn = model._batch_map()
+    assert model._batch_map() is fn
+    before = fn.experimental_get_tracing_count()
+    batches = [list(model.make_dataset(data, batch_size=16)) for _ in range(3)]
+    assert fn.experimental_get_tracing_count() - before <= 1
+    assert [len(b) for b in batches] == [3, 3, 3]
+    sources = tf.constant(x_test[:40])
+    targets = tf.constant(y_test[:40])
+    for got, start in zip(batches[2], (0, 16, 32)):
+        inputs, labels, weights = model.preprocess_batch(
+            sources[start : start + 16], targets[start : start + 16]
+        )
+        for key in ("encoder_ids", "decoder_ids"):
+            np.testing.assert_array_equal(got[0][key], inputs[key])
+        np.testing.assert_array_equal(got[1], labels)
+        np.testing.assert_array_equal(got[2], weights)
+    history = model.fit((x_test[:32], y_test[:32]), epochs=1, batch_size=16,
+                        tensorboard=False, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert fn.experimental_get_tracing_count() - before <= 1
+
+
 def test_config_round_trip(trained, dates):
     model, _ = trained
     _, (x_test, y_test) = dates
