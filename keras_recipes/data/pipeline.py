@@ -136,12 +136,15 @@ def make_dataset(
     cache=True,
     drop_remainder=False,
     sample_weight=None,
+    cache_mapped=False,
 ):
     """Builds a batched, prefetched `tf.data.Dataset` from in-memory samples.
 
     The order is: slices -> `loader` (parallel, per element) -> cache ->
     shuffle (seeded, reshuffled each epoch) -> batch -> `map_fn` (parallel,
-    per batch) -> prefetch.
+    per batch) -> prefetch. With `cache_mapped=True`, `map_fn` runs before
+    the cache instead (on batches, split back into samples), so only the
+    first pass pays for it.
 
     tf.data's autotuning is off for these datasets
     (`tf.data.Options().autotune.enabled = False`): the parallel maps run on
@@ -163,6 +166,10 @@ def make_dataset(
         cache: cache the loaded elements in memory.
         drop_remainder: drop the last incomplete batch.
         sample_weight: optional per-sample weights.
+        cache_mapped: apply `map_fn` once, before the cache (needs `cache`).
+            Only for a deterministic `map_fn` whose output for a sample does
+            not depend on the other samples of its batch (fixed-length
+            vectorization, say): later epochs see the first pass's output.
 
     Returns:
         A `tf.data.Dataset`.
@@ -188,6 +195,15 @@ def make_dataset(
             )
         else:
             ds = ds.map(loader, num_parallel_calls=AUTOTUNE)
+    if cache_mapped and map_fn is not None and cache:
+        ds = ds.batch(int(batch_size)).map(map_fn, num_parallel_calls=AUTOTUNE)
+        # `unbatch` forgets the length, which Keras and `Task.fit` read for
+        # the steps per epoch (progress bar, "auto" steps per execution); a
+        # mirrored fit without it trained differently from one device.
+        ds = ds.unbatch().apply(
+            tf.data.experimental.assert_cardinality(num_samples(x))
+        )
+        map_fn = None
     if cache:
         ds = ds.cache()
     if shuffle:

@@ -289,6 +289,7 @@ class Task(keras.Model):
             seed=seed,
             loader=data.loader,
             map_fn=self._batch_map() if self._needs_batch_map() else None,
+            cache_mapped=self._cache_batch_map,
         )
 
     def _needs_batch_map(self):
@@ -297,6 +298,10 @@ class Task(keras.Model):
     def _batch_map(self):
         """The function the pipeline maps over batches: `preprocess_batch`."""
         return self.preprocess_batch
+
+    # `preprocess_batch` is deterministic and per sample: in-memory data is
+    # mapped once, before the pipeline's cache (`make_dataset(cache_mapped=)`).
+    _cache_batch_map = False
 
     def _resolve_batch_size(self, batch_size):
         if batch_size is None:

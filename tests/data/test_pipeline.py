@@ -51,6 +51,43 @@ def test_make_dataset_turns_tf_data_autotune_off_and_loads_in_parallel():
     assert seen == [2 * v for v in range(40)]
 
 
+def test_cache_mapped_maps_on_the_first_pass_only():
+    # A deterministic per-sample map applied before the cache: same batches
+    # as mapping every batch, reshuffled each epoch, and run on one pass only.
+    import tensorflow as tf
+
+    calls = tf.Variable(0)
+
+    def map_fn(x, y, w):
+        calls.assign_add(1)
+        return {"double": x * 2, "same": x}, y + 1, w * 0.5
+
+    x, y, w = np.arange(20), np.arange(20) % 3, np.ones(20, "float32")
+
+    def build(cache_mapped, shuffle=False):
+        return kr.data.make_dataset(
+            x, y, batch_size=8, sample_weight=w, map_fn=map_fn, shuffle=shuffle,
+            seed=0, cache_mapped=cache_mapped,
+        )
+
+    plain = [tf.nest.map_structure(np.asarray, b) for b in build(False)]
+    calls.assign(0)
+    ds = build(True)
+    assert int(ds.cardinality()) == int(build(False).cardinality()) == 3
+    for _ in range(3):
+        mapped = [tf.nest.map_structure(np.asarray, b) for b in ds]
+        assert len(mapped) == len(plain) == 3
+        for got, expected in zip(mapped, plain):
+            tf.nest.map_structure(np.testing.assert_array_equal, got, expected)
+    assert int(calls.numpy()) == 3  # the 3 batches of the first pass
+    shuffled = build(True, shuffle=True)
+    epochs = [[int(v) for xb, _, _ in shuffled for v in xb["same"]] for _ in range(2)]
+    assert sorted(epochs[0]) == sorted(epochs[1]) == list(range(20))
+    assert epochs[0] != epochs[1]
+    first = next(iter(shuffled))[0]
+    np.testing.assert_array_equal(first["double"], first["same"] * 2)
+
+
 def test_dict_inputs_and_length_mismatch():
     ds = kr.data.make_dataset(
         {"a": np.zeros(5), "b": np.ones(5)}, np.arange(5), batch_size=2
