@@ -38,7 +38,7 @@ def timed_ms(fn):
 
 
 def contenders(template, train):
-    """`{name: fn}` of the per-call input work, now and traced per call."""
+    """`{name: fn}` of the per-call input work, and the old translation ways."""
     data = template.to_data(train)
 
     def build(model=template):

@@ -40,9 +40,11 @@ def read_values(variables):
     21.6 ms; `benchmarks/nan_snapshot.py`), which shows when an epoch takes
     tens of milliseconds (small tables). The
     tensor keeps the value of this moment: TensorFlow copies a variable's
-    buffer before an in-place update while a read of it is alive. A
-    strategy's distributed variable reads its primary copy. Other backends
-    get numpy copies.
+    buffer before an in-place update while a read of it is alive. A value
+    read on a GPU (or other accelerator) is copied to host memory as numpy,
+    so a snapshot never doubles the model's footprint there. A strategy's
+    distributed variable reads its primary copy. Other backends get numpy
+    copies.
 
     Args:
         variables: Keras variables (`model.weights`, `optimizer.variables`).
@@ -56,11 +58,10 @@ def read_values(variables):
     for variable in variables:
         value = variable.value
         if isinstance(value, tf.distribute.DistributedValues):
-            values.append(value.value())
+            read = value.value()
         else:
-            values.append(
-                tf.raw_ops.ReadVariableOp(resource=value.handle, dtype=value.dtype)
-            )
+            read = tf.raw_ops.ReadVariableOp(resource=value.handle, dtype=value.dtype)
+        values.append(read if "CPU" in read.device.upper() else np.array(read))
     return values
 
 
