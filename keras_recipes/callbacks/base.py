@@ -38,13 +38,12 @@ def read_values(variables):
     less than `get_weights()` (2-core CPU: the tabular template's 39
     variables 1.9 vs 3.1 vs 4.9 ms, the image template's 143 5.9 vs 11.4 vs
     21.6 ms; `benchmarks/nan_snapshot.py`), which shows when an epoch takes
-    tens of milliseconds (small tables). The
-    tensor keeps the value of this moment: TensorFlow copies a variable's
-    buffer before an in-place update while a read of it is alive. A value
-    read on a GPU (or other accelerator) is copied to host memory as numpy,
-    so a snapshot never doubles the model's footprint there. A strategy's
-    distributed variable reads its primary copy. Other backends get numpy
-    copies.
+    tens of milliseconds (small tables). The tensor keeps the value of this
+    moment: TensorFlow copies a variable's buffer before an in-place update
+    while a read of it is alive. A value read on a GPU (or other
+    accelerator) is copied to host memory as numpy, so a snapshot never
+    doubles the model's footprint there. A strategy's distributed variable
+    reads its primary copy. Other backends get numpy copies.
 
     Args:
         variables: Keras variables (`model.weights`, `optimizer.variables`).
@@ -61,7 +60,7 @@ def read_values(variables):
             read = value.value()
         else:
             read = tf.raw_ops.ReadVariableOp(resource=value.handle, dtype=value.dtype)
-        values.append(read if "CPU" in read.device.upper() else np.array(read))
+        values.append(read if "CPU" in read.device else np.array(read))
     return values
 
 

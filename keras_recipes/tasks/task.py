@@ -299,8 +299,9 @@ class Task(keras.Model):
         """The function the pipeline maps over batches: `preprocess_batch`."""
         return self.preprocess_batch
 
-    # `preprocess_batch` is deterministic and per sample: in-memory data is
-    # mapped once, before the pipeline's cache (`make_dataset(cache_mapped=)`).
+    # True in a template whose `preprocess_batch` is deterministic and per
+    # sample: in-memory data is then mapped once, before the pipeline's cache
+    # (`make_dataset(cache_mapped=)`).
     _cache_batch_map = False
 
     def _resolve_batch_size(self, batch_size):
