@@ -63,3 +63,21 @@ def test_every_python_block_runs_in_order(tmp_path):
     assert (tmp_path / "digits_saved_model" / "saved_model.pb").is_file()
     assert (tmp_path / "runs" / "tune").is_dir()
     assert "accuracy" in run.stdout
+
+
+def test_benchmarks_readme_lists_every_script_and_only_real_ones():
+    # benchmarks/README.md is a user's index of what can be measured: a new
+    # script missing from it, or a listed one that was removed, fails here.
+    folder = os.path.join(REPO, "benchmarks")
+    helpers = {"common.py", "variants.py"}
+    scripts = {
+        name
+        for name in os.listdir(folder)
+        if name.endswith(".py") and name not in helpers
+    }
+    with open(os.path.join(folder, "README.md"), encoding="utf-8") as file:
+        text = file.read()
+    listed = set(re.findall(r"^\| `(\w+\.py)` \|", text, re.M))
+    assert listed == scripts
+    for helper in helpers:
+        assert f"`{helper}`" in text
