@@ -62,8 +62,9 @@ def main(argv):
         # Two xdist workers: one per core on the 2-core CI machine.
         return run(PY, "-m", "pytest", "-n", "2", *rest, env=env)
     code = 0
+    helpers = ("common.py", "variants.py")  # imported by the scripts, not run
     for script in sorted(os.listdir(os.path.join(ROOT, "benchmarks"))):
-        if script.endswith(".py"):
+        if script.endswith(".py") and script not in helpers:
             code |= run(PY, os.path.join("benchmarks", script), *rest, env=env)
     return code
 
