@@ -51,9 +51,9 @@ import collections
 import contextlib
 import glob
 import os
-import statistics
 import tempfile
 import time
+from statistics import median
 
 import tensorflow as tf
 from common import arg_parser
@@ -86,6 +86,7 @@ GROUPS = {
     },
     "matmul (dense layers)": {"MatMul", "_FusedMatMul", "BatchMatMulV2"},
 }
+BATCH = 32  # the template's default batch size, as the demo trains
 OTHER = "other traced kernels (element-wise, reductions, ...)"
 # Executor time outside traced kernels: its bookkeeping, and the cheap ops it
 # runs without a trace event once it has measured them as cheap.
@@ -164,7 +165,7 @@ def main():
                 "model": model,
                 "data": data,
                 "flops": 3 * forward_flops_per_sample(model),
-                "steps": args.epochs * -(-len(data[0]) // 32),
+                "steps": args.epochs * -(-len(data[0]) // BATCH),
                 "wall": [],
                 "profiled_wall": [],
                 "groups": collections.defaultdict(list),
@@ -177,7 +178,7 @@ def main():
         start = time.perf_counter()
         run["model"].fit(
             run["data"],
-            batch_size=32,
+            batch_size=BATCH,
             epochs=args.epochs,
             verbose=0,
             tensorboard=False,
@@ -229,27 +230,22 @@ def main():
     header += [run["name"] for run in runs]
     body += ["| " + " | ".join(header) + " |", "|" + " --- |" + " ---: |" * len(runs)]
 
-    def median(values):
-        return statistics.median(values)
-
-    totals = [sum(median(v) for v in run["groups"].values()) for run in runs]
+    for run in runs:  # executor busy time per step: the sum of the groups
+        run["busy"] = sum(median(times) for times in run["groups"].values())
 
     def achieved(run):  # % of the peak, from the unprofiled wall time
-        return 100 * 32 * run["flops"] / median(run["wall"]) / peak
-
-    def conv_share(run, total):
-        return median(run["groups"]["convolution"]) / total
+        return 100 * BATCH * run["flops"] / median(run["wall"]) / peak
 
     for group in (*GROUPS, OTHER, UNTRACED):
         cells = [
             f"{1e3 * median(run['groups'][group]):.2f} "
-            f"({100 * median(run['groups'][group]) / total:.0f}%)"
-            for run, total in zip(runs, totals, strict=True)
+            f"({100 * median(run['groups'][group]) / run['busy']:.0f}%)"
+            for run in runs
         ]
         body.append(f"| {group} | " + " | ".join(cells) + " |")
     rows = {
         "executor threads busy, ms per step (the rows above)": [
-            f"{1e3 * t:.2f}" for t in totals
+            f"{1e3 * run['busy']:.2f}" for run in runs
         ],
         "wall ms per step: unprofiled fit / profiled fit": [
             f"{1e3 * median(run['wall']):.2f} / "
@@ -257,18 +253,18 @@ def main():
             for run in runs
         ],
         f"executor threads busy / (profiled wall x {cores} cores)": [
-            f"{100 * total / (median(run['profiled_wall']) * cores):.0f}%"
-            for run, total in zip(runs, totals, strict=True)
+            f"{100 * run['busy'] / (median(run['profiled_wall']) * cores):.0f}%"
+            for run in runs
         ],
         "training MFLOPs per step (3 x forward)": [
-            f"{32 * run['flops'] / 1e6:.0f}" for run in runs
+            f"{BATCH * run['flops'] / 1e6:.0f}" for run in runs
         ],
         "achieved, % of peak (unprofiled wall)": [
             f"{achieved(run):.1f}%" for run in runs
         ],
         "estimate if only the convolutions took time: achieved / their share": [
-            f"{achieved(run) / conv_share(run, total):.0f}%"
-            for run, total in zip(runs, totals, strict=True)
+            f"{achieved(run) * run['busy'] / median(run['groups']['convolution']):.0f}%"
+            for run in runs
         ],
     }
     for label, cells in rows.items():
