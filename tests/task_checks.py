@@ -6,8 +6,8 @@
   predictions (and equal predicted labels) on the given raw inputs.
 - `check_fit_arrays_and_tf_data`: `fit` works on in-memory inputs and on a
   batched `tf.data.Dataset`, and the loss goes down.
-- `check_one_batch_predict`: a `predict` that fits in one batch (one call,
-  no tf.data pipeline, no progress bar) gives the batched pipeline's numbers.
+- `check_predict_by_batches`: `predict` of in-memory rows (batch by batch, no
+  tf.data pipeline) gives the numbers of Keras' loop over the pipeline.
 """
 
 import json
@@ -103,18 +103,35 @@ def check_fit_arrays_and_tf_data(model, x, y, epochs=2, batch_size=16):
     return history
 
 
-def check_one_batch_predict(model, x, capsys):
-    """`predict` of one sample or one batch vs the same rows in several batches."""
+def check_predict_by_batches(model, x, capsys):
+    """`predict` of in-memory rows, batch by batch, vs Keras' loop on the pipeline.
+
+    `x` holds 6 rows. Keras' own `predict` over the template's `tf.data`
+    pipeline is the reference; the template's `predict` must give its numbers
+    without entering that loop, at any batch size, and print a progress bar
+    only when Keras would (not for a single batch under `verbose="auto"`).
+    """
+    import keras
 
     def rows(stop):
         return x.iloc[:stop] if hasattr(x, "iloc") else x[:stop]
 
-    batched = model.predict(x, batch_size=2, verbose=0)  # tf.data, several batches
+    ds = model.make_dataset(model.to_data(x, with_labels=False), batch_size=4)
+    reference = keras.Model.predict(model, ds, verbose=0)
     capsys.readouterr()
-    model.predict(rows(1), verbose=1)  # asked for: Keras' loop and its bar
-    assert "1/1" in capsys.readouterr().out
-    one = model.predict(rows(1))  # default verbose: one call, nothing printed
-    assert capsys.readouterr().out == ""
-    np.testing.assert_allclose(one, batched[:1], rtol=1e-5, atol=1e-6)
-    whole = model.predict(x, batch_size=len(x), verbose=0)
-    np.testing.assert_allclose(whole, batched, rtol=1e-5, atol=1e-6)
+    loop = keras.Model.predict
+    keras.Model.predict = None  # any fall-back to Keras' loop fails here
+    try:
+        for batch_size in (2, 4, 6, 32):
+            got = model.predict(x, batch_size=batch_size, verbose=0)
+            np.testing.assert_allclose(got, reference, rtol=1e-5, atol=1e-6)
+        assert capsys.readouterr().out == ""
+        model.predict(x, batch_size=2)  # default verbose, three batches: a bar
+        assert "3/3" in capsys.readouterr().out
+        model.predict(rows(1), verbose=1)  # asked for: a bar even for one batch
+        assert "1/1" in capsys.readouterr().out
+        one = model.predict(rows(1))  # default verbose, one batch: silent
+        assert capsys.readouterr().out == ""
+    finally:
+        keras.Model.predict = loop
+    np.testing.assert_allclose(one, reference[:1], rtol=1e-5, atol=1e-6)

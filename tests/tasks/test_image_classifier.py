@@ -9,7 +9,7 @@ import tensorflow as tf
 from PIL import Image
 from task_checks import check_config_round_trip
 from task_checks import check_fit_arrays_and_tf_data
-from task_checks import check_one_batch_predict
+from task_checks import check_predict_by_batches
 from task_checks import check_save_load_fresh_process
 
 import keras_recipes as kr
@@ -184,9 +184,9 @@ def model3():
     return kr.image_classifier(num_classes=3, image_shape=(8, 8, 1), **TINY)
 
 
-def test_one_batch_predict_matches_batched(model3, capsys):
+def test_predict_by_batches_matches_keras_loop(model3, capsys):
     x = np.random.default_rng(0).uniform(0, 255, (6, 8, 8, 1)).astype("float32")
-    check_one_batch_predict(model3, x, capsys)
+    check_predict_by_batches(model3, x, capsys)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from task_checks import check_config_round_trip
 from task_checks import check_fit_arrays_and_tf_data
-from task_checks import check_one_batch_predict
+from task_checks import check_predict_by_batches
 from task_checks import check_save_load_fresh_process
 
 import keras_recipes as kr
@@ -157,9 +157,9 @@ def test_extra_columns_warn_and_missing_columns_raise(trained, penguins):
         trained.predict(test.drop(columns=["island", "sex"]), verbose=0)
 
 
-def test_one_batch_predict_matches_batched(trained, penguins, capsys):
+def test_predict_by_batches_matches_keras_loop(trained, penguins, capsys):
     _, test = penguins
-    check_one_batch_predict(trained, test.drop(columns="species").head(6), capsys)
+    check_predict_by_batches(trained, test.drop(columns="species").head(6), capsys)
 
 
 def test_numeric_column_with_strings_at_predict_time(trained, penguins):

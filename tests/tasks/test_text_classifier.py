@@ -9,6 +9,7 @@ import tensorflow as tf
 import yaml
 from task_checks import check_config_round_trip
 from task_checks import check_fit_arrays_and_tf_data
+from task_checks import check_predict_by_batches
 from task_checks import check_save_load_fresh_process
 
 import keras_recipes as kr
@@ -107,6 +108,11 @@ def test_empty_strings_are_predicted(trained):
     assert np.all(np.isfinite(probs))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
     assert len(trained.predict_labels([""])) == 1
+
+
+def test_predict_by_batches_matches_keras_loop(trained, demo, capsys):
+    (_, _), (x_test, _) = demo
+    check_predict_by_batches(trained, list(x_test[:6]), capsys)
 
 
 def test_save_load_fresh_process_raw_strings(trained, tmp_path):
