@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -111,7 +112,6 @@ def check_predict_by_batches(model, x, capsys):
     without entering that loop, at any batch size, and print a progress bar
     only when Keras would (not for a single batch under `verbose="auto"`).
     """
-    import keras
 
     def rows(stop):
         return x.iloc[:stop] if hasattr(x, "iloc") else x[:stop]
