@@ -20,6 +20,8 @@ VENV = os.path.join(ROOT, ".venv")
 BIN = os.path.join(VENV, "Scripts" if os.name == "nt" else "bin")
 PY = os.path.join(BIN, "python")
 STAMP = os.path.join(VENV, ".keras-recipes-installed")
+# Modules in benchmarks/ that the scripts import; `bench` does not run them.
+BENCHMARK_HELPERS = ("common.py", "variants.py")
 
 
 def run(*cmd, **kwargs):
@@ -62,9 +64,8 @@ def main(argv):
         # Two xdist workers: one per core on the 2-core CI machine.
         return run(PY, "-m", "pytest", "-n", "2", *rest, env=env)
     code = 0
-    helpers = ("common.py", "variants.py")  # imported by the scripts, not run
     for script in sorted(os.listdir(os.path.join(ROOT, "benchmarks"))):
-        if script.endswith(".py") and script not in helpers:
+        if script.endswith(".py") and script not in BENCHMARK_HELPERS:
             code |= run(PY, os.path.join("benchmarks", script), *rest, env=env)
     return code
 

@@ -58,14 +58,14 @@ def parse_config(text):
     return int(batch), float(rate)
 
 
-def run(config, data, epochs, target, seed, validation_split=0.0):
+def run(config, data, model_kwargs, epochs, target, seed, validation_split=0.0):
     (x, y), (x_test, y_test) = data
     batch_size, learning_rate = config
-    model_kwargs, _ = recipe_settings("image_classification.yaml")
-    model_kwargs["learning_rate"] = learning_rate
     kr.set_seed(seed)
     start = time.perf_counter()
-    model = kr.image_classifier(data=(x, y), seed=seed, **model_kwargs)
+    model = kr.image_classifier(
+        data=(x, y), seed=seed, **model_kwargs, learning_rate=learning_rate
+    )
     log = EpochLog(start)
     train = model.to_data((x, y))
     if validation_split:
@@ -100,12 +100,15 @@ def main():
     args = parser.parse_args()
     configs = [parse_config(c) for c in args.configs]
     data = kr.datasets.load_digits()
+    model_kwargs, _ = recipe_settings("image_classification.yaml")
+    model_kwargs.pop("learning_rate", None)  # each configuration sets its own
     results = {c: [] for c in configs}
     for round_ in range(args.rounds):
         order = configs if round_ % 2 == 0 else configs[::-1]
         for config in order:
             result = run(
-                config, data, args.epochs, args.target, round_, args.validation_split
+                config, data, model_kwargs, args.epochs, args.target, round_,
+                args.validation_split,
             )
             results[config].append(result)
             print(f"round {round_ + 1}: batch {config[0]}, lr {config[1]:g}: "
@@ -120,10 +123,10 @@ def main():
         f"batch {first[0]} |",
         "| ---: | ---: | --- | ---: | ---: | --- | --- | ---: |",
     ]
+    base = [r["reached"][1] for r in results[first] if r["reached"]]
     for config, runs in results.items():
         reached = [r["reached"] for r in runs if r["reached"] is not None]
         seconds = [s for _, s in reached]
-        base = [r["reached"][1] for r in results[first] if r["reached"]]
         ratio = (
             f"{statistics.median(seconds) / statistics.median(base):.2f}x"
             if seconds and base
