@@ -9,11 +9,12 @@ learning-rate sweep, per-batch logging) would silently see every 16th.
 
 So the templates compile with `steps_per_execution="auto"`, which each `fit`
 / `evaluate` resolves here: `AUTO_STEPS_PER_EXECUTION` when every callback is
-known to be fine with chunks and the call runs at least `AUTO_MIN_STEPS`
-steps (or the multi-step function is already traced), else 1 (Keras'
-default); 1 as well under a distribution strategy, where Keras 3.15's
-multi-step loop fails. An explicit integer is passed to Keras unchanged, with
-Keras' semantics.
+known to be fine with chunks and the call runs at least the template's
+`auto_min_steps` steps, counting the model's earlier calls at one step per
+call (`AUTO_MIN_STEPS` unless the template sets its own; or once the
+multi-step function is traced), else 1 (Keras' default); 1 as well under a
+distribution strategy, where Keras 3.15's multi-step loop fails. An
+explicit integer is passed to Keras unchanged, with Keras' semantics.
 """
 
 import numbers
@@ -22,8 +23,10 @@ import keras
 
 AUTO_STEPS_PER_EXECUTION = 16
 # The multi-step function takes longer to trace and optimise on its first call
-# (image template: ~1 s more, while it saves ~1.3 ms per 14 ms step), so "auto"
+# (2-core CPU: 0.2-0.8 s more for the tabular, image and text templates, for
+# 1.2-3.3 ms saved per step; benchmarks/steps_per_execution.py), so "auto"
 # only switches for calls long enough to win that back, or once it is traced.
+# The default for a model whose template sets no `auto_min_steps` of its own.
 AUTO_MIN_STEPS = 1000
 
 _BATCH_HOOKS = {
@@ -104,6 +107,8 @@ def resolve(
     strategy=None,
     planned_steps=None,
     traced=(),
+    min_steps=None,
+    steps_run=0,
 ):
     """The steps per execution for one `fit`/`evaluate` call.
 
@@ -121,6 +126,14 @@ def resolve(
         traced: the steps-per-execution values for which the model already
             holds a traced function for this mode (no tracing cost left to
             win back).
+        min_steps: the fewest steps for which the multi-step function's
+            longer first trace pays off; `None`: `AUTO_MIN_STEPS`.
+        steps_run: steps the model already ran in this mode at one step per
+            call (since its compile), counted with `planned_steps` against
+            `min_steps`. A model trained in many short calls switches once
+            they add up to what the tracing costs, the ski-rental rule: its
+            total time stays within twice that of the better choice made
+            in hindsight.
 
     Returns:
         An integer >= 1.
@@ -140,7 +153,9 @@ def resolve(
         chunk = max(
             d for d in range(1, chunk + 1) if all(s % d == 0 for s in steps)
         )
-    short = planned_steps is not None and planned_steps < AUTO_MIN_STEPS
+    if min_steps is None:
+        min_steps = AUTO_MIN_STEPS
+    short = planned_steps is not None and planned_steps + steps_run < min_steps
     if short and chunk not in traced:
         return 1
     return chunk

@@ -79,6 +79,10 @@ class Seq2SeqTransformer(Task):
 
     task_name = "seq2seq_transformer"
     default_batch_size = 64
+    # No gain from 16 steps per call on a 2-core CPU (~230 ms steps: later
+    # fits 1.02x the time, ~2.5 s more tracing; benchmarks/
+    # steps_per_execution.py): the kit's default, `AUTO_MIN_STEPS`.
+    auto_min_steps = None
 
     def __init__(
         self,

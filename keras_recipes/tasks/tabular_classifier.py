@@ -260,6 +260,12 @@ class TabularClassifier(Task):
     """
 
     task_name = "tabular_classifier"
+    # 16 steps per call from fits of 500 steps. Later fits take 0.65x the time
+    # (break-even ~140 steps without validation), but a first fit with
+    # validation also traces a multi-step test function: the 30-epoch
+    # penguins recipe (210 steps) took 1.07-1.17x the time with 16 per call
+    # (benchmarks/steps_per_execution.py, also --recipes).
+    auto_min_steps = 500
 
     def __init__(
         self,

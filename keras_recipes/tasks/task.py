@@ -40,10 +40,10 @@ class Task(keras.Model):
     pipeline. `fit` writes TensorBoard logs under `tb_logs/<task>/<run>/` unless
     `tensorboard=False`.
 
-    Subclasses set `task_name` and may override `default_optimizer`,
-    `default_loss`, `default_metrics`, `check_x` (input validation),
-    `encode_y` (label encoding) and `preprocess_batch` (per-batch map in
-    tf.data).
+    Subclasses set `task_name` (and `auto_min_steps`, see `compile`) and may
+    override `default_optimizer`, `default_loss`, `default_metrics`,
+    `check_x` (input validation), `encode_y` (label encoding) and
+    `preprocess_batch` (per-batch map in tf.data).
 
     Args:
         class_names: optional list of class names (strings); kept in the config
@@ -53,6 +53,13 @@ class Task(keras.Model):
 
     task_name = "task"
     default_batch_size = 32
+    # The fewest train (or test) steps, of one `fit` (or `evaluate`) call or
+    # of this model's calls since its compile together, from which
+    # `steps_per_execution="auto"` runs 16 steps per call before that
+    # function is traced: its longer first trace must pay for itself.
+    # `None`: `kr.tasks.execution.AUTO_MIN_STEPS`. Templates set their own,
+    # measured by `benchmarks/steps_per_execution.py`.
+    auto_min_steps = None
 
     def __init__(self, *args, class_names=None, **kwargs):
         # Keras' functional Model silently ignores unknown keyword arguments,
@@ -101,14 +108,17 @@ class Task(keras.Model):
             loss: a Keras loss; `"auto"`: the task's.
             metrics: a list of Keras metrics; `"auto"`: the task's.
             steps_per_execution: train steps per `tf.function` call. `"auto"`
-                (default): 16 in a `fit` (or `evaluate`) of at least
-                `kr.tasks.execution.AUTO_MIN_STEPS` (1000) steps, and in every
-                later one once that function is traced, else 1 (the longer
-                tracing would not pay for itself); 1 as well when a callback
-                of the call needs every batch (`lr_find`, one-cycle, your own
-                per-batch hooks; see `kr.tasks.execution.chunk_safe`) and under
-                a distribution strategy (Keras 3.15's multi-step loop fails
-                there). An integer is used as given, with Keras' meaning.
+                (default): 16 in a `fit` (or `evaluate`) of at least the
+                template's `auto_min_steps` steps (500 tabular, 300 image and
+                text, `kr.tasks.execution.AUTO_MIN_STEPS` = 1000 otherwise),
+                counting the steps of this model's earlier calls at one step
+                per call, and in every later one once that function is
+                traced, else 1 (the longer tracing would not pay for itself);
+                1 as well when a callback of the call needs every batch
+                (`lr_find`, one-cycle, your own per-batch hooks; see
+                `kr.tasks.execution.chunk_safe`) and under a distribution
+                strategy (Keras 3.15's multi-step loop fails there). An
+                integer is used as given, with Keras' meaning.
             **kwargs: passed to `keras.Model.compile`.
         """
         if isinstance(optimizer, str) and optimizer == "auto":
@@ -129,6 +139,8 @@ class Task(keras.Model):
         # what `fit` reads (a direct `keras.Model.compile` stores its integer).
         self._compile_config.config["steps_per_execution"] = setting
         self.__dict__["_functions_by_steps"] = {}  # untracked: plain functions
+        # Steps run at one step per call under "auto", per mode, since compile.
+        self.__dict__["_steps_at_one"] = {"train": 0, "test": 0}
 
     def _use_steps_per_execution(self, steps):
         """Switches Keras to `steps` per call, keeping each traced function.
@@ -170,17 +182,21 @@ class Task(keras.Model):
         functions = dict(self.__dict__.get("_functions_by_steps", {}))
         functions[self.steps_per_execution] = (self.train_function, self.test_function)
         traced = {k for k, fns in functions.items() if fns[index] is not None}
-        self._use_steps_per_execution(
-            execution.resolve(
-                setting,
-                callbacks,
-                mode=mode,
-                steps=steps,
-                strategy=self.distribute_strategy,
-                planned_steps=planned_steps,
-                traced=traced,
-            )
+        steps_at_one = self.__dict__.setdefault("_steps_at_one", {})
+        resolved = execution.resolve(
+            setting,
+            callbacks,
+            mode=mode,
+            steps=steps,
+            strategy=self.distribute_strategy,
+            planned_steps=planned_steps,
+            traced=traced,
+            min_steps=self.auto_min_steps,
+            steps_run=steps_at_one.get(mode, 0),
         )
+        if resolved == 1 and planned_steps:
+            steps_at_one[mode] = steps_at_one.get(mode, 0) + planned_steps
+        self._use_steps_per_execution(resolved)
 
     def compile_from_config(self, config):
         """Restores the saved compile arguments (and optimizer slots) on load."""

@@ -14,7 +14,7 @@ FIT = dict(verbose=0, tensorboard=False, lr_schedule=None, seed=0)
 @pytest.fixture(autouse=True)
 def _long_enough(monkeypatch):
     """These fits are short; make "auto" treat them as long ones."""
-    monkeypatch.setattr(execution, "AUTO_MIN_STEPS", 0)
+    monkeypatch.setattr(kr.tasks.ImageClassifier, "auto_min_steps", 0)
 
 
 @pytest.fixture(scope="module")
@@ -149,21 +149,30 @@ def test_bad_steps_per_execution_is_named(digits600, value):
         model.compile(steps_per_execution=value)
 
 
-def test_short_fits_stay_at_one_step_until_a_long_one_traced_chunks(
+def test_short_fits_stay_at_one_step_until_they_add_up_to_the_break_even(
     digits600, monkeypatch
 ):
+    # A model trained in many short calls (a notebook, a benchmark) runs
+    # chunks once its single steps add up to the template's break-even (the
+    # ski-rental rule); once traced, every later fit reuses that function.
     train, _ = digits600
-    monkeypatch.setattr(execution, "AUTO_MIN_STEPS", 30)
+    monkeypatch.setattr(kr.tasks.ImageClassifier, "auto_min_steps", 50)
     model = _model(train)
     spy = _Spy()
     model.fit(train, epochs=1, callbacks=[spy], **FIT)  # 19 steps: not worth it
-    model.fit(train, epochs=2, callbacks=[spy], **FIT)  # 38 steps
+    model.fit(train, epochs=1, callbacks=[spy], **FIT)  # 38 in all
+    model.fit(train, epochs=1, callbacks=[spy], **FIT)  # 57 >= 50
     model.fit(train, epochs=1, callbacks=[spy], **FIT)  # short, but traced
-    assert spy.steps == [1, 16, 16, 16]
+    assert spy.steps == [1, 1, 16, 16]
     # evaluate decides on its own steps: 7 test batches, no test function yet
     # for 16 steps (fit ran no validation).
     model.evaluate(digits600[1], verbose=0)
     assert model.steps_per_execution == 1
+    # A new compile means new functions to trace: the count starts again.
+    model.compile()
+    model.fit(train, epochs=1, callbacks=[spy], **FIT)
+    model.fit(train, epochs=1, callbacks=[spy], **FIT)
+    assert spy.steps[-2:] == [1, 1]
 
 
 def test_resolve_picks_a_chunk_that_divides_explicit_steps():
@@ -184,6 +193,11 @@ def test_resolve_weighs_the_tracing_cost(monkeypatch):
     assert execution.resolve("auto", planned_steps=10, traced={16}) == 16
     # The chunk for 45 steps is 15, which was not traced: still 1.
     assert execution.resolve("auto", steps=(45,), planned_steps=90, traced={16}) == 1
+    # A template's own break-even, and steps already run at one per call.
+    assert execution.resolve("auto", planned_steps=99, min_steps=100) == 1
+    assert execution.resolve("auto", planned_steps=100, min_steps=100) == 16
+    assert execution.resolve("auto", planned_steps=400, steps_run=599) == 1
+    assert execution.resolve("auto", planned_steps=400, steps_run=600) == 16
 
 
 @pytest.mark.parametrize(

@@ -162,7 +162,7 @@ def test_cli_train_that_diverges_prints_one_line_and_exits_1(tmp_path, capsys):
 
 def test_several_steps_per_call_name_the_chunk(digits48, monkeypatch):
     # "auto" runs 16 steps per call in long fits; make this short one long.
-    monkeypatch.setattr(kr.tasks.execution, "AUTO_MIN_STEPS", 0)
+    monkeypatch.setattr(kr.tasks.ImageClassifier, "auto_min_steps", 0)
     model = _model(digits48)
     with pytest.raises(RuntimeError) as info:
         model.fit(digits48, epochs=4, callbacks=[_Diverge()], **FIT)
