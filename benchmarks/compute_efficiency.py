@@ -123,7 +123,7 @@ def forward_flops_per_sample(model, batch=8):
 SPE16 = {"steps_per_execution": execution.AUTO_STEPS_PER_EXECUTION}
 # What "auto" runs in a model's first short fits.
 SPE1 = {"steps_per_execution": 1}
-LONG_FIT_STEPS = kr.tasks.ImageClassifier.auto_min_steps or execution.AUTO_MIN_STEPS
+LONG_FIT_STEPS = kr.tasks.ImageClassifier.auto_min_steps
 
 
 class EpochTimer(keras.callbacks.Callback):

@@ -425,11 +425,10 @@ def measure(setup, repeats):
              lambda: hand.predict_on_batch(one_x), 1),
             ("hand predict, 1 sample", lambda: hand.predict(one_x, verbose=0), 1),
         ]
-    results = {}
     for _ in range(3):  # warm-up: tracing (see the module docstring)
-        for name, fn, _ in contenders:
+        for _, fn, _ in contenders:
             fn()
-            results[name] = []
+    results = {name: [] for name, _, _ in contenders}
     for _ in range(repeats):
         for name, fn, n in contenders:
             start = time.perf_counter()

@@ -75,23 +75,16 @@ def child(task, steps, calls):
 
 def recipe_child(task, former_rule):
     """In this (fresh) interpreter: one recipe's first fit, build included."""
+    from first_fit import TASKS
     from time_to_accuracy import recipe_settings
 
-    import keras_recipes as kr
     from keras_recipes.tasks import execution
 
     model_kwargs, fit_kwargs = recipe_settings(RECIPES[task])
-    if task == "tabular":
-        train, _ = kr.datasets.load_penguins()
-        factory = kr.tabular_classifier
-    elif task == "image":
-        train, _ = kr.datasets.load_digits()
-        factory = kr.image_classifier
-    else:
-        train, _ = kr.datasets.load_wordnet_glosses()
-        factory = kr.text_classifier
+    factory, load, factory_kwargs = TASKS[task]
+    train = load()
     start = time.perf_counter()
-    model = factory(data=train, **model_kwargs)
+    model = factory(data=train, **factory_kwargs, **model_kwargs)
     if former_rule:
         type(model).auto_min_steps = execution.AUTO_MIN_STEPS
     spe = []

@@ -57,9 +57,8 @@ class Task(keras.Model):
     # of this model's calls since its compile together, from which
     # `steps_per_execution="auto"` runs 16 steps per call before that
     # function is traced: its longer first trace must pay for itself.
-    # `None`: `kr.tasks.execution.AUTO_MIN_STEPS`. Templates set their own,
-    # measured by `benchmarks/steps_per_execution.py`.
-    auto_min_steps = None
+    # Templates set their own, measured by `benchmarks/steps_per_execution.py`.
+    auto_min_steps = execution.AUTO_MIN_STEPS
 
     def __init__(self, *args, class_names=None, **kwargs):
         # Keras' functional Model silently ignores unknown keyword arguments,
