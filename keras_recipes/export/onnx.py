@@ -289,9 +289,9 @@ def convert_verified(core, path, feeds, reference, tolerance=1e-5,
 def as_float32(model):
     """Returns `(float32 model, cast)`: a float32 rebuild of a mixed model.
 
-    Tasks are rebuilt from their config (which holds only constructor
-    arguments) under the `float32` policy; other functional models are cloned
-    with every layer's dtype set to `float32`. Weights are copied.
+    Tasks are rebuilt from their config (their constructor arguments) with
+    its `dtype` set to `float32`; other functional models are cloned with
+    every layer's dtype set to `float32`. Weights are copied.
     """
     if all(_is_float32(layer) for layer in _all_layers(model)):
         return model, False
@@ -301,7 +301,7 @@ def as_float32(model):
         from keras_recipes.tasks.task import Task
 
         if isinstance(model, Task):
-            clone = type(model).from_config(model.get_config())
+            clone = type(model).from_config({**model.get_config(), "dtype": "float32"})
         else:
 
             def to_float32(layer):

@@ -663,12 +663,26 @@ class Task(keras.Model):
         return {
             "name": self.name,
             "trainable": self.trainable,
+            # The dtype policy the layers were built under (Keras' global
+            # policy at the time, e.g. "mixed_float16"): `from_config` builds
+            # them under it again, so a model trained in mixed precision
+            # loads as one, whatever the loading session's policy.
+            "dtype": self.dtype_policy.name,
             "class_names": self.class_names,
         }
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        config = dict(config)
+        dtype = config.pop("dtype", None)  # absent in older files: global policy
+        if dtype is None:
+            return cls(**config)
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(dtype)
+        try:
+            return cls(**config)
+        finally:
+            keras.config.set_dtype_policy(previous)
 
 
 class _EpochCosineDecay(keras.callbacks.Callback):
