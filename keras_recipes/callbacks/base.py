@@ -74,3 +74,47 @@ def all_finite(values):
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             return False
     return True
+
+
+def seed_states(model):
+    """The states of `model`'s seed generators, as JSON-ready lists.
+
+    Keras' `model.variables` are its `weights` plus one `[seed, counter]`
+    state per `keras.random.SeedGenerator` (what dropout, augmentation and
+    noise layers draw from). `save_weights` leaves those out, so a
+    checkpoint that must continue a run exactly (the same dropout masks and
+    augmentations as without the interruption) keeps them beside it.
+
+    Args:
+        model: a Keras model.
+
+    Returns:
+        A list of lists of ints, in the order of `model.variables`.
+    """
+    return [np.asarray(v).tolist() for v in _seed_variables(model)]
+
+
+def restore_seed_states(model, states, argument, value):
+    """Assigns states from `seed_states` back to `model`'s seed generators.
+
+    Args:
+        model: the model to restore into.
+        states: what `seed_states` returned for the checkpointed model.
+        argument, value: the argument that named the checkpoint, for the
+            error when the two models' random layers differ.
+    """
+    variables = _seed_variables(model)
+    if len(states) != len(variables):
+        raise ValueError(
+            f"`{argument}` holds a checkpoint of a model with {len(states)} "
+            f"random layers' seed states, this one has {len(variables)} (built "
+            f"with other dropout or augmentation settings?). "
+            f"Received: {argument}={value!r}"
+        )
+    for variable, state in zip(variables, states):
+        variable.assign(np.asarray(state, dtype=variable.dtype))
+
+
+def _seed_variables(model):
+    weights = {id(weight) for weight in model.weights}
+    return [v for v in model.variables if id(v) not in weights]

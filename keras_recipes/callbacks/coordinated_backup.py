@@ -6,6 +6,8 @@ import os
 import keras
 
 from keras_recipes.callbacks.base import StatelessCallback
+from keras_recipes.callbacks.base import restore_seed_states
+from keras_recipes.callbacks.base import seed_states
 
 STATE_FILE = "backup_state.json"
 
@@ -29,9 +31,13 @@ class CoordinatedBackup(StatelessCallback):
     killed and the job restarted, the workers can restore different epochs and
     desynchronise. Here only the chief (worker 0, or the `chief` task) writes,
     atomically: the weights and optimizer state go to a new
-    `epoch-N.weights.h5`, then `backup_state.json` is replaced to point at it,
-    so the state file always names a complete backup. At the start of `fit`
-    every worker reads that one state file and restores the same epoch.
+    `epoch-N.weights.h5`, then `backup_state.json` is replaced to point at it
+    (and to hold the seed states of the dropout and augmentation layers, which
+    `save_weights` leaves out), so the state file always names a complete
+    backup. At the start of `fit` every worker reads that one state file and
+    restores the same epoch, random layers' states included: with seeded,
+    deterministic ops the resumed run ends with the weights of an
+    uninterrupted one.
 
     `backup_dir` must be a folder every worker can read (the same path on one
     machine, a shared file system across machines). The learning rate in
@@ -83,7 +89,7 @@ class CoordinatedBackup(StatelessCallback):
         return os.path.join(os.fspath(self.backup_dir), STATE_FILE)
 
     def read_state(self):
-        """The last complete backup: `{"epoch": N, "weights": file}` or `None`."""
+        """The last complete backup (`{"epoch": N, "weights": file, ...}`) or `None`."""
         path = self._state_path()
         if not os.path.isfile(path):
             return None
@@ -113,6 +119,10 @@ class CoordinatedBackup(StatelessCallback):
         ):
             keep_lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
         model.load_weights(os.path.join(os.fspath(self.backup_dir), state["weights"]))
+        if "seed_states" in state:  # absent in backups written before it was kept
+            restore_seed_states(
+                model, state["seed_states"], "backup_dir", self.backup_dir
+            )
         if keep_lr is not None:
             optimizer.learning_rate = keep_lr
         model._initial_epoch = int(state["epoch"])  # as BackupAndRestore does
@@ -130,7 +140,14 @@ class CoordinatedBackup(StatelessCallback):
             self.model.save_weights(tmp)
         with utils.atomic_path(self._state_path()) as tmp:
             with open(tmp, "w", encoding="utf-8") as file:
-                json.dump({"epoch": epoch + 1, "weights": name}, file)
+                json.dump(
+                    {
+                        "epoch": epoch + 1,
+                        "weights": name,
+                        "seed_states": seed_states(self.model),
+                    },
+                    file,
+                )
         if previous is not None and previous["weights"] != name:
             old = os.path.join(folder, previous["weights"])
             if os.path.isfile(old):

@@ -1,9 +1,11 @@
 """Crash-safe, resumable training for `Task.fit(resume_dir=...)`.
 
 At the end of every epoch the model's weights (with the optimizer's slots and
-iteration count, and the seed-generator state of dropout and augmentation
-layers) are written to `ckpt-<epoch>.weights.h5`, then `state.json` is
-atomically replaced to point at it; older checkpoints are removed afterwards.
+iteration count) are written to `ckpt-<epoch>.weights.h5`, then `state.json`
+is atomically replaced to point at it and to hold the seed-generator states of
+the dropout and augmentation layers (`save_weights` leaves those out; without
+them a resumed run would draw other masks and augmentations than an
+uninterrupted one); older checkpoints are removed afterwards.
 A kill at any point leaves a `state.json` that names a complete checkpoint.
 Epochs whose loss is not finite are never checkpointed. Under a
 `MultiWorkerMirroredStrategy` only the chief writes into `resume_dir`; the
@@ -26,6 +28,8 @@ import keras
 import numpy as np
 
 from keras_recipes import utils
+from keras_recipes.callbacks.base import restore_seed_states
+from keras_recipes.callbacks.base import seed_states
 from keras_recipes.callbacks.coordinated_backup import is_checkpoint_writer
 
 STATE = "state.json"
@@ -61,6 +65,8 @@ def restore(model, resume_dir):
             f"{model.__class__.__name__}. Received: resume_dir={resume_dir!r}"
         )
     model.load_weights(os.path.join(resume_dir, state["weights"]))
+    if "seed_states" in state:  # absent in states written before it was kept
+        restore_seed_states(model, state["seed_states"], "resume_dir", resume_dir)
     if state.get("base_learning_rate") is not None:
         model.optimizer.learning_rate = state["base_learning_rate"]
     return int(state["epoch"]) + 1, state
@@ -96,6 +102,7 @@ class ResumeCheckpoint(keras.callbacks.Callback):
             "weights": name,
             "model": self.model.__class__.__name__,
             "base_learning_rate": self.base_learning_rate,
+            "seed_states": seed_states(self.model),
             "logs": {k: float(v) for k, v in (logs or {}).items()},
         }
         with utils.atomic_path(os.path.join(self.resume_dir, STATE)) as tmp:

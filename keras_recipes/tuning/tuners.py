@@ -23,6 +23,8 @@ import keras_tuner as kt
 import numpy as np
 
 from keras_recipes import utils
+from keras_recipes.callbacks.base import restore_seed_states
+from keras_recipes.callbacks.base import seed_states
 from keras_recipes.tuning import distributed
 
 BACKUP_DIR = "backup"
@@ -163,7 +165,7 @@ class TaskHyperModel(kt.HyperModel):
 
 # ---------------------------------------------------------------- callbacks
 class _TrialBackup(keras.callbacks.Callback):
-    """Backs up weights, optimizer and epoch logs atomically at each epoch end.
+    """Backs up weights, optimizer, seed states and epoch logs at each epoch end.
 
     Except after the fit's last epoch, when the trial completes and its
     backup is removed.
@@ -191,7 +193,11 @@ class _TrialBackup(keras.callbacks.Callback):
         # weights, so it never points at weights that are not there.
         write_json_atomic(
             os.path.join(self.backup_dir, STATE_FILE),
-            {"epoch": int(epoch) + 1, "history": self.history},
+            {
+                "epoch": int(epoch) + 1,
+                "history": self.history,
+                "seed_states": seed_states(self.model),
+            },
         )
 
 
@@ -435,6 +441,10 @@ class SearchTuner(kt.Tuner):
             with _maybe_scope(self.distribution_strategy):
                 base_lr = _plain_learning_rate(model)
                 model.load_weights(weights)
+                if "seed_states" in state:  # dropout / augmentation draws
+                    restore_seed_states(
+                        model, state["seed_states"], "directory", self.directory
+                    )
                 if base_lr is not None:
                     # The backup holds the learning rate of its last epoch
                     # (per-epoch decays edit it); epoch callbacks recompute

@@ -29,8 +29,8 @@ def model():
         width=4,
         depth=1,
         se_ratio=0.0,
-        dropout=0.0,
-        augmentation=None,
+        dropout=0.5,  # random layers: their seed states are backed up too
+        augmentation=["flip", "translation"],
         seed=0,
     )
 
@@ -59,7 +59,8 @@ def test_crash_then_resume_equals_uninterrupted(tmp_path):
     with pytest.raises(RuntimeError, match="simulated crash"):
         crashed.fit(data(), callbacks=[backup, Crash()], **FIT)
     state = json.loads((tmp_path / "b" / "backup_state.json").read_text())
-    assert state == {"epoch": 2, "weights": "epoch-2.weights.h5"}
+    assert state["epoch"] == 2 and state["weights"] == "epoch-2.weights.h5"
+    assert len(state["seed_states"]) == 3  # dropout, flip, translation
     assert sorted(os.listdir(tmp_path / "b")) == [
         "backup_state.json",
         "epoch-2.weights.h5",

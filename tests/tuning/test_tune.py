@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import keras_recipes as kr
+from keras_recipes.callbacks.base import seed_states
 from keras_recipes.tasks.image_classifier import ImageClassifier
 from keras_recipes.tuning import space as space_lib
 from keras_recipes.tuning import tuners as tuners_lib
@@ -210,13 +211,15 @@ def test_hyperband_search_result_hparams_and_resume(tmp_path, small, capsys):
 
 
 class _FakeClock(keras.callbacks.Callback):
-    """Advances the fake clock by 10 s per epoch; records epochs."""
+    """Advances the fake clock by 10 s per epoch; records epochs and seeds."""
 
     now = 0.0
     epochs = []
+    seeds = []  # the model's seed-generator states as each fit begins
 
     def on_train_begin(self, logs=None):
         _FakeClock.epochs.append([])
+        _FakeClock.seeds.append(seed_states(self.model))
 
     def on_epoch_end(self, epoch, logs=None):
         _FakeClock.now += 10.0
@@ -271,13 +274,19 @@ def test_time_budget_stops_cleanly_and_trial_resumes_from_its_epoch(
     assert _FakeClock.epochs == [[0, 1], [0]]
     backup = tmp_path / "budget" / "trial_1" / "backup"
     assert (backup / "latest.weights.h5").is_file()
-    assert json.loads((backup / "state.json").read_text())["epoch"] == 1
+    state = json.loads((backup / "state.json").read_text())
+    assert state["epoch"] == 1
+    # The dropout layer's seed state after epoch 1 (its counter moved) ...
+    assert len(state["seed_states"]) == 1 and state["seed_states"][0][1] > 0
 
     # The same call without a budget resumes trial 1 at its second epoch
     # (not epoch 0) and never re-runs trial 0.
     _FakeClock.epochs = []
+    _FakeClock.seeds = []
     resumed = kr.tune(kr.image_classifier, small, **kwargs)
     assert _FakeClock.epochs == [[1]]
+    # ... is where the resumed trial's dropout draws continue from.
+    assert _FakeClock.seeds == [state["seed_states"]]
     assert resumed.trials_run == 1 and resumed.completed_trials == 2
     assert not resumed.stopped_by_budget
     assert not backup.exists()  # backups are removed once a trial completes
