@@ -74,43 +74,35 @@ def test_kill_mid_epoch_then_resume_equals_uninterrupted(tmp_path):
     assert float(max_diff.split()[1]) == 0.0, rerun.stdout
 
 
-def test_resume_dir_errors_and_completed_run(tmp_path):
+def test_resume_dir_state_errors_and_completed_run(tmp_path):
     (x, y), _ = kr.datasets.load_digits()
     x, y = x[:32], y[:32]
     model = kr.image_classifier(data=(x, y), width=8, depth=2)
     resume_dir = str(tmp_path / "r")
     model.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
-    assert json.loads((tmp_path / "r" / "state.json").read_text())["epoch"] == 1
+    state = json.loads((tmp_path / "r" / "state.json").read_text())
+    assert state["epoch"] == 1
+    # Readable JSON: one [seed, counter] pair per random layer (3 augmentations
+    # and the dropout), the counters moved by training.
+    seeds = state["seed_states"]
+    assert len(seeds) == 4 and all(len(pair) == 2 for pair in seeds)
+    assert all(counter > 0 for _, counter in seeds)
     before = model.get_weights()
     # Rerunning a finished call restores the final weights and trains no more.
     again = kr.image_classifier(data=(x, y), width=8, depth=2)
     again.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
     for a, b in zip(before, again.get_weights()):
         np.testing.assert_array_equal(a, b)
+    # A model without the augmentation layers cannot continue that run.
+    other = kr.image_classifier(data=(x, y), width=8, depth=2, augmentation=None)
+    expected = "4 random layers' seed states, this one has 1"
+    with pytest.raises(ValueError, match=expected):
+        other.fit((x, y), epochs=3, verbose=0, tensorboard=False, resume_dir=resume_dir)
     (tmp_path / "r" / "state.json").write_text(
         json.dumps({"epoch": 0, "weights": "ckpt-missing.weights.h5", "model": "X"})
     )
     with pytest.raises(ValueError, match="names a missing checkpoint"):
         model.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
-
-
-def test_seed_states_are_saved_as_json_and_must_match_the_model(tmp_path):
-    (x, y), _ = kr.datasets.load_digits()
-    x, y = x[:32], y[:32]
-    model = kr.image_classifier(data=(x, y), width=8, depth=2)
-    resume_dir = str(tmp_path / "r")
-    model.fit((x, y), epochs=1, verbose=0, tensorboard=False, resume_dir=resume_dir)
-    state = json.loads((tmp_path / "r" / "state.json").read_text())
-    # One [seed, counter] pair per random layer (3 augmentations + dropout);
-    # the counters moved while training.
-    seeds = state["seed_states"]
-    assert len(seeds) == 4 and all(len(pair) == 2 for pair in seeds)
-    assert all(counter > 0 for _, counter in seeds)
-    # A model without the augmentation layers cannot continue that run.
-    other = kr.image_classifier(data=(x, y), width=8, depth=2, augmentation=None)
-    expected = "4 random layers' seed states, this one has 1"
-    with pytest.raises(ValueError, match=expected):
-        other.fit((x, y), epochs=2, verbose=0, tensorboard=False, resume_dir=resume_dir)
 
 
 def test_only_the_chief_writes_resume_checkpoints(tmp_path, monkeypatch):
