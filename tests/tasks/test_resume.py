@@ -95,9 +95,12 @@ def test_resume_dir_state_errors_and_completed_run(tmp_path):
         np.testing.assert_array_equal(a, b)
     # A model without the augmentation layers cannot continue that run.
     other = kr.image_classifier(data=(x, y), width=8, depth=2, augmentation=None)
+    fresh = other.get_weights()
     expected = "4 random layers' seed states, this one has 1"
     with pytest.raises(ValueError, match=expected):
         other.fit((x, y), epochs=3, verbose=0, tensorboard=False, resume_dir=resume_dir)
+    for a, b in zip(fresh, other.get_weights()):  # raised before any change
+        np.testing.assert_array_equal(a, b)
     (tmp_path / "r" / "state.json").write_text(
         json.dumps({"epoch": 0, "weights": "ckpt-missing.weights.h5", "model": "X"})
     )
