@@ -26,17 +26,16 @@ machine line of the results names the GPU if one is visible.
         [--policies float32 mixed_float16 mixed_bfloat16] [--note "..."]
 """
 
-import contextlib
 import statistics
-import time
 
-import keras
 from common import arg_parser
 from common import report
 from common import spread
+from compute_efficiency import EpochTimer
 from first_fit import TASKS
 
 import keras_recipes as kr
+from keras_recipes.utils import dtype_policy
 
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 TEST_DATA = {
@@ -47,31 +46,6 @@ TEST_DATA = {
         num_train=2000, num_test=200, seed=0
     )[1],
 }
-
-
-@contextlib.contextmanager
-def dtype_policy(name):
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Seconds from `on_epoch_begin` to `on_epoch_end` of each epoch."""
-
-    def __init__(self):
-        super().__init__()
-        self.seconds = []
-        self._start = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
 
 
 class Run:
@@ -98,7 +72,7 @@ class Run:
                 seed=0,
                 callbacks=[timer],
             )
-        return self.samples / timer.seconds[0]
+        return self.samples / timer.seconds
 
     def describe(self):
         model = self.model

@@ -43,6 +43,22 @@ def set_seed(seed, deterministic=False):
 
 
 @contextlib.contextmanager
+def dtype_policy(name):
+    """Sets Keras' global dtype policy to `name` inside the block only.
+
+    Layers built in the block take the policy (e.g. `"mixed_float16"`); the
+    caller's policy is back afterwards, also after an exception. Keras keeps
+    the global policy per thread.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+@contextlib.contextmanager
 def atomic_path(path, suffix=None):
     """Yields a temporary path next to `path`; renames it over `path` on success.
 

@@ -99,10 +99,14 @@ def restore_seed_states(model, states, argument, value):
 
     Args:
         model: the model to restore into.
-        states: what `seed_states` returned for the checkpointed model.
+        states: what `seed_states` returned for the checkpointed model, or
+            `None` (a checkpoint written before they were kept): nothing to
+            restore.
         argument, value: the argument that named the checkpoint, for the
             error when the two models' random layers differ.
     """
+    if states is None:
+        return
     variables = _seed_variables(model)
     if len(states) != len(variables):
         raise ValueError(

@@ -118,11 +118,10 @@ class CoordinatedBackup(StatelessCallback):
             optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
         ):
             keep_lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        if "seed_states" in state:  # absent in backups written before it was kept
-            # First: a model with other random layers fails before any change.
-            restore_seed_states(
-                model, state["seed_states"], "backup_dir", self.backup_dir
-            )
+        # First: a model with other random layers fails before any change.
+        restore_seed_states(
+            model, state.get("seed_states"), "backup_dir", self.backup_dir
+        )
         model.load_weights(os.path.join(os.fspath(self.backup_dir), state["weights"]))
         if keep_lr is not None:
             optimizer.learning_rate = keep_lr

@@ -295,9 +295,7 @@ def as_float32(model):
     """
     if all(_is_float32(layer) for layer in _all_layers(model)):
         return model, False
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("float32")
-    try:
+    with utils.dtype_policy("float32"):
         from keras_recipes.tasks.task import Task
 
         if isinstance(model, Task):
@@ -310,8 +308,6 @@ def as_float32(model):
                 return layer.__class__.from_config(config)
 
             clone = keras.models.clone_model(model, clone_function=to_float32)
-    finally:
-        keras.config.set_dtype_policy(previous)
     clone.set_weights([np.asarray(w, "float32") if np.asarray(w).dtype.kind == "f"
                        else w for w in model.get_weights()])
     return clone, True

@@ -64,9 +64,8 @@ def restore(model, resume_dir):
             f"`resume_dir` holds a checkpoint of a {state.get('model')}, not of a "
             f"{model.__class__.__name__}. Received: resume_dir={resume_dir!r}"
         )
-    if "seed_states" in state:  # absent in states written before it was kept
-        # First: a model with other random layers fails before any change.
-        restore_seed_states(model, state["seed_states"], "resume_dir", resume_dir)
+    # First: a model with other random layers fails before any change.
+    restore_seed_states(model, state.get("seed_states"), "resume_dir", resume_dir)
     model.load_weights(os.path.join(resume_dir, state["weights"]))
     if state.get("base_learning_rate") is not None:
         model.optimizer.learning_rate = state["base_learning_rate"]

@@ -677,12 +677,8 @@ class Task(keras.Model):
         dtype = config.pop("dtype", None)  # absent in older files: global policy
         if dtype is None:
             return cls(**config)
-        previous = keras.config.dtype_policy()
-        keras.config.set_dtype_policy(dtype)
-        try:
+        with utils.dtype_policy(dtype):
             return cls(**config)
-        finally:
-            keras.config.set_dtype_policy(previous)
 
 
 class _EpochCosineDecay(keras.callbacks.Callback):

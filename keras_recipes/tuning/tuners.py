@@ -440,10 +440,9 @@ class SearchTuner(kt.Tuner):
         if state is not None:
             with _maybe_scope(self.distribution_strategy):
                 base_lr = _plain_learning_rate(model)
-                if "seed_states" in state:  # dropout / augmentation draws
-                    restore_seed_states(
-                        model, state["seed_states"], "directory", self.directory
-                    )
+                restore_seed_states(  # dropout / augmentation draws
+                    model, state.get("seed_states"), "directory", self.directory
+                )
                 model.load_weights(weights)
                 if base_lr is not None:
                     # The backup holds the learning rate of its last epoch

@@ -15,14 +15,13 @@ import pytest
 from task_checks import TINY_SEQ2SEQ
 
 import keras_recipes as kr
+from keras_recipes import utils
 
 
 @pytest.fixture
 def policy(request):
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(request.param)
-    yield request.param
-    keras.config.set_dtype_policy(previous)
+    with utils.dtype_policy(request.param):
+        yield request.param
 
 
 def _check_policy(model, policy):
@@ -39,12 +38,8 @@ def _check_policy(model, policy):
 def _saved_and_loaded(model, tmp_path):
     path = str(tmp_path / "model.keras")
     model.save(path)
-    with_policy = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("float32")  # a user's fresh session
-    try:
+    with utils.dtype_policy("float32"):  # a user's fresh session
         return kr.load_model(path)
-    finally:
-        keras.config.set_dtype_policy(with_policy)
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16"], indirect=True)
