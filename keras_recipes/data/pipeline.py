@@ -137,6 +137,7 @@ def make_dataset(
     drop_remainder=False,
     sample_weight=None,
     cache_mapped=False,
+    first_pass=0,
 ):
     """Builds a batched, prefetched `tf.data.Dataset` from in-memory samples.
 
@@ -145,6 +146,12 @@ def make_dataset(
     per batch) -> prefetch. With `cache_mapped=True`, `map_fn` runs before
     the cache instead (on batches, split back into samples), so only the
     first pass pays for it.
+
+    The shuffle is seeded and reshuffles on every pass: each iterator opened
+    on the dataset draws the next permutation of one sequence fixed by `seed`.
+    `first_pass=k` starts that sequence at its k-th permutation, so a training
+    run interrupted after k passes continues in the order it would have had
+    (`Task.fit(initial_epoch=k)` relies on it).
 
     tf.data's autotuning is off for these datasets
     (`tf.data.Options().autotune.enabled = False`): the parallel maps run on
@@ -170,6 +177,9 @@ def make_dataset(
             Only for a deterministic `map_fn` whose output for a sample does
             not depend on the other samples of its batch (fixed-length
             vectorization, say): later epochs see the first pass's output.
+        first_pass: with `shuffle`, the index of the permutation the first
+            iterator gets (0: the first one); later iterators get the
+            following ones.
 
     Returns:
         A `tf.data.Dataset`.
@@ -180,8 +190,17 @@ def make_dataset(
     >>> ds = make_dataset(np.zeros((10, 3)), np.arange(10), batch_size=4)
     >>> [int(xb.shape[0]) for xb, yb in ds]
     [4, 4, 2]
+
+    Continuing a shuffled sequence at its third pass:
+
+    >>> full = make_dataset(np.arange(6), shuffle=True, seed=1)
+    >>> passes = [[int(v) for b in full for v in b] for _ in range(3)]
+    >>> later = make_dataset(np.arange(6), shuffle=True, seed=1, first_pass=2)
+    >>> [int(v) for b in later for v in b] == passes[2]
+    True
     """
     validation.check_int("batch_size", batch_size, minimum=1)
+    validation.check_int("first_pass", first_pass, minimum=0)
     parts = [x]
     if y is not None:
         parts.append(y)
@@ -211,6 +230,11 @@ def make_dataset(
         ds = ds.shuffle(
             min(max(n, 1), 50_000), seed=seed, reshuffle_each_iteration=True
         )
+        for _ in range(int(first_pass)):
+            # Opening an iterator draws the next permutation's seeds from the
+            # shuffle's seed generator (shared by every dataset built on this
+            # one); nothing is read.
+            iter(ds)
     ds = ds.batch(int(batch_size), drop_remainder=drop_remainder)
     if map_fn is not None:
         ds = ds.map(map_fn, num_parallel_calls=AUTOTUNE)

@@ -219,8 +219,12 @@ class ImageClassifier(Task):
     def _needs_batch_map(self):
         return self._one_hot()
 
-    def make_dataset(self, data, batch_size=None, training=False, seed=None):
-        ds = super().make_dataset(data, batch_size, training=training, seed=seed)
+    def make_dataset(
+        self, data, batch_size=None, training=False, seed=None, first_pass=0
+    ):
+        ds = super().make_dataset(
+            data, batch_size, training=training, seed=seed, first_pass=first_pass
+        )
         if training and self.mixup:
             mix = keras.layers.MixUp(alpha=float(self.mixup), seed=seed)
 

@@ -13,10 +13,11 @@ other workers save into a temporary folder that is removed at once (saving
 may be collective, so every worker has to take part), and all of them
 restore from the chief's checkpoint.
 
-On restart, `fit` loads the checkpoint, continues at the next epoch, and the
-training pipeline skips the batches already seen, so that with
+On restart, `fit` loads the checkpoint and continues at the next epoch, whose
+batches come in the order they had in the uninterrupted run (the pipeline's
+shuffle starts at that epoch's pass, see `Task.fit`), so that with
 `kr.set_seed(..., deterministic=True)` the final weights equal those of an
-uninterrupted run.
+uninterrupted run, with or without `resume_dir`.
 """
 
 import json

@@ -66,6 +66,8 @@ class TuneResult:
             `get_best_models(n)`, `results_summary()`, ...).
         best_hyperparameters: KerasTuner `HyperParameters` of the best trial
             (`.values` is a plain dict), or `None` when no trial finished.
+            Of trials with equal scores, the first started is the best (also
+            when a finished search is loaded again).
         best_score: the best objective value, or `None`.
         best_model_kwargs: constructor kwargs (tuned + fixed) of the best
             trial: `factory(data=..., **best_model_kwargs)` rebuilds it.
@@ -99,9 +101,9 @@ class TuneResult:
                 "score": None if trial.score is None else float(trial.score),
                 "values": dict(trial.hyperparameters.values),
             })
-        best = [t for t in oracle.get_best_trials(1) if t.score is not None
-                and str(t.status) == "COMPLETED"]
-        self._best_trial = best[0] if best else None
+        from keras_recipes.tuning.tuners import best_trial
+
+        self._best_trial = best_trial(oracle)
         if self._best_trial is None:
             self.best_hyperparameters = None
             self.best_score = None
@@ -279,9 +281,12 @@ def tune(
 
     Reliability: re-running the same call continues the search (finished
     trials are never re-run; an interrupted trial resumes from the end of
-    its last finished epoch, with weights and optimizer state restored from
-    a per-trial backup in its trial folder; the trial's final epoch is not
-    backed up, as the trial completes right after it). `oracle.json`,
+    its last finished epoch, with weights, optimizer state and the seed
+    states of its dropout and augmentation layers restored from a per-trial
+    backup in its trial folder, and its remaining epochs get the batches, in
+    the order, they would have had without the interruption; the trial's
+    final epoch is not backed up, as the trial completes right after it).
+    `oracle.json`,
     `trial.json`, the tuner state, the backups and the best-epoch
     checkpoints are all written atomically (temporary file + rename), so a
     kill at any moment leaves a loadable project. `time_budget` is checked

@@ -255,6 +255,29 @@ class _Budget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def best_trial(oracle):
+    """The oracle's best completed trial with a score, or `None`.
+
+    Of trials with equal scores the first started wins, in the searching
+    process and after a reload alike: KerasTuner's `get_best_trials` breaks
+    ties by the order of its trials dict, which a reload fills in file-system
+    order (a re-run of a finished search could name another best trial).
+    A worker of a distributed search holds an `OracleClient` and asks the
+    chief's oracle.
+    """
+    if not hasattr(oracle, "start_order"):  # OracleClient: no trials of its own
+        best = [t for t in oracle.get_best_trials(1) if t.score is not None]
+        return best[0] if best else None
+    best = None
+    for trial_id in [*oracle.start_order, *sorted(oracle.trials)]:
+        trial = oracle.trials.get(trial_id)
+        if trial is None or trial.score is None or str(trial.status) != "COMPLETED":
+            continue
+        if best is None or oracle.objective.better_than(trial.score, best.score):
+            best = trial
+    return best
+
+
 def _best(history, objective):
     """Index of the best epoch in a list of epoch-log dicts, or None."""
     best, best_value = None, None
@@ -503,11 +526,10 @@ class SearchTuner(kt.Tuner):
         else:
             last = (trial.message or "").strip().splitlines()
             score = f"{trial.status}: {last[-1] if last else ''}"
-        best = self.oracle.get_best_trials(1)
+        best = best_trial(self.oracle)
         best_text = (
-            f"best={best[0].score:.4f} (id {best[0].trial_id})"
-            if best and best[0].score is not None
-            else "best=-"
+            "best=-" if best is None
+            else f"best={best.score:.4f} (id {best.trial_id})"
         )
         elapsed = _now() - self._search_start
         eta = ""

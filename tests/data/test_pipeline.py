@@ -38,6 +38,22 @@ def test_make_dataset_shuffles_with_seed_and_keeps_all_samples():
     assert a == b and sorted(a) == list(range(50)) and a != list(range(50))
 
 
+def test_make_dataset_first_pass_continues_the_shuffle_sequence():
+    # A run stopped after k passes continues in its order from first_pass=k,
+    # also when the pipeline has a loader in front of the cache.
+    x = np.arange(30)
+    kwargs = dict(batch_size=8, shuffle=True, seed=4, loader=lambda v: v + 100)
+    full = kr.data.make_dataset(x, **kwargs)
+    passes = [[int(v) for b in full for v in b] for _ in range(4)]
+    later = kr.data.make_dataset(x, first_pass=2, **kwargs)
+    assert [[int(v) for b in later for v in b] for _ in range(2)] == passes[2:]
+    assert len({tuple(p) for p in passes}) == 4  # a new permutation each pass
+    with pytest.raises(ValueError, match="Received: first_pass=-1"):
+        kr.data.make_dataset(x, first_pass=-1)
+    with pytest.raises(TypeError, match="Received: first_pass=1.5"):
+        kr.data.make_dataset(x, first_pass=1.5)
+
+
 def test_make_dataset_turns_tf_data_autotune_off_and_loads_in_parallel():
     # Autotune on made the iterator teardown at the end of fit/evaluate
     # stall for up to ~1 s (benchmarks/fit_overheads.py); the loader still

@@ -48,16 +48,19 @@ def flat(m):
     return np.concatenate([np.ravel(w) for w in m.get_weights()])
 
 
-def test_crash_then_resume_equals_uninterrupted(tmp_path):
+# shuffle=True: `Task.fit` starts the shuffle at the backup's epoch.
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_crash_then_resume_equals_uninterrupted(tmp_path, shuffle):
+    kwargs = dict(FIT, shuffle=shuffle, seed=0)
     clean = model()
-    clean.fit(data(), callbacks=[CoordinatedBackup(str(tmp_path / "a"))], **FIT)
+    clean.fit(data(), callbacks=[CoordinatedBackup(str(tmp_path / "a"))], **kwargs)
     # Completed: the backup is removed so the next fit starts fresh.
     assert os.listdir(tmp_path / "a") == []
 
     backup = CoordinatedBackup(str(tmp_path / "b"))
     crashed = model()
     with pytest.raises(RuntimeError, match="simulated crash"):
-        crashed.fit(data(), callbacks=[backup, Crash()], **FIT)
+        crashed.fit(data(), callbacks=[backup, Crash()], **kwargs)
     state = json.loads((tmp_path / "b" / "backup_state.json").read_text())
     assert state["epoch"] == 2 and state["weights"] == "epoch-2.weights.h5"
     assert len(state["seed_states"]) == 3  # dropout, flip, translation
@@ -67,7 +70,7 @@ def test_crash_then_resume_equals_uninterrupted(tmp_path):
     ]
 
     restarted = model()  # a fresh process would build a fresh model
-    history = restarted.fit(data(), callbacks=[copy.deepcopy(backup)], **FIT)
+    history = restarted.fit(data(), callbacks=[copy.deepcopy(backup)], **kwargs)
     assert len(history.history["loss"]) == 1  # only the third epoch ran
     np.testing.assert_allclose(flat(restarted), flat(clean), rtol=0, atol=1e-6)
     # The learning rate the cosine schedule restored at the end is the base.

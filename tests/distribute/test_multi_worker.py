@@ -68,7 +68,9 @@ WORKER = textwrap.dedent(
         np.save(os.path.join(out, f"weights-{index}.npy"),
                 np.concatenate([np.ravel(w) for w in model.get_weights()]))
         sys.exit(0)
-    history = model.fit((x, y), epochs=3, batch_size=16, shuffle=False, seed=0,
+    # Shuffled: after the kill, `fit` starts the shuffle at the backup's epoch
+    # on both workers (each reads its shard of that epoch's permutation).
+    history = model.fit((x, y), epochs=3, batch_size=16, shuffle=True, seed=0,
                         verbose=0, tensorboard=False, callbacks=callbacks)
     np.save(os.path.join(out, f"weights-{index}.npy"),
             np.concatenate([np.ravel(w) for w in model.get_weights()]))

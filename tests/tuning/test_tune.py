@@ -216,14 +216,17 @@ class _FakeClock(keras.callbacks.Callback):
     now = 0.0
     epochs = []
     seeds = []  # the model's seed-generator states as each fit begins
+    losses = []  # per fit, its epochs' training losses
 
     def on_train_begin(self, logs=None):
         _FakeClock.epochs.append([])
         _FakeClock.seeds.append(seed_states(self.model))
+        _FakeClock.losses.append([])
 
     def on_epoch_end(self, epoch, logs=None):
         _FakeClock.now += 10.0
         _FakeClock.epochs[-1].append(int(epoch))
+        _FakeClock.losses[-1].append(float(logs["loss"]))
 
 
 class _BackupAtTrainEnd(keras.callbacks.Callback):
@@ -258,7 +261,7 @@ def test_time_budget_stops_cleanly_and_trial_resumes_from_its_epoch(
     tmp_path, small, monkeypatch
 ):
     monkeypatch.setattr(tuners_lib, "_now", lambda: _FakeClock.now)
-    _FakeClock.now, _FakeClock.epochs = 0.0, []
+    _FakeClock.now, _FakeClock.epochs, _FakeClock.losses = 0.0, [], []
     kwargs = dict(
         max_trials=2, epochs=2, model_kwargs=TINY,
         search_space={"learning_rate": [1e-3, 1e-2]},
@@ -294,6 +297,44 @@ def test_time_budget_stops_cleanly_and_trial_resumes_from_its_epoch(
     [trial_1] = [t for t in resumed.trials if t["trial_id"] == "1"]
     assert trial_1["score"] is not None
     assert resumed.best_score == max(t["score"] for t in resumed.trials)
+    resumed_loss = _FakeClock.losses[-1][-1]
+
+    # Its second epoch is the one an uninterrupted search runs: same weights,
+    # dropout draws and batch order, so the same training loss.
+    _FakeClock.epochs, _FakeClock.losses = [], []
+    kr.tune(kr.image_classifier, small, **{**kwargs, "project_name": "clean"})
+    assert _FakeClock.epochs == [[0, 1], [0, 1]]
+    assert resumed_loss == pytest.approx(_FakeClock.losses[1][1], rel=1e-6)
+
+
+def test_tied_best_score_goes_to_the_first_started_trial_after_reload_too():
+    # A reloaded oracle holds its trials in file-system order; the best trial
+    # must not depend on it (a re-run of a finished search reported another
+    # "best" trial than the search itself when two scores tied).
+    from types import SimpleNamespace
+
+    from keras_recipes.tuning.tune import TuneResult
+
+    def trial(trial_id, score, status="COMPLETED"):
+        hp = kt.HyperParameters()
+        hp.Fixed("learning_rate", float(trial_id))
+        made = kt.engine.trial.Trial(hp, trial_id=trial_id, status=status)
+        made.score = score
+        return made
+
+    made = {t.trial_id: t for t in [trial("0", 0.5), trial("1", 0.9),
+                                    trial("2", 0.9), trial("3", 0.95, "RUNNING")]}
+    for order in (["0", "1", "2", "3"], ["3", "2", "1", "0"]):
+        oracle = kt.oracles.GridSearchOracle(
+            objective=kt.Objective("val_accuracy", "max"), max_trials=4
+        )
+        oracle.start_order = ["0", "1", "2", "3"]
+        oracle.trials = {k: made[k] for k in order}
+        tuner = SimpleNamespace(oracle=oracle, stopped_by_budget=False,
+                                trials_run=4, trial_ids_run=[])
+        result = TuneResult(tuner, lambda hp: dict(hp.values), elapsed=0.0)
+        assert result.best_hyperparameters.values == {"learning_rate": 1.0}
+        assert result.best_score == 0.9
 
 
 def test_tune_from_recipe_runs_tune_section(tmp_path, small):
