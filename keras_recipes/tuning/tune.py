@@ -286,14 +286,14 @@ def tune(
     backup in its trial folder, and its remaining epochs get the batches, in
     the order, they would have had without the interruption; the trial's
     final epoch is not backed up, as the trial completes right after it).
-    `oracle.json`,
-    `trial.json`, the tuner state, the backups and the best-epoch
-    checkpoints are all written atomically (temporary file + rename), so a
-    kill at any moment leaves a loadable project. `time_budget` is checked
-    before each trial and at each epoch end: the search stops cleanly, the
-    unfinished trial is kept for the next call, and the best finished model
-    is returned. Memory is released before each trial's build (KerasTuner's
-    `clear_session()` and `gc.collect()`) and once when the search ends.
+    `oracle.json`, `trial.json`, the tuner state, the backups and the
+    best-epoch checkpoints are all written atomically (temporary file +
+    rename), so a kill at any moment leaves a loadable project.
+    `time_budget` is checked before each trial and at each epoch end: the
+    search stops cleanly, the unfinished trial is kept for the next call,
+    and the best finished model is returned. Memory is released before each
+    trial's build (KerasTuner's `clear_session()` and `gc.collect()`) and
+    once when the search ends.
 
     Objective: by default `"val_accuracy"` (maximised) when the task reports
     an `accuracy` metric, else `"val_loss"` (minimised). Accuracy is the
