@@ -200,7 +200,7 @@ def make_dataset(
     True
     """
     validation.check_int("batch_size", batch_size, minimum=1)
-    validation.check_int("first_pass", first_pass, minimum=0)
+    first_pass = validation.check_int("first_pass", first_pass, minimum=0)
     parts = [x]
     if y is not None:
         parts.append(y)
@@ -230,7 +230,7 @@ def make_dataset(
         ds = ds.shuffle(
             min(max(n, 1), 50_000), seed=seed, reshuffle_each_iteration=True
         )
-        for _ in range(int(first_pass)):
+        for _ in range(first_pass):
             # Opening an iterator draws the next permutation's seeds from the
             # shuffle's seed generator (shared by every dataset built on this
             # one); nothing is read.

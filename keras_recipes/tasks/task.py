@@ -452,7 +452,8 @@ class Task(keras.Model):
         for callback in callbacks:
             if isinstance(callback, CoordinatedBackup):  # it sets the epoch later
                 state = callback.read_state()
-                first_pass = first_pass if state is None else int(state["epoch"])
+                if state is not None:
+                    first_pass = int(state["epoch"])
         train_ds = self.make_dataset(
             data, batch_size, training=shuffle, seed=seed, first_pass=first_pass
         )
