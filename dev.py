@@ -2,7 +2,7 @@
 """Bootstrap + task runner that needs nothing but python3.
 
     python3 dev.py demo     # venv + install + train/evaluate/export the digits demo
-    python3 dev.py test     # venv + install + ruff + the whole test suite
+    python3 dev.py test     # venv + install + ruff lint and format check + the tests
     python3 dev.py bench    # the benchmarks in benchmarks/
 
 The virtual environment lives in `.venv/`; the install step re-runs only when
@@ -58,7 +58,10 @@ def main(argv):
     if command == "demo":
         return run(os.path.join(BIN, "keras-recipes"), "demo", *rest, env=env)
     if command == "test":
-        code = run(os.path.join(BIN, "ruff"), "check", ".", env=env)
+        ruff = os.path.join(BIN, "ruff")
+        code = run(ruff, "check", ".", env=env) or run(
+            ruff, "format", "--check", ".", env=env
+        )
         if code != 0:
             return code
         # Two xdist workers: one per core on the 2-core CI machine.

@@ -107,12 +107,19 @@ def main():
         order = configs if round_ % 2 == 0 else configs[::-1]
         for config in order:
             result = run(
-                config, data, model_kwargs, args.epochs, args.target, round_,
+                config,
+                data,
+                model_kwargs,
+                args.epochs,
+                args.target,
+                round_,
                 args.validation_split,
             )
             results[config].append(result)
-            print(f"round {round_ + 1}: batch {config[0]}, lr {config[1]:g}: "
-                  f"{result}", flush=True)
+            print(
+                f"round {round_ + 1}: batch {config[0]}, lr {config[1]:g}: {result}",
+                flush=True,
+            )
 
     first = configs[0]
     lines = [

@@ -169,29 +169,58 @@ def make_variants(x_digits, y_digits):
             digits,
         ),
         (
-            "template default, in a model's first short fits (auto: 1 step per "
-            "call)",
+            "template default, in a model's first short fits (auto: 1 step per call)",
             {},
             SPE1,
             32,
             digits,
         ),
-        ("keras Conv2D in the blocks (before FastConv2D), 16 steps per call",
-         {STOCK: True}, SPE16, 32, digits),
-        ("keras Conv2D in the blocks, 1 step per call", {STOCK: True}, SPE1, 32,
-         digits),
-        ("FastConv2D with TF's kernel gradient (before), 1 step per call",
-         {TF_KERNEL: True}, SPE1, 32, digits),
+        (
+            "keras Conv2D in the blocks (before FastConv2D), 16 steps per call",
+            {STOCK: True},
+            SPE16,
+            32,
+            digits,
+        ),
+        (
+            "keras Conv2D in the blocks, 1 step per call",
+            {STOCK: True},
+            SPE1,
+            32,
+            digits,
+        ),
+        (
+            "FastConv2D with TF's kernel gradient (before), 1 step per call",
+            {TF_KERNEL: True},
+            SPE1,
+            32,
+            digits,
+        ),
         ("batch 64, 16 steps per call", {}, SPE16, 64, digits),
         ("batch 128, 16 steps per call", {}, SPE16, 128, digits),
         ("batch 128, 1 step per call", {}, SPE1, 128, digits),
-        ("no augmentation, 16 steps per call", {"augmentation": None}, SPE16, 32,
-         digits),
+        (
+            "no augmentation, 16 steps per call",
+            {"augmentation": None},
+            SPE16,
+            32,
+            digits,
+        ),
         ("32x32x3 input, batch 32", {}, SPE1, 32, (x32, y32)),
-        ("32x32x3 input, keras Conv2D in the blocks, batch 32", {STOCK: True},
-         SPE1, 32, (x32, y32)),
-        ("32x32x3 input, FastConv2D with TF's kernel gradient (before), batch 32",
-         {TF_KERNEL: True}, SPE1, 32, (x32, y32)),
+        (
+            "32x32x3 input, keras Conv2D in the blocks, batch 32",
+            {STOCK: True},
+            SPE1,
+            32,
+            (x32, y32),
+        ),
+        (
+            "32x32x3 input, FastConv2D with TF's kernel gradient (before), batch 32",
+            {TF_KERNEL: True},
+            SPE1,
+            32,
+            (x32, y32),
+        ),
     ]
 
 
@@ -310,6 +339,7 @@ def main():
             f"{run['epoch_pct']:.1f}% | {run['paired_pct']:.1f}% "
             f"({min(paired):.1f}-{max(paired):.1f}%) |"
         )
+
     def figures(run):
         pct, epoch_pct = run.get("pct", np.nan), run.get("epoch_pct", np.nan)
         paired = run.get("paired_pct", np.nan)
@@ -320,9 +350,7 @@ def main():
             f"repeat's peak {paired:.1f}% ({'met' if paired >= 30 else 'NOT met'})"
         )
 
-    only = (
-        " --only " + " ".join(f'"{part}"' for part in args.only) if args.only else ""
-    )
+    only = " --only " + " ".join(f'"{part}"' for part in args.only) if args.only else ""
     body = (
         f"`.venv/bin/python benchmarks/compute_efficiency.py --repeats "
         f"{args.repeats}{only}`: the machine's float32 matmul peak "

@@ -128,9 +128,11 @@ def main():
             built_first[task].append(got[VARIANTS[1]][0] / got[VARIANTS[0]][0])
             fused[task].append(got[VARIANTS[3]][0] / got[VARIANTS[2]][0])
             fused_later[task].append(got[VARIANTS[3]][1] / got[VARIANTS[2]][1])
-            print(f"round {round_ + 1} {task}: " + ", ".join(
-                f"{v} {got[v][0]:.2f}s/{got[v][1]:.2f}s" for v in VARIANTS
-            ), flush=True)
+            print(
+                f"round {round_ + 1} {task}: "
+                + ", ".join(f"{v} {got[v][0]:.2f}s/{got[v][1]:.2f}s" for v in VARIANTS),
+                flush=True,
+            )
 
     ratio_names = (
         "AdamW built first / while tracing",
@@ -153,9 +155,7 @@ def main():
         later_lines.append(f"| {task} | " + " | ".join(cells) + " |")
 
     def medians(ratios):
-        return ", ".join(
-            f"{t} {statistics.median(ratios[t]):.2f}x" for t in args.tasks
-        )
+        return ", ".join(f"{t} {statistics.median(ratios[t]):.2f}x" for t in args.tasks)
 
     body = (
         f"`.venv/bin/python benchmarks/first_fit.py --repeats {args.repeats}`: "

@@ -97,12 +97,14 @@ def keras_counts_steps():
 
 VARIANTS = [
     # name, fit kwargs, context
-    ("template fit (default: TerminateOnNaN, autotune off)", {},
-     contextlib.nullcontext),
+    (
+        "template fit (default: TerminateOnNaN, autotune off)",
+        {},
+        contextlib.nullcontext,
+    ),
     ("terminate_on_nan=False", {"terminate_on_nan": False}, contextlib.nullcontext),
     ("tf.data autotune on (before)", {}, autotune_on),
-    ("Keras counts the steps: 2 iterators per epoch (before)", {},
-     keras_counts_steps),
+    ("Keras counts the steps: 2 iterators per epoch (before)", {}, keras_counts_steps),
 ]
 
 

@@ -64,9 +64,7 @@ def time_imports(modules):
             f"import {module}\n"
             "marks.append((time.perf_counter(), time.process_time()))\n"
         )
-    code += (
-        "print(*(b[i] - a[i] for a, b in zip(marks, marks[1:]) for i in (0, 1)))\n"
-    )
+    code += "print(*(b[i] - a[i] for a, b in zip(marks, marks[1:]) for i in (0, 1)))\n"
     last = child(code).stdout.strip().splitlines()[-1]
     values = [float(v) for v in last.split()]
     return {m: (values[2 * i], values[2 * i + 1]) for i, m in enumerate(modules)}
@@ -125,8 +123,9 @@ def main():
             f"{t} {wall[t][-1]:.2f}s wall/{cpu[t][-1]:.2f}s cpu" for t in TARGETS
         )
         added = step_wall["keras_recipes"][-1]
-        print(f"round {round_ + 1}: {shown}; keras_recipes step {added:.3f}s",
-              flush=True)
+        print(
+            f"round {round_ + 1}: {shown}; keras_recipes step {added:.3f}s", flush=True
+        )
     over = {
         kind: [k - t for k, t in zip(d["keras_recipes"], d["tensorflow"])]
         for kind, d in (("wall", wall), ("CPU", cpu))

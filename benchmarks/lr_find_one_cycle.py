@@ -37,10 +37,15 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--plain-epochs", type=int, default=12)
     parser.add_argument("--cycle-epochs", type=int, nargs="+", default=[6, 8, 10])
-    parser.add_argument("--tolerance", type=float, default=0.005,
-                        help="'same accuracy' = within this of plain fit's")
-    parser.add_argument("--plot", default=os.path.join("tb_logs", "benchmarks",
-                                                      "lr_find_digits.png"))
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.005,
+        help="'same accuracy' = within this of plain fit's",
+    )
+    parser.add_argument(
+        "--plot", default=os.path.join("tb_logs", "benchmarks", "lr_find_digits.png")
+    )
     parser.add_argument("--no-append", action="store_true")
     args = parser.parse_args()
 
@@ -67,35 +72,53 @@ def main():
 
         model = build(seed, (x, y))
         start = time.time()
-        history = model.fit((x, y), epochs=args.plain_epochs, seed=seed, verbose=0,
-                            tensorboard=False, validation_data=(x_test, y_test))
+        history = model.fit(
+            (x, y),
+            epochs=args.plain_epochs,
+            seed=seed,
+            verbose=0,
+            tensorboard=False,
+            validation_data=(x_test, y_test),
+        )
         plain_s = time.time() - start
         plain_acc = test_accuracy(model, x_test, y_test)
         curve = history.history["val_accuracy"]
         target = plain_acc - args.tolerance
         first = next(i + 1 for i, a in enumerate(curve) if a >= target)
-        lines.append(f"  - plain fit {args.plain_epochs} epochs: test accuracy "
-                     f"{plain_acc:.4f} ({plain_s:.0f}s); first within "
-                     f"{args.tolerance} of it at epoch {first}; per-epoch test "
-                     f"accuracy {[round(a, 3) for a in curve]}")
+        lines.append(
+            f"  - plain fit {args.plain_epochs} epochs: test accuracy "
+            f"{plain_acc:.4f} ({plain_s:.0f}s); first within "
+            f"{args.tolerance} of it at epoch {first}; per-epoch test "
+            f"accuracy {[round(a, 3) for a in curve]}"
+        )
         best = None
         for epochs in sorted(args.cycle_epochs):
             model = build(seed, (x, y))
             start = time.time()
-            model.fit_one_cycle((x, y), epochs=epochs, max_lr=found.suggested_lr,
-                                seed=seed, verbose=0, tensorboard=False)
+            model.fit_one_cycle(
+                (x, y),
+                epochs=epochs,
+                max_lr=found.suggested_lr,
+                seed=seed,
+                verbose=0,
+                tensorboard=False,
+            )
             cycle_s = time.time() - start
             acc = test_accuracy(model, x_test, y_test)
-            lines.append(f"  - fit_one_cycle {epochs} epochs (max_lr="
-                         f"{found.suggested_lr:.2e}): test accuracy {acc:.4f} "
-                         f"({cycle_s:.0f}s)")
+            lines.append(
+                f"  - fit_one_cycle {epochs} epochs (max_lr="
+                f"{found.suggested_lr:.2e}): test accuracy {acc:.4f} "
+                f"({cycle_s:.0f}s)"
+            )
             if acc >= target and best is None:
                 best = epochs
         fewer = best is not None and best < first
         ok &= fewer
-        lines.append(f"  - one-cycle reached plain fit's accuracy (within "
-                     f"{args.tolerance}) in {best} epochs vs {first} for plain "
-                     f"fit's own curve (fewer: {fewer})")
+        lines.append(
+            f"  - one-cycle reached plain fit's accuracy (within "
+            f"{args.tolerance}) in {best} epochs vs {first} for plain "
+            f"fit's own curve (fewer: {fewer})"
+        )
     verdict = "PASS" if ok else "FAIL"
     header = (
         f"\n## lr_find + fit_one_cycle on digits ({datetime.date.today()}): "

@@ -42,9 +42,9 @@ TEST_DATA = {
     "image": lambda: kr.datasets.load_digits()[1],
     "tabular": lambda: kr.datasets.load_penguins()[1],
     "text": lambda: kr.datasets.load_wordnet_glosses()[1],
-    "translation": lambda: kr.datasets.load_dates(
-        num_train=2000, num_test=200, seed=0
-    )[1],
+    "translation": lambda: kr.datasets.load_dates(num_train=2000, num_test=200, seed=0)[
+        1
+    ],
 }
 
 

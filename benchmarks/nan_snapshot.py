@@ -99,8 +99,7 @@ def main():
         "(finiteness check + copy of weights and optimizer state), ms per "
         f"snapshot, median (min-max) of {args.rounds} interleaved rounds of "
         f"{args.calls} calls; epoch ms: in-epoch time of the second "
-        "epoch of a default `fit`.\n\n"
-        + "\n".join(lines)
+        "epoch of a default `fit`.\n\n" + "\n".join(lines)
     )
     report("TerminateOnNaN snapshot cost", body, args)
 

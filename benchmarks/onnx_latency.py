@@ -53,13 +53,17 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
-    parser.add_argument("--seq2seq", action="store_true",
-                        help="also time seq2seq greedy translation")
+    parser.add_argument(
+        "--seq2seq", action="store_true", help="also time seq2seq greedy translation"
+    )
     parser.add_argument("--seq2seq-train", type=int, default=2000)
     parser.add_argument("--seq2seq-epochs", type=int, default=3)
     parser.add_argument("--skip-image", action="store_true")
-    parser.add_argument("--no-append", action="store_true",
-                        help="print only; do not append to RESULTS.md")
+    parser.add_argument(
+        "--no-append",
+        action="store_true",
+        help="print only; do not append to RESULTS.md",
+    )
     args = parser.parse_args(argv)
     text = "" if args.skip_image else image_section(args)
     if args.seq2seq:
@@ -70,8 +74,10 @@ def main(argv=None):
     new = not os.path.exists(args.results)
     with open(args.results, "a", encoding="utf-8") as file:
         if new:
-            file.write("# Benchmark results\n\nAppended by the scripts in "
-                       "`benchmarks/`; newest last.\n")
+            file.write(
+                "# Benchmark results\n\nAppended by the scripts in "
+                "`benchmarks/`; newest last.\n"
+            )
         file.write(text)
     return 0
 
@@ -100,8 +106,7 @@ def image_section(args):
     model = kr.image_classifier(num_classes=3, image_shape=(size, size, 3))
     rng = np.random.default_rng(0)
     batches = {
-        b: rng.integers(0, 256, (b, size, size, 3)).astype("float32")
-        for b in (1, 256)
+        b: rng.integers(0, 256, (b, size, size, 3)).astype("float32") for b in (1, 256)
     }
     path = os.path.join(tempfile.mkdtemp(), "model.onnx")
     report = model.export(path, format="onnx", samples=batches[256][:32])
@@ -167,8 +172,14 @@ def seq2seq_section(args):
     )
     model = kr.seq2seq_transformer(data=(x, y), seed=0)
     start = time.perf_counter()
-    model.fit((x, y), epochs=args.seq2seq_epochs, batch_size=64, seed=0,
-              tensorboard=False, verbose=0)
+    model.fit(
+        (x, y),
+        epochs=args.seq2seq_epochs,
+        batch_size=64,
+        seed=0,
+        tensorboard=False,
+        verbose=0,
+    )
     train_s = time.perf_counter() - start
     path = os.path.join(tempfile.mkdtemp(), "translator.onnx")
     start = time.perf_counter()
@@ -215,11 +226,11 @@ def seq2seq_section(args):
     ]
     for (name, b), values in times.items():
         q1, med, q3 = np.percentile(values, [25, 50, 75])
-        lines.append(f"| {name} | {b} | {med:.1f} | {q1:.1f}–{q3:.1f} | "
-                     f"{b / (med / 1e3):.1f} |")
+        lines.append(
+            f"| {name} | {b} | {med:.1f} | {q1:.1f}–{q3:.1f} | {b / (med / 1e3):.1f} |"
+        )
     lines.append("")
     return "\n".join(lines)
-
 
 
 if __name__ == "__main__":

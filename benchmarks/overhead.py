@@ -215,9 +215,9 @@ def hand_text(template):
     vocab_size = template.core.get_layer("embedding").input_dim
     token_ids = keras.Input(shape=(None,), dtype="int64")
     mask = ops.not_equal(token_ids, 0)
-    x = keras.layers.Embedding(
-        vocab_size, int(template.embedding_dim), mask_zero=True
-    )(token_ids)
+    x = keras.layers.Embedding(vocab_size, int(template.embedding_dim), mask_zero=True)(
+        token_ids
+    )
     x = keras.layers.Dropout(float(template.embedding_dropout))(x)
     for i in range(int(template.rnn_layers)):
         x = keras.layers.Bidirectional(
@@ -330,9 +330,7 @@ def hand_translation(template):
 
 
 def translation_task():
-    (x, y), _ = kr.datasets.load_dates(
-        num_train=TRANSLATION_PAIRS, num_test=10, seed=0
-    )
+    (x, y), _ = kr.datasets.load_dates(num_train=TRANSLATION_PAIRS, num_test=10, seed=0)
     template = kr.seq2seq_transformer(data=(x, y))
     return {
         "describe": (
@@ -419,10 +417,12 @@ def measure(setup, repeats):
         contenders += [
             ("template predict", lambda: template.predict(test, verbose=0), n_test),
             ("hand predict", lambda: hand.predict(test_ds, verbose=0), n_test),
-            ("template predict, 1 sample", lambda: template.predict(one, verbose=0),
-             1),
-            ("hand predict_on_batch, 1 sample",
-             lambda: hand.predict_on_batch(one_x), 1),
+            ("template predict, 1 sample", lambda: template.predict(one, verbose=0), 1),
+            (
+                "hand predict_on_batch, 1 sample",
+                lambda: hand.predict_on_batch(one_x),
+                1,
+            ),
             ("hand predict, 1 sample", lambda: hand.predict(one_x, verbose=0), 1),
         ]
     for _ in range(3):  # warm-up: tracing (see the module docstring)
@@ -443,20 +443,37 @@ def ratio(results, a, b):
 
 def table(results):
     rows = [
-        ("**fit throughput ratio template/hand** (goal >= 0.98)", "template fit",
-         "hand fit"),
-        ("fit ratio template fit / its graph under keras fit on the same ds",
-         "template fit", "template graph, keras fit on the same ds"),
-        ("fit ratio template graph under keras fit / hand",
-         "template graph, keras fit on the same ds", "hand fit"),
-        ("fit ratio template fit / template fit without its callbacks",
-         "template fit", "template fit, no NaN check / LR decay"),
-        ("predict throughput ratio template/hand", "template predict",
-         "hand predict"),
-        ("predict ratio template/hand predict_on_batch, 1 sample",
-         "template predict, 1 sample", "hand predict_on_batch, 1 sample"),
-        ("predict ratio template/hand predict, 1 sample",
-         "template predict, 1 sample", "hand predict, 1 sample"),
+        (
+            "**fit throughput ratio template/hand** (goal >= 0.98)",
+            "template fit",
+            "hand fit",
+        ),
+        (
+            "fit ratio template fit / its graph under keras fit on the same ds",
+            "template fit",
+            "template graph, keras fit on the same ds",
+        ),
+        (
+            "fit ratio template graph under keras fit / hand",
+            "template graph, keras fit on the same ds",
+            "hand fit",
+        ),
+        (
+            "fit ratio template fit / template fit without its callbacks",
+            "template fit",
+            "template fit, no NaN check / LR decay",
+        ),
+        ("predict throughput ratio template/hand", "template predict", "hand predict"),
+        (
+            "predict ratio template/hand predict_on_batch, 1 sample",
+            "template predict, 1 sample",
+            "hand predict_on_batch, 1 sample",
+        ),
+        (
+            "predict ratio template/hand predict, 1 sample",
+            "template predict, 1 sample",
+            "hand predict, 1 sample",
+        ),
     ]
     lines = [
         "| measure | samples/s: median (min-max, n) |",
@@ -495,7 +512,7 @@ def main():
         "template's `fit` also validates the raw data and builds that pipeline "
         "in each call. Calls interleaved in one process, three warm-up calls each "
         "excluded (tracing, also of the 16-steps-per-call function that the "
-        "template's `steps_per_execution=\"auto\"` switches to once its calls "
+        'template\'s `steps_per_execution="auto"` switches to once its calls '
         "add up to its `auto_min_steps`; the hand-written model and 'template "
         "graph' run Keras' default of one step per call); ratios per repeat."
         "\n\n" + "\n\n".join(sections)

@@ -94,8 +94,7 @@ def main():
         "through `predict_on_batch` (now) vs through the tf.data pipeline and "
         "Keras' predict loop (before), same model and input, batch 32, "
         "interleaved; ms per call, median (min-max, n); equal outputs "
-        "checked.\n\n"
-        + "\n".join(lines)
+        "checked.\n\n" + "\n".join(lines)
     )
     report("Predict latency: in-memory input batch by batch", body, args)
 

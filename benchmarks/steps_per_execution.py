@@ -110,8 +110,15 @@ def recipe_child(task, former_rule):
 def run_child(task, steps, calls, flag="--child"):
     here = os.path.dirname(os.path.abspath(__file__))
     done = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), flag, task, str(steps),
-         "--calls", str(calls)],
+        [
+            sys.executable,
+            os.path.abspath(__file__),
+            flag,
+            task,
+            str(steps),
+            "--calls",
+            str(calls),
+        ],
         cwd=here,
         capture_output=True,
         text=True,
@@ -140,8 +147,9 @@ def main():
     if args.recipes:
         recipes(args)
         return
-    rows = {task: {"extra": [], "saved": [], "ratio": [], "even": []}
-            for task in args.tasks}
+    rows = {
+        task: {"extra": [], "saved": [], "ratio": [], "even": []} for task in args.tasks
+    }
     times = {task: {1: [], CHUNK: []} for task in args.tasks}
     steps = {}
     for round_ in range(args.rounds):
@@ -224,7 +232,7 @@ def recipes(args):
         f"`.venv/bin/python benchmarks/steps_per_execution.py --recipes --rounds "
         f"{args.rounds}`: the first `fit` of a fresh model with each bundled "
         "recipe's model and fit settings (TensorBoard off), build included, "
-        "under `steps_per_execution=\"auto\"` with the template's "
+        'under `steps_per_execution="auto"` with the template\'s '
         "`auto_min_steps` (now) and with the former rule of "
         "`AUTO_MIN_STEPS` (1000) steps for every template, each in a fresh "
         "interpreter, the order alternating by round; median (min-max).\n\n"

@@ -38,9 +38,7 @@ def baseline_accuracy(train, test, target="species"):
     for column in x.columns:
         if not pd.api.types.is_numeric_dtype(x[column]):
             x[column] = x[column].astype("category")
-            xt[column] = pd.Categorical(
-                xt[column], categories=x[column].cat.categories
-            )
+            xt[column] = pd.Categorical(xt[column], categories=x[column].cat.categories)
     start = time.perf_counter()
     with threadpool_limits(1):  # stable timings on a shared machine
         clf = HistGradientBoostingClassifier(
@@ -135,8 +133,7 @@ def main(argv=None):
     lines += [
         f"| **mean** | | | **{mean_ours:.4f}** | **{mean_base:.4f}** | | |",
         "",
-        f"Difference: {delta:+.2f} points (bar: within 2 points or better: "
-        f"{verdict}).",
+        f"Difference: {delta:+.2f} points (bar: within 2 points or better: {verdict}).",
     ]
     append_results("Tabular accuracy (penguins)", "\n".join(lines))
     return 0

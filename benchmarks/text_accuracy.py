@@ -92,7 +92,9 @@ def speed(train, model_kwargs, batch_size, rounds, seed):
             # What `fit` does: the batch of strings -> token ids map runs in
             # tf.data, in parallel with the training step.
             ds = model.make_dataset(
-                Data(x=model.check_x(x), y=labels), batch_size, training=True,
+                Data(x=model.check_x(x), y=labels),
+                batch_size,
+                training=True,
                 seed=seed,
             )
         else:
@@ -156,8 +158,11 @@ def main(argv=None):
     ]
     if args.speed:
         speeds = speed(
-            train, model_kwargs, fit_kwargs.get("batch_size", 32),
-            args.speed_rounds, seed,
+            train,
+            model_kwargs,
+            fit_kwargs.get("batch_size", 32),
+            args.speed_rounds,
+            seed,
         )
         for path, what in (
             ("tf.data", "vectorize in tf.data (what fit does)"),

@@ -133,9 +133,7 @@ def recipe_settings(name):
     return dict(config.get("model", {})), dict(config.get("fit", {}))
 
 
-def run_template(
-    factory, recipe, train, test, goal, seed, stop=None, **factory_kwargs
-):
+def run_template(factory, recipe, train, test, goal, seed, stop=None, **factory_kwargs):
     """Builds `factory` with the recipe's model settings and fits until `goal`.
 
     The wall time starts before the build, so vocabulary/normalisation

@@ -38,11 +38,17 @@ def main(argv=None):
     parser.add_argument("--intermediate-dim", type=int, default=128)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--threads", type=int, default=2,
-                        help="TF intra/inter-op threads (the target is 2 cores)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="TF intra/inter-op threads (the target is 2 cores)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--results", default=os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "RESULTS.md"))
+    parser.add_argument(
+        "--results",
+        default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md"),
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -90,8 +96,10 @@ def main(argv=None):
         scores = model.evaluate_bleu((x_test, y_test), beam_width=beam)
         decode_s = time.perf_counter() - start
         rows.append((beam, scores, len(x_test) / decode_s))
-        print(f"beam_width={beam}: BLEU {scores['bleu']:.2f}, exact match "
-              f"{scores['exact_match']:.4f}, {len(x_test) / decode_s:.1f} sent/s")
+        print(
+            f"beam_width={beam}: BLEU {scores['bleu']:.2f}, exact match "
+            f"{scores['exact_match']:.4f}, {len(x_test) / decode_s:.1f} sent/s"
+        )
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")

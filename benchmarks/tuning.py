@@ -75,8 +75,11 @@ def _timed(run, trials):
     run([timer()])
     end = time.perf_counter()
     first = timer.starts[0] if timer.starts else end
-    return {"total": (end - start) / trials, "setup": first - start,
-            "loop": (end - first) / trials}
+    return {
+        "total": (end - start) / trials,
+        "setup": first - start,
+        "loop": (end - first) / trials,
+    }
 
 
 def raw_kerastuner(data, trials, epochs, directory, seed):
@@ -90,12 +93,20 @@ def raw_kerastuner(data, trials, epochs, directory, seed):
     def run(callbacks):
         space = SearchSpace(ImageClassifier, kr.image_classifier, SPACE, TINY)
         hypermodel = TaskHyperModel(
-            kr.image_classifier, space, data, seed=seed,
+            kr.image_classifier,
+            space,
+            data,
+            seed=seed,
             fit_defaults={"validation_split": 0.2, "verbose": 0},
         )
         tuner = kt.RandomSearch(
-            hypermodel, objective="val_accuracy", max_trials=trials, seed=seed,
-            directory=directory, project_name="raw", overwrite=True,
+            hypermodel,
+            objective="val_accuracy",
+            max_trials=trials,
+            seed=seed,
+            directory=directory,
+            project_name="raw",
+            overwrite=True,
         )
         tuner.oracle.verbose = 0
         tuner.search(epochs=epochs, callbacks=callbacks)
@@ -108,10 +119,19 @@ def kr_tune(data, trials, epochs, directory, seed, tensorboard):
 
     def run(callbacks):
         kr.tune(
-            kr.image_classifier, data, max_trials=trials, epochs=epochs,
-            model_kwargs=TINY, search_space=SPACE, seed=seed, verbose=0,
-            objective="val_accuracy", callbacks=callbacks,
-            directory=directory, project_name="kr", overwrite=True,
+            kr.image_classifier,
+            data,
+            max_trials=trials,
+            epochs=epochs,
+            model_kwargs=TINY,
+            search_space=SPACE,
+            seed=seed,
+            verbose=0,
+            objective="val_accuracy",
+            callbacks=callbacks,
+            directory=directory,
+            project_name="kr",
+            overwrite=True,
             tensorboard=os.path.join(directory, "tb") if tensorboard else False,
         )
 
@@ -134,11 +154,19 @@ def rss_growth(data, trials, directory):
                 marks["after_2"] = rss_mb()
 
     kr.tune(
-        kr.image_classifier, data, max_trials=trials, epochs=1,
+        kr.image_classifier,
+        data,
+        max_trials=trials,
+        epochs=1,
         model_kwargs={**TINY, "width": 4},
         search_space={"learning_rate": (1e-4, 1e-1), "dropout": (0.0, 0.5)},
-        seed=0, verbose=0, directory=directory, project_name="rss",
-        overwrite=True, tensorboard=False, callbacks=[Mark()],
+        seed=0,
+        verbose=0,
+        directory=directory,
+        project_name="rss",
+        overwrite=True,
+        tensorboard=False,
+        callbacks=[Mark()],
     )
     marks[f"after_{trials}"] = rss_mb()
     return marks
@@ -196,16 +224,21 @@ def measure(args, data, load, root):
         for variant in order:
             folder = os.path.join(root, f"{variant}{rep}")
             if variant == "raw":
-                timing = raw_kerastuner(data, args.trials, args.epochs, folder,
-                                        rep)
+                timing = raw_kerastuner(data, args.trials, args.epochs, folder, rep)
             else:
-                timing = kr_tune(data, args.trials, args.epochs, folder, rep,
-                                 variant == "kr_tb")
+                timing = kr_tune(
+                    data, args.trials, args.epochs, folder, rep, variant == "kr_tb"
+                )
             runs[variant].append(timing)
-        print(f"rep {rep}: " + "  ".join(
-            f"{v} {runs[v][-1]['total']:.2f}s/trial (setup "
-            f"{runs[v][-1]['setup']:.2f}s, loop {runs[v][-1]['loop']:.2f}s)"
-            for v in VARIANTS), flush=True)
+        print(
+            f"rep {rep}: "
+            + "  ".join(
+                f"{v} {runs[v][-1]['total']:.2f}s/trial (setup "
+                f"{runs[v][-1]['setup']:.2f}s, loop {runs[v][-1]['loop']:.2f}s)"
+                for v in VARIANTS
+            ),
+            flush=True,
+        )
 
     def values(variant, key):
         return [r[key] for r in runs[variant]]
@@ -214,8 +247,10 @@ def measure(args, data, load, root):
         ours = statistics.median(values(variant, key))
         raw = statistics.median(values("raw", key))
         paired = [o[key] / r[key] for o, r in zip(runs[variant], runs["raw"])]
-        return (f"{ours / raw:.3f} ({100 * (ours / raw - 1):+.1f}%; paired "
-                f"per repeat {min(paired):.2f}-{max(paired):.2f})")
+        return (
+            f"{ours / raw:.3f} ({100 * (ours / raw - 1):+.1f}%; paired "
+            f"per repeat {min(paired):.2f}-{max(paired):.2f})"
+        )
 
     command = (
         f".venv/bin/python benchmarks/tuning.py --trials {args.trials} "
@@ -236,16 +271,18 @@ def measure(args, data, load, root):
         "|---|---|---|---|---|---|",
     ]
     for variant in VARIANTS:
-        cells = [common.spread(values(variant, k))
-                 for k in ("total", "loop", "setup")]
-        ratios = (["-", "-"] if variant == "raw"
-                  else [ratio(variant, "total"), ratio(variant, "loop")])
-        lines.append(f"| {LABELS[variant]} | " + " | ".join(cells + ratios)
-                     + " |")
+        cells = [common.spread(values(variant, k)) for k in ("total", "loop", "setup")]
+        ratios = (
+            ["-", "-"]
+            if variant == "raw"
+            else [ratio(variant, "total"), ratio(variant, "loop")]
+        )
+        lines.append(f"| {LABELS[variant]} | " + " | ".join(cells + ratios) + " |")
     lines.append("")
     if args.rss_trials:
-        marks = rss_growth((x[:100], y[:100]), args.rss_trials,
-                           os.path.join(root, "rss"))
+        marks = rss_growth(
+            (x[:100], y[:100]), args.rss_trials, os.path.join(root, "rss")
+        )
         last = f"after_{args.rss_trials}"
         lines.append(
             f"RSS over one {args.rss_trials}-trial kr.tune search (width=4, "
@@ -255,8 +292,7 @@ def measure(args, data, load, root):
         )
     body = "\n".join(lines)
     if args.profile:
-        print(profile(data, args.trials, args.epochs,
-                      os.path.join(root, "profile")))
+        print(profile(data, args.trials, args.epochs, os.path.join(root, "profile")))
     if args.no_write:
         print(body)
     else:

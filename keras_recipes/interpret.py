@@ -49,9 +49,15 @@ def confusion_matrix_figure(matrix, class_names=None, title="Confusion matrix"):
         limit = matrix.max() / 2 if matrix.size else 0
         for i in range(n):
             for j in range(n):
-                axes.text(j, i, f"{matrix[i, j]:g}", ha="center", va="center",
-                          fontsize=8, color="white" if matrix[i, j] > limit
-                          else "black")
+                axes.text(
+                    j,
+                    i,
+                    f"{matrix[i, j]:g}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if matrix[i, j] > limit else "black",
+                )
     figure.tight_layout()
     return figure
 
@@ -122,7 +128,8 @@ def _collect(model, x, y, batch_size):
         if data.dataset is None:
             probs = model.predict(
                 Data(x=data.x, loader=data.loader, info=data.info),
-                batch_size=batch_size, verbose=0,
+                batch_size=batch_size,
+                verbose=0,
             )
             return np.asarray(probs), np.asarray(data.y)
         dataset = model.make_dataset(data)
@@ -177,11 +184,18 @@ def interpret(model, x=None, y=None, batch_size=None, top_k=10, output_dir="auto
     predicted = probs.argmax(-1)
     matrix = confusion_matrix(labels, predicted, labels=list(range(n)))
     report = classification_report(
-        labels, predicted, labels=list(range(n)), target_names=names,
-        output_dict=True, zero_division=0,
+        labels,
+        predicted,
+        labels=list(range(n)),
+        target_names=names,
+        output_dict=True,
+        zero_division=0,
     )
     report_text = classification_report(
-        labels, predicted, labels=list(range(n)), target_names=names,
+        labels,
+        predicted,
+        labels=list(range(n)),
+        target_names=names,
         zero_division=0,
     )
     off = matrix.copy()
@@ -209,8 +223,9 @@ def interpret(model, x=None, y=None, batch_size=None, top_k=10, output_dir="auto
     plot_path = None
     if output_dir == "auto":
         task = getattr(model, "task_name", None) or model.name
-        output_dir = os.path.join(utils.tb_root(), task,
-                                  f"interpret-{utils.run_name()}")
+        output_dir = os.path.join(
+            utils.tb_root(), task, f"interpret-{utils.run_name()}"
+        )
     if output_dir is not None:
         utils.check_writable_dir("output_dir", output_dir)
         plot_path = os.path.join(output_dir, "confusion_matrix.png")

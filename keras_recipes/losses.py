@@ -40,9 +40,12 @@ def _check_weights(name, values):
             f"`{name}` must be a number or a list of per-class numbers. "
             f"Received: {name}={values!r}"
         ) from None
-    if array.ndim != 1 or len(array) == 0 or not np.all(np.isfinite(array)) or (
-        array < 0
-    ).any():
+    if (
+        array.ndim != 1
+        or len(array) == 0
+        or not np.all(np.isfinite(array))
+        or (array < 0).any()
+    ):
         raise ValueError(
             f"`{name}` must be a non-negative number or a 1D list of them. "
             f"Received: {name}={values!r}"
@@ -222,7 +225,10 @@ class LabelSmoothedSparseCrossentropy(keras.losses.Loss):
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         validation.check_float(
-            "label_smoothing", label_smoothing, minimum=0.0, maximum=1.0,
+            "label_smoothing",
+            label_smoothing,
+            minimum=0.0,
+            maximum=1.0,
             include_max=False,
         )
         self.label_smoothing = label_smoothing
@@ -316,7 +322,10 @@ class MaskedSequenceCrossentropy(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         validation.check_int("pad_id", pad_id)
         validation.check_float(
-            "label_smoothing", label_smoothing, minimum=0.0, maximum=1.0,
+            "label_smoothing",
+            label_smoothing,
+            minimum=0.0,
+            maximum=1.0,
             include_max=False,
         )
         self.pad_id = pad_id

@@ -159,9 +159,7 @@ class MatthewsCorrelationCoefficient(_ConfusionMatrixMetric):
     0.2
     """
 
-    def __init__(
-        self, num_classes, sparse_labels=True, name="mcc", dtype=None
-    ):
+    def __init__(self, num_classes, sparse_labels=True, name="mcc", dtype=None):
         super().__init__(num_classes, sparse_labels, name=name, dtype=dtype)
 
     def result(self):

@@ -183,7 +183,10 @@ def plot_confusion_matrix(
     if _is_model(model_or_labels):
         model = model_or_labels
         probs, y_true = interpret.class_predictions(
-            model, data_or_predictions, None, batch_size,
+            model,
+            data_or_predictions,
+            None,
+            batch_size,
             caller="plot_confusion_matrix",
         )
         y_pred = probs.argmax(-1)
@@ -298,8 +301,7 @@ def plot_lr_finder(result, path):
         )
     if not result.learning_rates:
         raise ValueError(
-            "`result` holds no points of the range test. "
-            f"Received: result={result!r}"
+            f"`result` holds no points of the range test. Received: result={result!r}"
         )
     result.plot(path)
     return path

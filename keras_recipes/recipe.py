@@ -347,7 +347,6 @@ class Recipe:
         self.model = model
         return summary
 
-
     def _plots(self, model, history, test, out):
         """Writes `training_curves.png` (+ `confusion_matrix.png`) into `out`."""
         from keras_recipes import plots

@@ -162,8 +162,9 @@ def get(identifier):
         return keras.regularizers.deserialize(identifier)
     if isinstance(identifier, str):
         key = identifier.lower()
-        validation.check_choice("identifier", key if key in NAMES else identifier,
-                                tuple(NAMES))
+        validation.check_choice(
+            "identifier", key if key in NAMES else identifier, tuple(NAMES)
+        )
         return NAMES[key]()
     if callable(identifier):
         return identifier

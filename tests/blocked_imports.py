@@ -40,7 +40,9 @@ def run_blocked(body, blocked, cwd, onnx_preprocess=False):
         script += LOAD_ONNX_PREPROCESS
     script += textwrap.dedent(body)
     done = subprocess.run(
-        [sys.executable, "-I", "-c", script], capture_output=True, text=True,
+        [sys.executable, "-I", "-c", script],
+        capture_output=True,
+        text=True,
         cwd=str(cwd),
     )
     assert done.returncode == 0, done.stderr[-3000:]

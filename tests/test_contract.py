@@ -60,8 +60,10 @@ def _ints(high, *shape):
 # Layers: name -> (constructor kwargs factory, sample inputs factory).
 LAYERS = {
     "AttentionPooling": (lambda: {"units": 4}, lambda: [_f(2, 5, 3)]),
-    "FastConv2D": (lambda: {"filters": 4, "kernel_size": 3, "padding": "same"},
-                   lambda: [_f(2, 6, 6, 3)]),
+    "FastConv2D": (
+        lambda: {"filters": 4, "kernel_size": 3, "padding": "same"},
+        lambda: [_f(2, 6, 6, 3)],
+    ),
     "ResidualBlock": (lambda: {"filters": 8, "strides": 2}, lambda: [_f(2, 8, 8, 3)]),
     "SqueezeExcitation": (lambda: {"ratio": 0.5}, lambda: [_f(2, 4, 4, 8)]),
     "StochasticDepth": (lambda: {"rate": 0.2}, lambda: [_f(2, 3, 4)]),
@@ -85,8 +87,10 @@ LAYERS = {
 
 # Losses and metrics: name -> (kwargs factory, "classes" | "sequence").
 LOSSES = {
-    "SparseCategoricalFocalLoss": (lambda: {"gamma": 2.0, "alpha": [1, 2, 3]},
-                                   "classes"),
+    "SparseCategoricalFocalLoss": (
+        lambda: {"gamma": 2.0, "alpha": [1, 2, 3]},
+        "classes",
+    ),
     "LabelSmoothedSparseCrossentropy": (lambda: {"label_smoothing": 0.1}, "classes"),
     "MaskedSequenceCrossentropy": (lambda: {"pad_id": 0}, "sequence"),
     "ClassBalancedSparseCrossentropy": (
@@ -119,20 +123,26 @@ SCHEDULES = {
         "step_size": 3,
         "mode": "triangular2",
     },
-    "WarmupCosine": lambda: {"learning_rate": 0.01, "total_steps": 20,
-                             "warmup_steps": 3},
-    "ExponentialRange": lambda: {"start_learning_rate": 1e-4,
-                                 "end_learning_rate": 1.0, "num_steps": 10},
+    "WarmupCosine": lambda: {
+        "learning_rate": 0.01,
+        "total_steps": 20,
+        "warmup_steps": 3,
+    },
+    "ExponentialRange": lambda: {
+        "start_learning_rate": 1e-4,
+        "end_learning_rate": 1.0,
+        "num_steps": 10,
+    },
 }
 OPTIMIZERS = {
-    "FastAdamW": lambda: {"learning_rate": 0.01, "weight_decay": 0.01,
-                          "beta_2": 0.98},
-    "Lookahead": lambda: {"optimizer": keras.optimizers.Adam(0.01),
-                          "sync_period": 2},
+    "FastAdamW": lambda: {"learning_rate": 0.01, "weight_decay": 0.01, "beta_2": 0.98},
+    "Lookahead": lambda: {"optimizer": keras.optimizers.Adam(0.01), "sync_period": 2},
 }
 CALLBACKS = {
-    "ConfusionMatrixImage": lambda: {"validation_data": (_f(4, 3), np.arange(4) % 2),
-                                     "log_dir": "unused"},
+    "ConfusionMatrixImage": lambda: {
+        "validation_data": (_f(4, 3), np.arange(4) % 2),
+        "log_dir": "unused",
+    },
     "CoordinatedBackup": lambda: {"backup_dir": "unused", "delete_on_end": False},
     "ExportOnTrainEnd": lambda: {"filepath": "out/model", "formats": ["keras"]},
     "LRFinder": lambda: {"start_lr": 1e-5, "end_lr": 1.0, "num_steps": 10},
@@ -144,8 +154,14 @@ CALLBACKS = {
 }
 # Public helpers that are not serializable components (checked for docs).
 HELPERS = {
-    "effective_number_weights", "bleu_statistics", "get", "LRFinderResult",
-    "lr_find", "fit_one_cycle", "parse_duration", "suggest_learning_rate",
+    "effective_number_weights",
+    "bleu_statistics",
+    "get",
+    "LRFinderResult",
+    "lr_find",
+    "fit_one_cycle",
+    "parse_duration",
+    "suggest_learning_rate",
     "NonFiniteLossError",
 }
 NO_EXAMPLE = {"LRFinderResult", "lr_find", "fit_one_cycle"}
@@ -156,87 +172,150 @@ BAD_ARGS = {
     "FastConv2D": [({"filters": 0, "kernel_size": 3}, "Received: filters=0")],
     "ResidualBlock": [({"filters": 0}, "Received: filters=0")],
     "SqueezeExcitation": [({"ratio": 1.5}, "Received: ratio=1.5")],
-    "StochasticDepth": [({"rate": 1.0}, "Received: rate=1.0"),
-                        ({"rate": 0.1, "seed": -1}, "Received: seed=-1")],
+    "StochasticDepth": [
+        ({"rate": 1.0}, "Received: rate=1.0"),
+        ({"rate": 0.1, "seed": -1}, "Received: seed=-1"),
+    ],
     "TokenAndPositionEmbedding": [
-        ({"vocabulary_size": 0, "sequence_length": 4, "embedding_dim": 2},
-         "Received: vocabulary_size=0")],
-    "TransformerEncoder": [({"intermediate_dim": 8, "num_heads": 0},
-                            "Received: num_heads=0")],
-    "TransformerDecoder": [({"intermediate_dim": 0, "num_heads": 2},
-                            "Received: intermediate_dim=0")],
+        (
+            {"vocabulary_size": 0, "sequence_length": 4, "embedding_dim": 2},
+            "Received: vocabulary_size=0",
+        )
+    ],
+    "TransformerEncoder": [
+        ({"intermediate_dim": 8, "num_heads": 0}, "Received: num_heads=0")
+    ],
+    "TransformerDecoder": [
+        ({"intermediate_dim": 0, "num_heads": 2}, "Received: intermediate_dim=0")
+    ],
     "WeightNormalization": [
         ({"layer": keras.layers.LSTM(2)}, "Received: layer=LSTM"),
         ({"layer": "dense"}, "Received: layer='dense'"),
     ],
-    "SparseCategoricalFocalLoss": [({"gamma": -1.0}, "Received: gamma=-1.0"),
-                                   ({"alpha": [1, -2]}, "Received: alpha=[1, -2]")],
-    "LabelSmoothedSparseCrossentropy": [({"label_smoothing": 1.0},
-                                         "Received: label_smoothing=1.0")],
-    "MaskedSequenceCrossentropy": [({"pad_id": 0.5}, "Received: pad_id=0.5"),
-                                   ({"label_smoothing": -0.1},
-                                    "Received: label_smoothing=-0.1")],
+    "SparseCategoricalFocalLoss": [
+        ({"gamma": -1.0}, "Received: gamma=-1.0"),
+        ({"alpha": [1, -2]}, "Received: alpha=[1, -2]"),
+    ],
+    "LabelSmoothedSparseCrossentropy": [
+        ({"label_smoothing": 1.0}, "Received: label_smoothing=1.0")
+    ],
+    "MaskedSequenceCrossentropy": [
+        ({"pad_id": 0.5}, "Received: pad_id=0.5"),
+        ({"label_smoothing": -0.1}, "Received: label_smoothing=-0.1"),
+    ],
     "ClassBalancedSparseCrossentropy": [
         ({"samples_per_class": [10, 0]}, "Received: samples_per_class=[10, 0]"),
         ({"samples_per_class": [10, 5], "beta": 1.0}, "Received: beta=1.0"),
     ],
-    "CohenKappa": [({"num_classes": 1}, "Received: num_classes=1"),
-                   ({"num_classes": 3, "weightage": "quadratc"},
-                    "Received: weightage='quadratc'")],
-    "MatthewsCorrelationCoefficient": [({"num_classes": 0},
-                                        "Received: num_classes=0")],
-    "CorpusBLEU": [({"smooth_method": "add"}, "Received: smooth_method='add'"),
-                   ({"tokenize": "13b"}, "Received: tokenize='13b'")],
-    "OrthogonalRegularizer": [({"factor": -1}, "Received: factor=-1"),
-                              ({"mode": "cols"}, "Received: mode='cols'")],
-    "ScheduledL1L2": [({"l2": -0.1}, "Received: l2=-0.1"),
-                      ({"schedule": 0.5}, "Received: schedule=0.5")],
-    "OneCycle": [({"max_learning_rate": 0.0, "total_steps": 5},
-                  "Received: max_learning_rate=0.0"),
-                 ({"max_learning_rate": 0.1, "total_steps": 5, "pct_start": 1.0},
-                  "Received: pct_start=1.0")],
-    "CyclicalLearningRate": [
-        ({"initial_learning_rate": 0.1, "maximal_learning_rate": 0.01,
-          "step_size": 2}, "Received: maximal_learning_rate=0.01"),
-        ({"initial_learning_rate": 0.01, "maximal_learning_rate": 0.1,
-          "step_size": 2, "mode": "triangle"}, "Received: mode='triangle'"),
+    "CohenKappa": [
+        ({"num_classes": 1}, "Received: num_classes=1"),
+        ({"num_classes": 3, "weightage": "quadratc"}, "Received: weightage='quadratc'"),
     ],
-    "WarmupCosine": [({"learning_rate": 0.1, "total_steps": 5, "warmup_steps": 5},
-                      "Received: warmup_steps=5")],
-    "ExponentialRange": [({"start_learning_rate": 1.0, "end_learning_rate": 0.1,
-                           "num_steps": 5}, "Received: end_learning_rate=0.1")],
-    "FastAdamW": [({"beta_1": 1.0}, "Received: beta_1=1.0"),
-                  ({"beta_2": -0.1}, "Received: beta_2=-0.1"),
-                  ({"epsilon": -1e-7}, "Received: epsilon=-1e-07"),
-                  ({"weight_decay": None}, "Received: weight_decay=None")],
-    "Lookahead": [({"optimizer": "adam", "sync_period": 0},
-                   "Received: sync_period=0"),
-                  ({"optimizer": "adam", "slow_step_size": 1.5},
-                   "Received: slow_step_size=1.5"),
-                  ({"optimizer": 3}, "Received: optimizer=3")],
-    "ConfusionMatrixImage": [({"validation_data": [1, 2, 3]},
-                              "Received: validation_data of type list"),
-                             ({"validation_data": ([1], [1]), "every_n_epochs": 0},
-                              "Received: every_n_epochs=0")],
-    "CoordinatedBackup": [({"backup_dir": ""}, "Received: backup_dir=''"),
-                          ({"backup_dir": "b", "delete_on_end": "yes"},
-                           "Received: delete_on_end='yes'")],
-    "ExportOnTrainEnd": [({"filepath": "m", "formats": ["pdf"]},
-                          "Received: formats='pdf'"),
-                         ({"filepath": "m", "formats": []}, "Received: formats=[]")],
-    "LRFinder": [({"start_lr": 1.0, "end_lr": 0.1}, "Received: end_lr=0.1"),
-                 ({"stop_factor": 1.0}, "Received: stop_factor=1.0")],
-    "OneCycleScheduler": [({"max_lr": -1.0}, "Received: max_lr=-1.0"),
-                          ({"max_lr": 0.1, "pct_start": 0.0},
-                           "Received: pct_start=0.0")],
+    "MatthewsCorrelationCoefficient": [({"num_classes": 0}, "Received: num_classes=0")],
+    "CorpusBLEU": [
+        ({"smooth_method": "add"}, "Received: smooth_method='add'"),
+        ({"tokenize": "13b"}, "Received: tokenize='13b'"),
+    ],
+    "OrthogonalRegularizer": [
+        ({"factor": -1}, "Received: factor=-1"),
+        ({"mode": "cols"}, "Received: mode='cols'"),
+    ],
+    "ScheduledL1L2": [
+        ({"l2": -0.1}, "Received: l2=-0.1"),
+        ({"schedule": 0.5}, "Received: schedule=0.5"),
+    ],
+    "OneCycle": [
+        (
+            {"max_learning_rate": 0.0, "total_steps": 5},
+            "Received: max_learning_rate=0.0",
+        ),
+        (
+            {"max_learning_rate": 0.1, "total_steps": 5, "pct_start": 1.0},
+            "Received: pct_start=1.0",
+        ),
+    ],
+    "CyclicalLearningRate": [
+        (
+            {
+                "initial_learning_rate": 0.1,
+                "maximal_learning_rate": 0.01,
+                "step_size": 2,
+            },
+            "Received: maximal_learning_rate=0.01",
+        ),
+        (
+            {
+                "initial_learning_rate": 0.01,
+                "maximal_learning_rate": 0.1,
+                "step_size": 2,
+                "mode": "triangle",
+            },
+            "Received: mode='triangle'",
+        ),
+    ],
+    "WarmupCosine": [
+        (
+            {"learning_rate": 0.1, "total_steps": 5, "warmup_steps": 5},
+            "Received: warmup_steps=5",
+        )
+    ],
+    "ExponentialRange": [
+        (
+            {"start_learning_rate": 1.0, "end_learning_rate": 0.1, "num_steps": 5},
+            "Received: end_learning_rate=0.1",
+        )
+    ],
+    "FastAdamW": [
+        ({"beta_1": 1.0}, "Received: beta_1=1.0"),
+        ({"beta_2": -0.1}, "Received: beta_2=-0.1"),
+        ({"epsilon": -1e-7}, "Received: epsilon=-1e-07"),
+        ({"weight_decay": None}, "Received: weight_decay=None"),
+    ],
+    "Lookahead": [
+        ({"optimizer": "adam", "sync_period": 0}, "Received: sync_period=0"),
+        ({"optimizer": "adam", "slow_step_size": 1.5}, "Received: slow_step_size=1.5"),
+        ({"optimizer": 3}, "Received: optimizer=3"),
+    ],
+    "ConfusionMatrixImage": [
+        ({"validation_data": [1, 2, 3]}, "Received: validation_data of type list"),
+        (
+            {"validation_data": ([1], [1]), "every_n_epochs": 0},
+            "Received: every_n_epochs=0",
+        ),
+    ],
+    "CoordinatedBackup": [
+        ({"backup_dir": ""}, "Received: backup_dir=''"),
+        ({"backup_dir": "b", "delete_on_end": "yes"}, "Received: delete_on_end='yes'"),
+    ],
+    "ExportOnTrainEnd": [
+        ({"filepath": "m", "formats": ["pdf"]}, "Received: formats='pdf'"),
+        ({"filepath": "m", "formats": []}, "Received: formats=[]"),
+    ],
+    "LRFinder": [
+        ({"start_lr": 1.0, "end_lr": 0.1}, "Received: end_lr=0.1"),
+        ({"stop_factor": 1.0}, "Received: stop_factor=1.0"),
+    ],
+    "OneCycleScheduler": [
+        ({"max_lr": -1.0}, "Received: max_lr=-1.0"),
+        ({"max_lr": 0.1, "pct_start": 0.0}, "Received: pct_start=0.0"),
+    ],
     "ProgressBar": [({"file": "log.txt"}, "Received: file='log.txt'")],
     "TerminateOnNaN": [({"monitor": ""}, "Received: monitor=''")],
-    "TimeBudget": [({"budget": "30 minutes"}, "Received: budget='30 minutes'"),
-                   ({"budget": -5}, "Received: budget=-5")],
+    "TimeBudget": [
+        ({"budget": "30 minutes"}, "Received: budget='30 minutes'"),
+        ({"budget": -5}, "Received: budget=-5"),
+    ],
 }
 
-SPECS = {**LAYERS, **LOSSES, **METRICS, **REGULARIZERS, **SCHEDULES,
-         **OPTIMIZERS, **CALLBACKS}
+SPECS = {
+    **LAYERS,
+    **LOSSES,
+    **METRICS,
+    **REGULARIZERS,
+    **SCHEDULES,
+    **OPTIMIZERS,
+    **CALLBACKS,
+}
 
 
 def _public():
@@ -261,8 +340,9 @@ def test_every_public_object_has_a_spec():
     assert len(COMPONENTS) >= 25
 
 
-@pytest.mark.parametrize("module_name,name,obj", PUBLIC,
-                         ids=[f"{m}.{n}" for m, n, _ in PUBLIC])
+@pytest.mark.parametrize(
+    "module_name,name,obj", PUBLIC, ids=[f"{m}.{n}" for m, n, _ in PUBLIC]
+)
 def test_documented_with_example(module_name, name, obj):
     doc = inspect.getdoc(obj) or ""
     assert len(doc) > 40, f"{name} needs a docstring"
@@ -278,8 +358,11 @@ def test_registered_under_keras_recipes(module_name, name, obj):
 
 def _takes_arguments(cls):
     params = inspect.signature(cls.__init__).parameters
-    return any(p not in ("self", "name", "dtype", "reduction", "kwargs")
-               and params[p].kind != inspect.Parameter.VAR_KEYWORD for p in params)
+    return any(
+        p not in ("self", "name", "dtype", "reduction", "kwargs")
+        and params[p].kind != inspect.Parameter.VAR_KEYWORD
+        for p in params
+    )
 
 
 @pytest.mark.parametrize("module_name,name,obj", COMPONENTS, ids=IDS)
@@ -388,8 +471,12 @@ def _outputs(model, kind, x, y):
     if kind == "predict":
         return np.asarray(model(x, training=False)).tolist()
     if kind == "loss":
-        return [type(model.loss).__name__ if not inspect.isfunction(model.loss)
-                else model.loss.__name__, float(np.mean(model.loss(y, model(x))))]
+        return [
+            type(model.loss).__name__
+            if not inspect.isfunction(model.loss)
+            else model.loss.__name__,
+            float(np.mean(model.loss(y, model(x)))),
+        ]
     if kind == "metric":
         config = model.get_compile_config()["metrics"][0]
         metric = keras.saving.deserialize_keras_object(config)
@@ -400,8 +487,12 @@ def _outputs(model, kind, x, y):
         reg = model.layers[-1].kernel_regularizer
         return [type(reg).__name__, float(sum(model.losses))]
     opt = model.optimizer
-    return [type(opt).__name__, float(opt.learning_rate), int(opt.iterations),
-            [np.asarray(v).tolist() for v in opt.variables]]
+    return [
+        type(opt).__name__,
+        float(opt.learning_rate),
+        int(opt.iterations),
+        [np.asarray(v).tolist() for v in opt.variables],
+    ]
 
 
 def _build_saved_models(tmp_path):
@@ -437,7 +528,7 @@ def _build_saved_models(tmp_path):
         elif name in LOSSES or name in METRICS:
             if name == "class_balanced_sparse_crossentropy":
                 continue  # needs samples_per_class: covered by the class
-            factory, kind = (LOSSES.get(name) or METRICS[name])
+            factory, kind = LOSSES.get(name) or METRICS[name]
             model = classifier() if kind == "classes" else sequence_model()
             x, y = (x_cls, y_cls) if kind == "classes" else (x_seq, y_seq)
             component = obj if factory is None else obj(**factory())
@@ -445,10 +536,10 @@ def _build_saved_models(tmp_path):
                 model.compile("adam", loss=component)
                 add(name, model, x, y, kind="loss")
             else:
-                model.compile("adam", "sparse_categorical_crossentropy",
-                              metrics=[component])
-                add(name, model, x, y if kind == "classes" else y_seq,
-                    kind="metric")
+                model.compile(
+                    "adam", "sparse_categorical_crossentropy", metrics=[component]
+                )
+                add(name, model, x, y if kind == "classes" else y_seq, kind="metric")
         elif name in REGULARIZERS:
             i = keras.Input((4,))
             reg = obj(**REGULARIZERS[name]())
@@ -498,9 +589,19 @@ def test_save_load_in_fresh_process_without_custom_objects(tmp_path):
     json.dump(cases, open(cases_path, "w"))
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, cases_path,
-         os.path.join(tmp_path, "inputs.pkl"), out_path, os.path.dirname(__file__)],
-        env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            cases_path,
+            os.path.join(tmp_path, "inputs.pkl"),
+            out_path,
+            os.path.dirname(__file__),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.load(open(out_path))

@@ -11,17 +11,27 @@ def test_interpret_a_trained_task(digits, tmp_path):
     (x, y), (xv, yv) = digits
     kr.set_seed(0)
     model = kr.tasks.ImageClassifier(
-        num_classes=10, image_shape=(8, 8, 1), width=8, depth=2, augmentation=None,
+        num_classes=10,
+        image_shape=(8, 8, 1),
+        width=8,
+        depth=2,
+        augmentation=None,
         class_names=[f"d{i}" for i in range(10)],
     )
-    model.fit((x[:300], [f"d{i}" for i in y[:300]]), epochs=1, batch_size=32,
-              verbose=0, tensorboard=False)
+    model.fit(
+        (x[:300], [f"d{i}" for i in y[:300]]),
+        epochs=1,
+        batch_size=32,
+        verbose=0,
+        tensorboard=False,
+    )
     labels = [f"d{i}" for i in yv]
     result = model.interpret((xv, labels), top_k=5, output_dir=str(tmp_path))
     probs = model.predict(xv, verbose=0)
     pred = probs.argmax(-1)
-    np.testing.assert_array_equal(result.confusion_matrix,
-                                  confusion_matrix(yv, pred, labels=range(10)))
+    np.testing.assert_array_equal(
+        result.confusion_matrix, confusion_matrix(yv, pred, labels=range(10))
+    )
     assert result.accuracy == (pred == yv).mean()
     assert set(result.report) >= {"d0", "d9", "macro avg", "weighted avg"}
     assert 0 <= result.report["d3"]["f1-score"] <= 1
@@ -34,8 +44,9 @@ def test_interpret_a_trained_task(digits, tmp_path):
     losses = [t["loss"] for t in result.top_losses]
     assert len(losses) == 5 and losses == sorted(losses, reverse=True)
     worst = result.top_losses[0]
-    assert worst["loss"] == np.max(-np.log(np.clip(probs[np.arange(len(yv)), yv],
-                                                    1e-12, 1)))
+    assert worst["loss"] == np.max(
+        -np.log(np.clip(probs[np.arange(len(yv)), yv], 1e-12, 1))
+    )
     with open(result.plot_path, "rb") as file:
         assert file.read(4) == b"\x89PNG"
     # tf.data input of (raw images, class indices) gives the same matrix.

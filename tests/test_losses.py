@@ -86,7 +86,8 @@ def test_class_balanced_weights_and_loss():
     assert float(loss(y, p)) == pytest.approx(per_sample.mean(), rel=1e-5)
     np.testing.assert_allclose(
         losses.class_balanced_sparse_crossentropy(y, p, counts, beta=0.99),
-        per_sample, rtol=1e-5,
+        per_sample,
+        rtol=1e-5,
     )
     with pytest.raises(ValueError, match="Received: samples_per_class=\\[5\\]"):
         losses.effective_number_weights([5])

@@ -39,9 +39,14 @@ def test_mcc_matches_sklearn_and_works_in_fit():
     labels = x.argmax(-1)
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
-    model.compile(keras.optimizers.Adam(0.1), "sparse_categorical_crossentropy",
-                  metrics=[metrics.MatthewsCorrelationCoefficient(3),
-                           metrics.CohenKappa(3, weightage="quadratic")])
+    model.compile(
+        keras.optimizers.Adam(0.1),
+        "sparse_categorical_crossentropy",
+        metrics=[
+            metrics.MatthewsCorrelationCoefficient(3),
+            metrics.CohenKappa(3, weightage="quadratic"),
+        ],
+    )
     model.fit(x, labels, epochs=15, batch_size=8, verbose=0)
     logs = model.evaluate(x, labels, verbose=0, return_dict=True)
     pred = model.predict(x, verbose=0).argmax(-1)
@@ -53,10 +58,13 @@ def test_mcc_matches_sklearn_and_works_in_fit():
 
 @pytest.mark.parametrize("smooth", ["exp", "none"])
 def test_bleu_matches_sacrebleu_on_strings_and_ids(smooth):
-    refs = ["the cat sat on the mat", "a dog ran in the park today",
-            "hello world", "it is raining"]
-    hyps = ["the cat sat on a mat", "a dog runs in a park", "hello there world",
-            "rain"]
+    refs = [
+        "the cat sat on the mat",
+        "a dog ran in the park today",
+        "hello world",
+        "it is raining",
+    ]
+    hyps = ["the cat sat on a mat", "a dog runs in a park", "hello there world", "rain"]
     metric = metrics.CorpusBLEU(smooth_method=smooth)
     metric.update_state(np.array(refs[:2]), np.array(hyps[:2]))
     metric.update_state(np.array(refs[2:]), np.array(hyps[2:]))
@@ -67,16 +75,17 @@ def test_bleu_matches_sacrebleu_on_strings_and_ids(smooth):
     ids_ref[:, 6:] = 0  # padding
     metric = metrics.CorpusBLEU(smooth_method=smooth)
     metric.update_state(ids_ref, ids_hyp)
-    strings = [
-        " ".join(str(t) for t in row if t) for row in ids_ref
-    ], [" ".join(str(t) for t in row if t) for row in ids_hyp]
-    expected = sacrebleu.corpus_bleu(strings[1], [strings[0]], tokenize="none",
-                                     smooth_method=smooth).score
+    strings = (
+        [" ".join(str(t) for t in row if t) for row in ids_ref],
+        [" ".join(str(t) for t in row if t) for row in ids_hyp],
+    )
+    expected = sacrebleu.corpus_bleu(
+        strings[1], [strings[0]], tokenize="none", smooth_method=smooth
+    ).score
     assert float(metric.result()) == pytest.approx(expected, abs=1e-3)
 
 
 def test_bleu_end_id_truncates():
     metric = metrics.CorpusBLEU(end_id=2)
-    metric.update_state(np.array([[5, 6, 7, 8, 2, 9]]),
-                        np.array([[5, 6, 7, 8, 2, 4]]))
+    metric.update_state(np.array([[5, 6, 7, 8, 2, 9]]), np.array([[5, 6, 7, 8, 2, 4]]))
     assert float(metric.result()) == pytest.approx(100.0)

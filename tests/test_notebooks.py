@@ -81,7 +81,7 @@ def test_notebook_is_clean_and_colab_ready(name):
     assert 'IN_COLAB = "google.colab" in sys.modules' in install
     # The pip magic runs only in Colab: it is the body of `if IN_COLAB:`.
     lines = install.splitlines()
-    body = lines[lines.index("if IN_COLAB:") + 1:]
+    body = lines[lines.index("if IN_COLAB:") + 1 :]
     assert body and all(line.startswith("    ") for line in body)
     assert body[0].strip() == "get_ipython().run_line_magic("
     assert "keras-recipes @ git+{REPO}" in body[1]
@@ -101,15 +101,23 @@ def _kernel_manager(tmp_path):
 
     spec_dir = tmp_path / "kernels" / "kr-notebook-test"
     spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f",
-                 "{connection_file}"],
-        "display_name": "keras_recipes tests",
-        "language": "python",
-    }))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    sys.executable,
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                ],
+                "display_name": "keras_recipes tests",
+                "language": "python",
+            }
+        )
+    )
     specs = KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
-    return AsyncKernelManager(kernel_name="kr-notebook-test",
-                              kernel_spec_manager=specs)
+    return AsyncKernelManager(kernel_name="kr-notebook-test", kernel_spec_manager=specs)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -178,5 +186,9 @@ def _seconds(execution):
     if not start or not end:
         return 0.0
     parse = datetime.fromisoformat
-    return round((parse(end.replace("Z", "+00:00"))
-                  - parse(start.replace("Z", "+00:00"))).total_seconds(), 1)
+    return round(
+        (
+            parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))
+        ).total_seconds(),
+        1,
+    )

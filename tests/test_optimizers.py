@@ -29,8 +29,9 @@ def test_lookahead_with_trivial_settings_equals_the_inner_optimizer():
     x, y = _data()
     plain, wrapped = _model(), _model()
     plain.compile(keras.optimizers.Adam(0.05), "mse")
-    wrapped.compile(Lookahead(keras.optimizers.Adam(0.05), sync_period=1,
-                              slow_step_size=1.0), "mse")
+    wrapped.compile(
+        Lookahead(keras.optimizers.Adam(0.05), sync_period=1, slow_step_size=1.0), "mse"
+    )
     for m in (plain, wrapped):
         m.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
     for a, b in zip(plain.get_weights(), wrapped.get_weights()):
@@ -41,8 +42,9 @@ def test_lookahead_update_rule_by_hand():
     x, y = _data()
     model = _model()
     w0 = [w.copy() for w in model.get_weights()]
-    model.compile(Lookahead(keras.optimizers.SGD(0.1), sync_period=2,
-                            slow_step_size=0.5), "mse")
+    model.compile(
+        Lookahead(keras.optimizers.SGD(0.1), sync_period=2, slow_step_size=0.5), "mse"
+    )
     ref = _model()
     ref.compile(keras.optimizers.SGD(0.1), "mse")
     ref.set_weights(w0)
@@ -68,8 +70,11 @@ def test_lookahead_trains_and_exposes_learning_rate():
 def _classifier(seed=0, embedding=False):
     keras.utils.set_random_seed(seed)
     if embedding:  # sparse (IndexedSlices) gradient for the embedding table
-        layers = [keras.Input((4,), dtype="int32"), keras.layers.Embedding(10, 3),
-                  keras.layers.GlobalAveragePooling1D()]
+        layers = [
+            keras.Input((4,), dtype="int32"),
+            keras.layers.Embedding(10, 3),
+            keras.layers.GlobalAveragePooling1D(),
+        ]
     else:
         layers = [keras.Input((3,)), keras.layers.BatchNormalization()]
     layers += [keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)]
@@ -107,8 +112,11 @@ def _assert_same_training(got, expected):
 SETTINGS = {
     "graph": {},
     "eager": {"run_eagerly": True},
-    "schedule": {"learning_rate": keras.optimizers.schedules.ExponentialDecay(
-        0.02, decay_steps=2, decay_rate=0.5)},
+    "schedule": {
+        "learning_rate": keras.optimizers.schedules.ExponentialDecay(
+            0.02, decay_steps=2, decay_rate=0.5
+        )
+    },
     "clipnorm, no decay": {"clipnorm": 0.1, "weight_decay": 0.0},
     "amsgrad (AdamW's own update)": {"amsgrad": True},
     "embedding (sparse gradient: AdamW's own update)": {"embedding": True},
@@ -132,8 +140,10 @@ def test_fast_adamw_trains_like_keras_adamw(setting):
     got = _train(FastAdamW, kwargs, **train_kwargs)
     _assert_same_training(got, expected)
     # Training moved the weights (the comparison is not between two no-ops).
-    assert not np.allclose(got[0][-1], _classifier(
-        embedding=train_kwargs.get("embedding", False)).get_weights()[-1])
+    assert not np.allclose(
+        got[0][-1],
+        _classifier(embedding=train_kwargs.get("embedding", False)).get_weights()[-1],
+    )
 
 
 def test_fast_adamw_update_is_one_fused_op_per_variable():
@@ -154,16 +164,18 @@ def test_fast_adamw_update_is_one_fused_op_per_variable():
 
 def test_fast_adamw_config_and_save_load(tmp_path):
     optimizer = FastAdamW(learning_rate=0.003, weight_decay=0.01, beta_2=0.98)
-    reference = keras.optimizers.AdamW(learning_rate=0.003, weight_decay=0.01,
-                                       beta_2=0.98)
+    reference = keras.optimizers.AdamW(
+        learning_rate=0.003, weight_decay=0.01, beta_2=0.98
+    )
     config = optimizer.get_config()
     assert {**config, "name": None} == {**reference.get_config(), "name": None}
     assert FastAdamW.from_config(config).get_config() == config
 
     x, y = _classes()
     model = _classifier()
-    model.compile(optimizer, keras.losses.SparseCategoricalCrossentropy(
-        from_logits=True))
+    model.compile(
+        optimizer, keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     path = str(tmp_path / "model.keras")
     model.save(path)
@@ -176,17 +188,41 @@ def test_fast_adamw_config_and_save_load(tmp_path):
 
 
 TINY_DATA = {
-    "tabular": lambda: (kr.tabular_classifier, {"data": pd.DataFrame(
-        {"a": [0.1, 0.5, 0.9, 0.3], "b": ["x", "y", "x", "y"], "t": [0, 1, 0, 1]}),
-        "target": "t"}),
-    "image": lambda: (kr.image_classifier, {
-        "data": (np.zeros((4, 8, 8, 1), "float32"), np.array([0, 1, 0, 1])),
-        "width": 4}),
-    "text": lambda: (kr.text_classifier, {
-        "data": (["good film", "bad film", "fine", "awful"], [1, 0, 1, 0])}),
-    "translation": lambda: (kr.seq2seq_transformer, {
-        "data": (["ab c", "cab"], ["xy", "yyy"]), "embedding_dim": 8, "num_heads": 1,
-        "intermediate_dim": 8, "num_encoder_layers": 1, "num_decoder_layers": 1}),
+    "tabular": lambda: (
+        kr.tabular_classifier,
+        {
+            "data": pd.DataFrame(
+                {
+                    "a": [0.1, 0.5, 0.9, 0.3],
+                    "b": ["x", "y", "x", "y"],
+                    "t": [0, 1, 0, 1],
+                }
+            ),
+            "target": "t",
+        },
+    ),
+    "image": lambda: (
+        kr.image_classifier,
+        {
+            "data": (np.zeros((4, 8, 8, 1), "float32"), np.array([0, 1, 0, 1])),
+            "width": 4,
+        },
+    ),
+    "text": lambda: (
+        kr.text_classifier,
+        {"data": (["good film", "bad film", "fine", "awful"], [1, 0, 1, 0])},
+    ),
+    "translation": lambda: (
+        kr.seq2seq_transformer,
+        {
+            "data": (["ab c", "cab"], ["xy", "yyy"]),
+            "embedding_dim": 8,
+            "num_heads": 1,
+            "intermediate_dim": 8,
+            "num_encoder_layers": 1,
+            "num_decoder_layers": 1,
+        },
+    ),
 }
 
 

@@ -84,8 +84,11 @@ def test_confusion_matrix_from_labels(tmp_path):
     # Integer labels, class names, normalisation, one-hot predictions.
     one_hot = np.eye(3)[[0, 1, 1, 2]]
     out = kr.plots.plot_confusion_matrix(
-        [0, 1, 2, 2], one_hot, str(tmp_path / "n.png"),
-        class_names=["a", "b", "c"], normalize="true",
+        [0, 1, 2, 2],
+        one_hot,
+        str(tmp_path / "n.png"),
+        class_names=["a", "b", "c"],
+        normalize="true",
     )
     assert_png(out)
 
@@ -107,8 +110,9 @@ def test_confusion_matrix_rejects_bad_args(
     tmp_path, y_true, y_pred, kwargs, error, match
 ):
     with pytest.raises(error, match=match):
-        kr.plots.plot_confusion_matrix(y_true, y_pred, str(tmp_path / "cm.png"),
-                                       **kwargs)
+        kr.plots.plot_confusion_matrix(
+            y_true, y_pred, str(tmp_path / "cm.png"), **kwargs
+        )
     assert not os.listdir(tmp_path)
 
 
@@ -125,11 +129,10 @@ def test_confusion_matrix_from_a_model_uses_its_class_names(tmp_path, monkeypatc
     monkeypatch.setattr(interpret, "confusion_matrix_figure", spy)
     texts = np.array(["red fox", "big dog", "old oak", "tall pine"] * 4)
     labels = np.array(["animal", "animal", "plant", "plant"] * 4)
-    model = kr.text_classifier(
-        data=(texts, labels), embedding_dim=4, units=4, seed=0
+    model = kr.text_classifier(data=(texts, labels), embedding_dim=4, units=4, seed=0)
+    path = kr.plots.plot_confusion_matrix(
+        model, (texts, labels), str(tmp_path / "cm.png")
     )
-    path = kr.plots.plot_confusion_matrix(model, (texts, labels),
-                                          str(tmp_path / "cm.png"))
     assert_png(path)
     assert seen["names"] == ["animal", "plant"]
     assert seen["matrix"].sum() == len(texts)
@@ -142,8 +145,14 @@ def test_plot_lr_finder_writes_the_range_test(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 2))
     result = kr.callbacks.lr_find(
-        model, x, x.sum(axis=1, keepdims=True), start_lr=1e-4, end_lr=1.0,
-        num_steps=12, batch_size=8, plot_path=None,
+        model,
+        x,
+        x.sum(axis=1, keepdims=True),
+        start_lr=1e-4,
+        end_lr=1.0,
+        num_steps=12,
+        batch_size=8,
+        plot_path=None,
     )
     path = kr.plots.plot_lr_finder(result, str(tmp_path / "lr.png"))
     assert path == str(tmp_path / "lr.png")

@@ -23,7 +23,8 @@ def blocks(language=None):
     with open(README, encoding="utf-8") as file:
         text = file.read()
     return [
-        (lang, body) for lang, body in FENCE.findall(text)
+        (lang, body)
+        for lang, body in FENCE.findall(text)
         if language is None or lang == language
     ]
 
@@ -52,13 +53,21 @@ def test_every_python_block_runs_in_order(tmp_path):
         PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
     )
     run = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=900,
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert run.returncode == 0, run.stderr[-4000:]
     # The blocks did what they say.
-    for name in ("digits.keras", "digits.onnx", "training_curves.png",
-                 "confusion_matrix.png"):
+    for name in (
+        "digits.keras",
+        "digits.onnx",
+        "training_curves.png",
+        "confusion_matrix.png",
+    ):
         assert (tmp_path / name).exists(), name
     assert (tmp_path / "digits_saved_model" / "saved_model.pb").is_file()
     assert (tmp_path / "runs" / "tune").is_dir()

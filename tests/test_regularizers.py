@@ -29,8 +29,14 @@ def test_scheduled_l1l2_follows_the_optimizer_step():
     model = keras.Model(inputs, dense(inputs))
     model.compile("sgd", "mse")
     x, y = np.ones((12, 3), "float32"), np.ones((12, 2), "float32")
-    model.fit(x, y, batch_size=2, epochs=1, verbose=0,
-              callbacks=[kr.callbacks.RegularizerScheduler()])
+    model.fit(
+        x,
+        y,
+        batch_size=2,
+        epochs=1,
+        verbose=0,
+        callbacks=[kr.callbacks.RegularizerScheduler()],
+    )
     assert int(reg.step.numpy()) == 5  # set before each of the 6 batches
     w = dense.kernel.numpy()
     base = 0.1 * np.abs(w).sum() + 0.2 * (w**2).sum()
@@ -40,8 +46,9 @@ def test_scheduled_l1l2_follows_the_optimizer_step():
 
 
 def test_get_resolves_names_and_lists_them_on_a_typo():
-    assert isinstance(regularizers.get("orthogonal"),
-                      regularizers.OrthogonalRegularizer)
+    assert isinstance(
+        regularizers.get("orthogonal"), regularizers.OrthogonalRegularizer
+    )
     assert isinstance(regularizers.get("L2"), keras.regularizers.L2)
     assert regularizers.get(None) is None
     config = keras.regularizers.serialize(regularizers.OrthogonalRegularizer(0.5))

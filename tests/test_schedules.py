@@ -34,8 +34,9 @@ def test_cyclical_modes():
 
 
 def test_warmup_cosine_and_exponential_range():
-    schedule = schedules.WarmupCosine(1.0, total_steps=20, warmup_steps=4,
-                                      min_learning_rate=0.1)
+    schedule = schedules.WarmupCosine(
+        1.0, total_steps=20, warmup_steps=4, min_learning_rate=0.1
+    )
     lr = _curve(schedule, 21)
     np.testing.assert_allclose(lr[:5], [0, 0.25, 0.5, 0.75, 1.0], atol=1e-6)
     assert lr[12] == pytest.approx(0.55, rel=1e-5) and lr[20] == pytest.approx(0.1)

@@ -32,12 +32,18 @@ SMALL = {
     "image_classifier": ["data.limit=64", "model.width=8", "model.depth=1"],
     "tabular_classifier": ["data.limit=64"],
     "text_classifier": [
-        "data.limit=64", "model.max_tokens=500", "model.embedding_dim=8",
-        "model.units=8", "model.sequence_length=16",
+        "data.limit=64",
+        "model.max_tokens=500",
+        "model.embedding_dim=8",
+        "model.units=8",
+        "model.sequence_length=16",
     ],
     "seq2seq_transformer": [
-        "data.limit=64", "model.embedding_dim=16", "model.intermediate_dim=16",
-        "model.num_encoder_layers=1", "model.num_decoder_layers=1",
+        "data.limit=64",
+        "model.embedding_dim=16",
+        "model.intermediate_dim=16",
+        "model.num_encoder_layers=1",
+        "model.num_decoder_layers=1",
     ],
 }
 

@@ -40,15 +40,20 @@ class ConfusionMatrixImage(StatelessCallback):
     2
     """
 
-    def __init__(self, validation_data, log_dir=None, class_names=None,
-                 every_n_epochs=1, tag="confusion_matrix"):
+    def __init__(
+        self,
+        validation_data,
+        log_dir=None,
+        class_names=None,
+        every_n_epochs=1,
+        tag="confusion_matrix",
+    ):
         super().__init__()
         import tensorflow as tf
 
         if not (
             isinstance(validation_data, tf.data.Dataset)
-            or (isinstance(validation_data, tuple | list)
-                and len(validation_data) == 2)
+            or (isinstance(validation_data, tuple | list) and len(validation_data) == 2)
         ):
             raise ValueError(
                 "`validation_data` must be an (x, y) pair or a tf.data.Dataset "
@@ -94,9 +99,11 @@ class ConfusionMatrixImage(StatelessCallback):
         self.matrix = np.zeros((n, n), "int64")
         np.add.at(self.matrix, (labels, probs.argmax(-1)), 1)
         names = self.class_names or getattr(self.model, "class_names", None)
-        png = figure_to_png(confusion_matrix_figure(
-            self.matrix, names, title=f"Confusion matrix, epoch {epoch + 1}"
-        ))
+        png = figure_to_png(
+            confusion_matrix_figure(
+                self.matrix, names, title=f"Confusion matrix, epoch {epoch + 1}"
+            )
+        )
         image = tf.expand_dims(tf.image.decode_png(png, channels=4), 0)
         with self._writer.as_default():
             tf.summary.image(self.tag, image, step=epoch)

@@ -39,8 +39,9 @@ def settable_learning_rate(optimizer, who):
     """Raises unless `optimizer.learning_rate` can be assigned a float."""
     schedules = keras.optimizers.schedules.LearningRateSchedule
     inner = getattr(optimizer, "inner_optimizer", optimizer)
-    if optimizer is None or isinstance(getattr(inner, "_learning_rate", None),
-                                       schedules):
+    if optimizer is None or isinstance(
+        getattr(inner, "_learning_rate", None), schedules
+    ):
         raise ValueError(
             f"`{who}` sets the learning rate each step, so the model must be "
             "compiled with a float learning rate, not a LearningRateSchedule. "
@@ -79,13 +80,18 @@ class LRFinder(StatelessCallback):
     """
 
     def __init__(
-        self, start_lr=1e-7, end_lr=10.0, num_steps=100, smoothing=0.9,
+        self,
+        start_lr=1e-7,
+        end_lr=10.0,
+        num_steps=100,
+        smoothing=0.9,
         stop_factor=4.0,
     ):
         super().__init__()
         _check_lr_range(start_lr, end_lr, num_steps)
-        validation.check_float("smoothing", smoothing, minimum=0.0, maximum=1.0,
-                               include_max=False)
+        validation.check_float(
+            "smoothing", smoothing, minimum=0.0, maximum=1.0, include_max=False
+        )
         validation.check_float("stop_factor", stop_factor)
         if stop_factor <= 1:
             raise ValueError(
@@ -181,8 +187,9 @@ def suggest_learning_rate(learning_rates, losses):
         slopes = (losses[starts + width] - losses[starts]) / (
             log_lr[starts + width] - log_lr[starts]
         )
-        lr_steep = float(np.sqrt(lrs[starts] * lrs[starts + width])[
-            int(np.argmin(slopes))])
+        lr_steep = float(
+            np.sqrt(lrs[starts] * lrs[starts + width])[int(np.argmin(slopes))]
+        )
     return float(np.sqrt(lr_min * lr_steep))
 
 
@@ -214,13 +221,19 @@ class LRFinderResult:
         axes = figure.add_subplot()
         axes.plot(self.learning_rates, self.losses)
         axes.set_xscale("log")
-        axes.axvline(self.suggested_lr, color="red", linestyle="--",
-                     label=f"suggested {self.suggested_lr:.2e}")
+        axes.axvline(
+            self.suggested_lr,
+            color="red",
+            linestyle="--",
+            label=f"suggested {self.suggested_lr:.2e}",
+        )
         finite = [v for v in self.losses if math.isfinite(v)]
         if finite:
             low = min(finite)
-            axes.set_ylim(low - 0.05 * abs(low), max(finite[: len(finite) // 2 + 1]
-                                                       + [low]) * 1.5 + 1e-8)
+            axes.set_ylim(
+                low - 0.05 * abs(low),
+                max(finite[: len(finite) // 2 + 1] + [low]) * 1.5 + 1e-8,
+            )
         axes.set_xlabel("learning rate (log scale)")
         axes.set_ylabel("smoothed loss")
         axes.legend()
@@ -287,13 +300,27 @@ def lr_find(
     epochs = 10_000  # the finder stops the run after `num_steps` batches
     try:
         if isinstance(model, Task):
-            model.fit(x, y, batch_size=batch_size, epochs=epochs,
-                      callbacks=[finder], seed=seed, tensorboard=False,
-                      verbose=verbose, terminate_on_nan=False,  # it diverges
-                      **task_fit_overrides(model))
+            model.fit(
+                x,
+                y,
+                batch_size=batch_size,
+                epochs=epochs,
+                callbacks=[finder],
+                seed=seed,
+                tensorboard=False,
+                verbose=verbose,
+                terminate_on_nan=False,  # it diverges
+                **task_fit_overrides(model),
+            )
         else:
-            model.fit(x, y, batch_size=batch_size, epochs=epochs,
-                      callbacks=[finder], verbose=verbose)
+            model.fit(
+                x,
+                y,
+                batch_size=batch_size,
+                epochs=epochs,
+                callbacks=[finder],
+                verbose=verbose,
+            )
     finally:
         model.set_weights(weights)
         for variable, value in zip(optimizer.variables, opt_state):

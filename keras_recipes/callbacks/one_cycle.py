@@ -35,8 +35,14 @@ class OneCycleScheduler(StatelessCallback):
     (0.1, 0.01)
     """
 
-    def __init__(self, max_lr, total_steps=None, pct_start=0.25, div_factor=25.0,
-                 final_div_factor=1e4):
+    def __init__(
+        self,
+        max_lr,
+        total_steps=None,
+        pct_start=0.25,
+        div_factor=25.0,
+        final_div_factor=1e4,
+    ):
         super().__init__()
         from keras_recipes.schedules import OneCycle
 
@@ -70,7 +76,10 @@ class OneCycleScheduler(StatelessCallback):
                 )
             total = int(steps) * int(self.params["epochs"])
         self._schedule = OneCycle(
-            self.max_lr, total, self.pct_start, self.div_factor,
+            self.max_lr,
+            total,
+            self.pct_start,
+            self.div_factor,
             self.final_div_factor,
         )
         self._original = float(self.model.optimizer.learning_rate)
@@ -100,8 +109,18 @@ class OneCycleScheduler(StatelessCallback):
         }
 
 
-def fit_one_cycle(model, x=None, y=None, epochs=1, max_lr=None, callbacks=None,
-                  pct_start=0.25, div_factor=25.0, final_div_factor=1e4, **kwargs):
+def fit_one_cycle(
+    model,
+    x=None,
+    y=None,
+    epochs=1,
+    max_lr=None,
+    callbacks=None,
+    pct_start=0.25,
+    div_factor=25.0,
+    final_div_factor=1e4,
+    **kwargs,
+):
     """Trains with the one-cycle policy (see `OneCycleScheduler`).
 
     Args:
@@ -128,8 +147,7 @@ def fit_one_cycle(model, x=None, y=None, epochs=1, max_lr=None, callbacks=None,
 
         settable_learning_rate(model.optimizer, "fit_one_cycle")
         max_lr = float(model.optimizer.learning_rate)
-    scheduler = OneCycleScheduler(max_lr, None, pct_start, div_factor,
-                                  final_div_factor)
+    scheduler = OneCycleScheduler(max_lr, None, pct_start, div_factor, final_div_factor)
     callbacks = [scheduler, *(callbacks or [])]
     from keras_recipes.callbacks.lr_finder import task_fit_overrides
 

@@ -74,23 +74,28 @@ class ProgressBar(StatelessCallback):
 
     @staticmethod
     def _format(logs):
-        return " ".join(f"{k}={float(v):.4g}" for k, v in (logs or {}).items()
-                        if isinstance(v, int | float) or hasattr(v, "__float__"))
+        return " ".join(
+            f"{k}={float(v):.4g}"
+            for k, v in (logs or {}).items()
+            if isinstance(v, int | float) or hasattr(v, "__float__")
+        )
 
     def on_train_batch_end(self, batch, logs=None):
         if self._task is not None:
             steps = self.params.get("steps")  # a last, shorter chunk ends early
             done = batch + 1 if steps is None else min(batch + 1, steps)
-            self._progress.update(self._task, completed=done,
-                                  metrics=self._format(logs))
+            self._progress.update(
+                self._task, completed=done, metrics=self._format(logs)
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         if self._task is not None:
             self._progress.remove_task(self._task)
             self._task = None
         if self.show_epoch_summary:
-            self._console.print(f"{self._description}: {self._format(logs)}",
-                                highlight=False)
+            self._console.print(
+                f"{self._description}: {self._format(logs)}", highlight=False
+            )
 
     def on_train_end(self, logs=None):
         self._progress.stop()

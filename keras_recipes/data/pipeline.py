@@ -219,9 +219,7 @@ def make_dataset(
         # `unbatch` forgets the length, which Keras and `Task.fit` read for
         # the steps per epoch (progress bar, "auto" steps per execution); a
         # mirrored fit without it trained differently from one device.
-        ds = ds.unbatch().apply(
-            tf.data.experimental.assert_cardinality(num_samples(x))
-        )
+        ds = ds.unbatch().apply(tf.data.experimental.assert_cardinality(num_samples(x)))
         map_fn = None
     if cache:
         ds = ds.cache()

@@ -45,23 +45,41 @@ def export_command(args):
         result = export_lib.export(model, output, format=fmt)
     if fmt == "onnx":
         info = result.to_dict()
-        print(f"wrote {os.path.abspath(info['path'])} (route {info['route']}, "
-              f"opset {info['opset']})")
+        print(
+            f"wrote {os.path.abspath(info['path'])} (route {info['route']}, "
+            f"opset {info['opset']})"
+        )
         for kind, path in (info.get("files") or {}).items():  # seq2seq: 3 files
             if path != info["path"]:
                 print(f"{kind} {os.path.abspath(path)}")
         if info.get("sidecar_path") and not info.get("files"):
             print(f"sidecar {os.path.abspath(info['sidecar_path'])}")
         if info.get("first_step_max_abs_error") is not None:
-            print(f"greedy decoding: {info['decoded_exact_match']:.0%} of "
-                  f"{info['num_samples']} sentences decode to the same token "
-                  "ids as Keras; first-step max abs logit error "
-                  f"{info['first_step_max_abs_error']:.2e}")
-        print(f"parity max abs error {info['max_abs_error']:.2e} "
-              f"(tolerance {info['tolerance']:.0e}) on {info['num_samples']} samples")
-        print(json.dumps({k: info[k] for k in (
-            "input_names", "input_shapes", "output_names", "output_shapes",
-            "ort_latency_ms", "keras_latency_ms")}))
+            print(
+                f"greedy decoding: {info['decoded_exact_match']:.0%} of "
+                f"{info['num_samples']} sentences decode to the same token "
+                "ids as Keras; first-step max abs logit error "
+                f"{info['first_step_max_abs_error']:.2e}"
+            )
+        print(
+            f"parity max abs error {info['max_abs_error']:.2e} "
+            f"(tolerance {info['tolerance']:.0e}) on {info['num_samples']} samples"
+        )
+        print(
+            json.dumps(
+                {
+                    k: info[k]
+                    for k in (
+                        "input_names",
+                        "input_shapes",
+                        "output_names",
+                        "output_shapes",
+                        "ort_latency_ms",
+                        "keras_latency_ms",
+                    )
+                }
+            )
+        )
         return info
     print(f"wrote {os.path.abspath(result)}")
     return {"path": result}

@@ -182,8 +182,15 @@ def export_onnx(
         from keras_recipes.export import onnx_seq2seq
 
         return onnx_seq2seq.export_seq2seq_onnx(
-            model, filepath, verify=verify, samples=samples, tolerance=tolerance,
-            opset=opset, routes=routes, num_samples=num_samples, seed=seed,
+            model,
+            filepath,
+            verify=verify,
+            samples=samples,
+            tolerance=tolerance,
+            opset=opset,
+            routes=routes,
+            num_samples=num_samples,
+            seed=seed,
         )
 
     full, cast = as_float32(model)
@@ -201,15 +208,27 @@ def export_onnx(
         feeds = preprocess(raw, sidecar)
     else:
         feeds = _feeds_by_name(raw, in_names, in_specs)
-    reference = _keras_outputs(full if preprocess is not None else core, raw,
-                               feeds, in_names, preprocess is not None)
+    reference = _keras_outputs(
+        full if preprocess is not None else core,
+        raw,
+        feeds,
+        in_names,
+        preprocess is not None,
+    )
 
     sidecar_path = filepath[: -len(".onnx")] + ".json" if sidecar else None
     with utils.atomic_path(filepath) as tmp:
         route, checked, tried = convert_verified(
-            core, tmp, feeds, reference, tolerance=tolerance, opset=opset,
-            routes=routes, check_parity=verify,
-            what=f"ONNX export of {model.name!r}", filepath=filepath,
+            core,
+            tmp,
+            feeds,
+            reference,
+            tolerance=tolerance,
+            opset=opset,
+            routes=routes,
+            check_parity=verify,
+            what=f"ONNX export of {model.name!r}",
+            filepath=filepath,
         )
         if sidecar_path:
             with utils.atomic_path(sidecar_path) as side_tmp:
@@ -235,9 +254,18 @@ def export_onnx(
     )
 
 
-def convert_verified(core, path, feeds, reference, tolerance=1e-5,
-                     opset=DEFAULT_OPSET, routes=ROUTES, check_parity=True,
-                     what=None, filepath=None):
+def convert_verified(
+    core,
+    path,
+    feeds,
+    reference,
+    tolerance=1e-5,
+    opset=DEFAULT_OPSET,
+    routes=ROUTES,
+    check_parity=True,
+    what=None,
+    filepath=None,
+):
     """Converts `core` to the ONNX file `path`, trying `routes` until one verifies.
 
     The shared step of every ONNX export: convert, then `_verify_file`
@@ -267,7 +295,12 @@ def convert_verified(core, path, feeds, reference, tolerance=1e-5,
         try:
             _convert(route, core, in_names, in_specs, out_names, opset, path)
             checked = _verify_file(
-                path, in_names, out_names, feeds, reference, tolerance,
+                path,
+                in_names,
+                out_names,
+                feeds,
+                reference,
+                tolerance,
                 check_parity=check_parity,
             )
         except Exception as error:  # noqa: BLE001 - each route may fail anyhow
@@ -308,8 +341,12 @@ def as_float32(model):
                 return layer.__class__.from_config(config)
 
             clone = keras.models.clone_model(model, clone_function=to_float32)
-    clone.set_weights([np.asarray(w, "float32") if np.asarray(w).dtype.kind == "f"
-                       else w for w in model.get_weights()])
+    clone.set_weights(
+        [
+            np.asarray(w, "float32") if np.asarray(w).dtype.kind == "f" else w
+            for w in model.get_weights()
+        ]
+    )
     return clone, True
 
 
@@ -415,9 +452,17 @@ def _convert(route, core, in_names, in_specs, out_names, opset, path):
             saved = os.path.join(tmp, "saved_model")
             write_saved_model(core, saved)
             command = [
-                sys.executable, "-m", "tf2onnx.convert", "--saved-model", saved,
-                "--signature_def", "serving_default", "--opset", str(opset),
-                "--output", path,
+                sys.executable,
+                "-m",
+                "tf2onnx.convert",
+                "--saved-model",
+                saved,
+                "--signature_def",
+                "serving_default",
+                "--opset",
+                str(opset),
+                "--output",
+                path,
             ]
             done = subprocess.run(command, capture_output=True, text=True)
             if done.returncode != 0:
@@ -429,14 +474,22 @@ def _convert(route, core, in_names, in_specs, out_names, opset, path):
                 )
     else:
         keras.Model.export(
-            core, path, format="onnx", verbose=False, opset_version=opset,
+            core,
+            path,
+            format="onnx",
+            verbose=False,
+            opset_version=opset,
             input_signature=[
                 keras.InputSpec(shape=s.shape, dtype=s.dtype.name, name=s.name)
                 for s in in_specs
-            ] if len(in_specs) == 1 else [[
-                keras.InputSpec(shape=s.shape, dtype=s.dtype.name, name=s.name)
-                for s in in_specs
-            ]],
+            ]
+            if len(in_specs) == 1
+            else [
+                [
+                    keras.InputSpec(shape=s.shape, dtype=s.dtype.name, name=s.name)
+                    for s in in_specs
+                ]
+            ],
         )
     if not os.path.isfile(path) or os.path.getsize(path) == 0:
         raise OnnxExportError(f"route {route!r} wrote no file")
@@ -459,8 +512,9 @@ def write_saved_model(model, path):
 
 
 # -------------------------------------------------------------- verification
-def _verify_file(path, in_names, out_names, feeds, reference, tolerance,
-                 check_parity=True):
+def _verify_file(
+    path, in_names, out_names, feeds, reference, tolerance, check_parity=True
+):
     import onnx
     import onnxruntime as ort
 
@@ -475,8 +529,7 @@ def _verify_file(path, in_names, out_names, feeds, reference, tolerance,
     graph_outputs = [o.name for o in session.get_outputs()]
     if sorted(graph_outputs) != sorted(out_names):
         raise OnnxExportError(
-            f"ONNX graph outputs {graph_outputs} are not the model outputs "
-            f"{out_names}"
+            f"ONNX graph outputs {graph_outputs} are not the model outputs {out_names}"
         )
     batch = session.get_inputs()[0].shape[0]
     if isinstance(batch, int):
@@ -594,8 +647,10 @@ def _keras_outputs(model, raw, feeds, in_names, from_raw):
     source = raw if from_raw else feeds
     x = _pack(model, [source[n] for n in names], names)
     result = model(x, training=False)
-    return [np.asarray(keras.ops.convert_to_numpy(r), "float64")
-            for r in keras.tree.flatten(result)]
+    return [
+        np.asarray(keras.ops.convert_to_numpy(r), "float64")
+        for r in keras.tree.flatten(result)
+    ]
 
 
 def _num_rows(feeds):
@@ -636,7 +691,10 @@ def text_vectorization_sidecar(layer, input_name=None, output_name=None):
     if config.get("ngrams"):
         problems.append(f"ngrams={config.get('ngrams')!r}")
     if config.get("standardize") not in (
-        None, "lower", "strip_punctuation", "lower_and_strip_punctuation"
+        None,
+        "lower",
+        "strip_punctuation",
+        "lower_and_strip_punctuation",
     ):
         problems.append(f"standardize={config.get('standardize')!r}")
     if config.get("split") not in (None, "whitespace", "character"):

@@ -117,7 +117,7 @@ def tabular_columns(raw, sidecar):
         values = np.asarray(raw[spec.get("source", name)]).reshape(-1)
         if spec["kind"] == "numeric":
             var = np.asarray(spec["variance"], dtype="float64")
-            std = np.sqrt(np.maximum(var, 1e-7 ** 2))
+            std = np.sqrt(np.maximum(var, 1e-7**2))
             col = (values.astype("float64") - spec["mean"]) / std
             out[name] = col.astype("float32").reshape(-1, 1)
         else:
@@ -187,9 +187,7 @@ def seq2seq_source_ids(raw, sidecar):
     """
     special = sidecar["special_ids"]
     reserved = set(special.values())
-    index = {
-        t: i for i, t in enumerate(sidecar["source_tokens"]) if i not in reserved
-    }
+    index = {t: i for i, t in enumerate(sidecar["source_tokens"]) if i not in reserved}
     length = int(sidecar["sequence_length"])
     sentences = _sentences(raw)
     ids = np.full((len(sentences), length), special["pad"], dtype="int32")
@@ -226,8 +224,7 @@ def get(name):
     """Returns the preprocessing function called `name`."""
     if name not in FUNCTIONS:
         raise ValueError(
-            f"Unknown ONNX preprocessing {name!r}; expected one of "
-            f"{sorted(FUNCTIONS)}."
+            f"Unknown ONNX preprocessing {name!r}; expected one of {sorted(FUNCTIONS)}."
         )
     return FUNCTIONS[name]
 

@@ -140,22 +140,30 @@ def export_seq2seq_onnx(
     }
     dec_ref = _outputs(decoder, dec_feeds)
 
-    checks = dict(tolerance=tolerance, opset=opset, routes=routes,
-                  check_parity=verify)
-    with utils.atomic_path(paths["encoder"]) as enc_tmp, utils.atomic_path(
-        paths["decoder"]
-    ) as dec_tmp, utils.atomic_path(paths["sidecar"]) as side_tmp:
+    checks = dict(tolerance=tolerance, opset=opset, routes=routes, check_parity=verify)
+    with (
+        utils.atomic_path(paths["encoder"]) as enc_tmp,
+        utils.atomic_path(paths["decoder"]) as dec_tmp,
+        utils.atomic_path(paths["sidecar"]) as side_tmp,
+    ):
         graphs = {}
         for name, core, tmp, feeds, ref in (
             ("encoder", encoder, enc_tmp, enc_feeds, enc_ref),
             ("decoder", decoder, dec_tmp, dec_feeds, dec_ref),
         ):
             route, checked, tried = onnx_export.convert_verified(
-                core, tmp, feeds, ref, what=f"ONNX export of the {name} of "
-                f"{model.name!r}", filepath=paths[name], **checks,
+                core,
+                tmp,
+                feeds,
+                ref,
+                what=f"ONNX export of the {name} of {model.name!r}",
+                filepath=paths[name],
+                **checks,
             )
             graphs[name] = dict(
-                checked, route=route, routes_tried=tried,
+                checked,
+                route=route,
+                routes_tried=tried,
                 input_names=onnx_export.input_specs(core)[0],
                 keras_latency_ms=onnx_export._keras_latency_ms(
                     core, feeds, onnx_export.input_specs(core)[0]
@@ -171,9 +179,12 @@ def export_seq2seq_onnx(
         start = np.full((len(ids), 1), sidecar["special_ids"]["start"], "int32")
         got_first = translator.decode(*translator.encode(ids), start)
         want_first = _outputs(
-            decoder, {"encoded": dec_feeds["encoded"],
-                      "encoder_mask": dec_feeds["encoder_mask"],
-                      "decoder_ids": start},
+            decoder,
+            {
+                "encoded": dec_feeds["encoded"],
+                "encoder_mask": dec_feeds["encoder_mask"],
+                "decoder_ids": start,
+            },
         )[0]
         first_error = float(np.max(np.abs(got_first - want_first)))
         if verify and not first_error <= tolerance:
@@ -187,8 +198,12 @@ def export_seq2seq_onnx(
         got_text = onnx_preprocess.seq2seq_detokenize(got_ids, sidecar)
         want_text = full.translate(sentences, max_length=max_length)
         if verify and not (same.all() and got_text == want_text):
-            row = int(np.argmin(same)) if not same.all() else next(
-                i for i, (g, w) in enumerate(zip(got_text, want_text)) if g != w
+            row = (
+                int(np.argmin(same))
+                if not same.all()
+                else next(
+                    i for i, (g, w) in enumerate(zip(got_text, want_text)) if g != w
+                )
             )
             raise onnx_export.OnnxParityError(
                 f"ONNX greedy decoding differs from Keras on {int((~same).sum())}"
@@ -207,7 +222,8 @@ def export_seq2seq_onnx(
     enc, dec = graphs["encoder"], graphs["decoder"]
     return Seq2SeqOnnxReport(
         path=paths["sidecar"],
-        route=enc["route"] if enc["route"] == dec["route"]
+        route=enc["route"]
+        if enc["route"] == dec["route"]
         else f"encoder={enc['route']}, decoder={dec['route']}",
         opset=max(enc["opset"], dec["opset"]),
         input_names={k: g["input_names"] for k, g in graphs.items()},
@@ -228,8 +244,15 @@ def export_seq2seq_onnx(
         decoded_exact_match=float(same.mean()),
         max_length=int(max_length),
         graphs={
-            k: {key: g[key] for key in (
-                "route", "max_abs_error", "ort_latency_ms", "keras_latency_ms")}
+            k: {
+                key: g[key]
+                for key in (
+                    "route",
+                    "max_abs_error",
+                    "ort_latency_ms",
+                    "keras_latency_ms",
+                )
+            }
             for k, g in graphs.items()
         },
     )

@@ -10,6 +10,12 @@ from keras_recipes.layers.transformer import TransformerDecoder
 from keras_recipes.layers.transformer import TransformerEncoder
 from keras_recipes.layers.weight_normalization import WeightNormalization
 
-__all__ = ["AttentionPooling", "ResidualBlock", "SqueezeExcitation",
-           "TokenAndPositionEmbedding", "TransformerDecoder", "TransformerEncoder"]
+__all__ = [
+    "AttentionPooling",
+    "ResidualBlock",
+    "SqueezeExcitation",
+    "TokenAndPositionEmbedding",
+    "TransformerDecoder",
+    "TransformerEncoder",
+]
 __all__ += ["FastConv2D", "StochasticDepth", "WeightNormalization"]

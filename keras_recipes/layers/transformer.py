@@ -261,9 +261,7 @@ class TransformerEncoder(_Block):
         mask = _key_mask(padding_mask)
 
         def attend(h):
-            return self._self_attention(
-                h, h, attention_mask=mask, training=training
-            )
+            return self._self_attention(h, h, attention_mask=mask, training=training)
 
         x = self._residual(inputs, self._self_attention_norm, attend, training)
         return self._ffn(x, training)

@@ -45,8 +45,10 @@ class WeightNormalization(keras.layers.Wrapper):
                 f"Received: layer={layer!r}"
             )
         if not isinstance(layer, SUPPORTED) or isinstance(
-            layer, keras.layers.Conv1DTranspose | keras.layers.Conv2DTranspose
-            | keras.layers.Conv3DTranspose
+            layer,
+            keras.layers.Conv1DTranspose
+            | keras.layers.Conv2DTranspose
+            | keras.layers.Conv3DTranspose,
         ):
             raise ValueError(
                 "`layer` must be a Dense or Conv1D/Conv2D/Conv3D layer. "

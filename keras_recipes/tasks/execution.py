@@ -150,9 +150,7 @@ def resolve(
     chunk = AUTO_STEPS_PER_EXECUTION
     steps = [int(s) for s in steps if s is not None]
     if steps:
-        chunk = max(
-            d for d in range(1, chunk + 1) if all(s % d == 0 for s in steps)
-        )
+        chunk = max(d for d in range(1, chunk + 1) if all(s % d == 0 for s in steps))
     if min_steps is None:
         min_steps = AUTO_MIN_STEPS
     short = planned_steps is not None and planned_steps + steps_run < min_steps

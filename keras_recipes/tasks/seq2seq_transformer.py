@@ -143,11 +143,15 @@ class Seq2SeqTransformer(Task):
             norm_first=bool(norm_first),
         )
         self.source_embedding = TokenAndPositionEmbedding(
-            source_size, int(sequence_length), int(embedding_dim),
+            source_size,
+            int(sequence_length),
+            int(embedding_dim),
             name="source_embedding",
         )
         self.target_embedding = TokenAndPositionEmbedding(
-            target_size, int(target_length), int(embedding_dim),
+            target_size,
+            int(target_length),
+            int(embedding_dim),
             name="target_embedding",
         )
         self.source_dropout = keras.layers.Dropout(float(dropout), name="src_drop")
@@ -553,7 +557,8 @@ class Seq2SeqTransformer(Task):
         )
         inputs = {
             "encoded": keras.Input(
-                shape=(None, int(self.embedding_dim)), dtype="float32",
+                shape=(None, int(self.embedding_dim)),
+                dtype="float32",
                 name="encoded",
             ),
             "encoder_mask": keras.Input(
@@ -564,7 +569,9 @@ class Seq2SeqTransformer(Task):
             ),
         }
         logits = self._decoder_forward(
-            inputs["decoder_ids"], inputs["encoded"], inputs["encoder_mask"],
+            inputs["decoder_ids"],
+            inputs["encoded"],
+            inputs["encoder_mask"],
             training=False,
         )
         decoder = keras.Model(inputs, logits, name=f"{self.name}_decoder")
@@ -578,7 +585,10 @@ class Seq2SeqTransformer(Task):
             "sequence_length": int(self.sequence_length),
             "max_output_length": self._target_length - 1,
             "special_ids": {
-                "pad": PAD_ID, "unk": UNK_ID, "start": START_ID, "end": END_ID
+                "pad": PAD_ID,
+                "unk": UNK_ID,
+                "start": START_ID,
+                "end": END_ID,
             },
             "never_generated": [PAD_ID, UNK_ID, START_ID],
             "never_generated_logit": NEG_INF,
@@ -734,9 +744,7 @@ class _State:
 
     def greedy(self, encoder_ids, beam_width, max_length, length_penalty):
         del beam_width, length_penalty
-        encoded, encoder_mask = self.model._encoder_forward(
-            encoder_ids, training=False
-        )
+        encoded, encoder_mask = self.model._encoder_forward(encoder_ids, training=False)
         batch = tf.shape(encoder_ids)[0]
         width = max_length + 1
         buffer = tf.concat(
@@ -757,16 +765,12 @@ class _State:
             buffer += tf.one_hot(step + 1, width, dtype=tf.int32)[None] * token[:, None]
             return step + 1, buffer, finished | tf.equal(token, END_ID)
 
-        _, buffer, _ = tf.while_loop(
-            cond, body, (tf.constant(0), buffer, finished)
-        )
+        _, buffer, _ = tf.while_loop(cond, body, (tf.constant(0), buffer, finished))
         return buffer
 
     def beam(self, encoder_ids, beam_width, max_length, length_penalty):
         k, vocab, width = beam_width, self.target_size, max_length + 1
-        encoded, encoder_mask = self.model._encoder_forward(
-            encoder_ids, training=False
-        )
+        encoded, encoder_mask = self.model._encoder_forward(encoder_ids, training=False)
         # The encoder ran once; each beam reuses its sentence's encoding.
         encoded = tf.repeat(encoded, k, axis=0)
         encoder_mask = tf.repeat(encoder_mask, k, axis=0)
@@ -874,9 +878,11 @@ def _check_sentences(name, sentences, split, budget, budget_name):
         )
     if hasattr(sentences, "to_numpy"):
         sentences = sentences.to_numpy()
-    sentences = list(np.asarray(sentences, dtype=object).reshape(-1)) if (
-        np.ndim(sentences) > 1
-    ) else list(sentences)
+    sentences = (
+        list(np.asarray(sentences, dtype=object).reshape(-1))
+        if (np.ndim(sentences) > 1)
+        else list(sentences)
+    )
     if not sentences:
         raise ValueError(
             f"`{name}` is empty: expected at least one sentence. Received: {name}=[]"

@@ -61,7 +61,11 @@ class ImputedNormalization(keras.layers.Layer):
     """
 
     def __init__(
-        self, mean=0.0, variance=1.0, fill_value=None, missing_indicator=False,
+        self,
+        mean=0.0,
+        variance=1.0,
+        fill_value=None,
+        missing_indicator=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -348,9 +352,7 @@ class TabularClassifier(Task):
         blocks = []
         for i, width in enumerate(units):
             block = [
-                keras.layers.Dense(
-                    width, use_bias=not batch_norm, name=f"dense_{i}"
-                )
+                keras.layers.Dense(width, use_bias=not batch_norm, name=f"dense_{i}")
             ]
             if batch_norm:
                 block.append(
@@ -482,8 +484,11 @@ class TabularClassifier(Task):
             return super().to_data(x, y, name, with_labels)
         if isinstance(x, tuple) and len(x) == 2 and y is None and with_labels:
             x, y = x
-        elif isinstance(x, tuple) and len(x) == 2 and not with_labels and (
-            self._looks_like_pair(x)
+        elif (
+            isinstance(x, tuple)
+            and len(x) == 2
+            and not with_labels
+            and (self._looks_like_pair(x))
         ):
             x = x[0]
         frame = _to_frame(x, name)
@@ -495,9 +500,7 @@ class TabularClassifier(Task):
             return Data(x=self.check_x(self._frame_to_inputs(frame, name), name))
         if y is None:
             hint = (
-                f" or include the target column {self.target!r}"
-                if self.target
-                else ""
+                f" or include the target column {self.target!r}" if self.target else ""
             )
             raise ValueError(
                 f"Labels are missing: pass `(x, y)`{hint}. "
@@ -965,7 +968,9 @@ def infer_features(
     columns = [str(c) for c in frame.columns]
     lists = {}
     for arg, value in (
-        ("numeric", numeric), ("categorical", categorical), ("ignore", ignore)
+        ("numeric", numeric),
+        ("categorical", categorical),
+        ("ignore", ignore),
     ):
         lists[arg] = _check_names(arg, value)
         for column in lists[arg]:
@@ -989,8 +994,7 @@ def infer_features(
         present = series[~series.isna()]
         if len(present) == 0:
             warnings.warn(
-                f"`{name}` column {column!r} holds only missing values; dropping "
-                f"it.",
+                f"`{name}` column {column!r} holds only missing values; dropping it.",
                 stacklevel=3,
             )
             ignored.append(column)
@@ -1037,9 +1041,11 @@ def _infer_kind(name, column, series, present):
     if _is_boolean(series, present):
         return BOOLEAN
     dtype = series.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(
-        dtype, pd.PeriodDtype
-    ) or pd.api.types.is_timedelta64_dtype(dtype):
+    if (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+    ):
         warnings.warn(
             f"`{name}` column {column!r} holds dates/times, which are not "
             f"supported as features; dropping it. Derive numeric columns "

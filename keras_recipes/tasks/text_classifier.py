@@ -505,9 +505,7 @@ def adapt_vocabulary(
         output_mode="int",
     )
     adapter.adapt(tf.data.Dataset.from_tensor_slices(texts.astype(str)).batch(1024))
-    vocabulary = [
-        str(t) for t in adapter.get_vocabulary(include_special_tokens=False)
-    ]
+    vocabulary = [str(t) for t in adapter.get_vocabulary(include_special_tokens=False)]
     if not vocabulary:
         example = next((t for t in texts if t), "")
         raise ValueError(
@@ -621,9 +619,7 @@ def _infer_from_data(data):
             )
         num_classes, names = validation.infer_classes("data.y", data.y)
         return texts, num_classes, names
-    if isinstance(data, str) or not (
-        isinstance(data, tuple | list) and len(data) == 2
-    ):
+    if isinstance(data, str) or not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
             "`data` must be a (texts, labels) pair or a kr.data.Data. "
             f"Received: data of type {type(data).__name__}"

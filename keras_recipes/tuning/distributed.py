@@ -71,16 +71,18 @@ def check_distributed(distributed):
             "`distributed` needs a 'role': 'chief' (hosts the oracle) or "
             f"'worker' (runs trials). Received: distributed={distributed!r}"
         )
-    role = validation.check_choice("distributed['role']", distributed["role"],
-                                   ROLES)
+    role = validation.check_choice("distributed['role']", distributed["role"], ROLES)
     if "oracle_port" not in distributed:
         raise ValueError(
             "`distributed` needs the chief's 'oracle_port' (e.g. 8000). "
             f"Received: distributed={distributed!r}"
         )
-    port = validation.check_int("distributed['oracle_port']",
-                                distributed["oracle_port"], minimum=1,
-                                maximum=65535)
+    port = validation.check_int(
+        "distributed['oracle_port']",
+        distributed["oracle_port"],
+        minimum=1,
+        maximum=65535,
+    )
     ip = distributed.get("oracle_ip", DEFAULT_ORACLE_IP)
     if not isinstance(ip, str) or not ip.strip():
         raise ValueError(
@@ -106,8 +108,11 @@ def check_distributed(distributed):
             f"must not for a worker. Received: role={role!r}, "
             f"tuner_id={tuner_id!r}"
         )
-    return {ENV_TUNER_ID: tuner_id, ENV_ORACLE_IP: ip.strip(),
-            ENV_ORACLE_PORT: str(port)}
+    return {
+        ENV_TUNER_ID: tuner_id,
+        ENV_ORACLE_IP: ip.strip(),
+        ENV_ORACLE_PORT: str(port),
+    }
 
 
 @contextlib.contextmanager

@@ -26,8 +26,8 @@ def _domain(hp_api, param):
 
 
 def _metric(hp_api, name):
-    group, tag = ("validation", name[4:]) if name.startswith("val_") else (
-        "train", name
+    group, tag = (
+        ("validation", name[4:]) if name.startswith("val_") else ("train", name)
     )
     return hp_api.Metric(f"epoch_{tag}", group=group, display_name=name)
 
@@ -64,8 +64,7 @@ def write_trial(logdir, trial):
     values = {
         name: value
         for name, value in trial.hyperparameters.values.items()
-        if not name.startswith("tuner/")
-        and isinstance(value, bool | int | float | str)
+        if not name.startswith("tuner/") and isinstance(value, bool | int | float | str)
     }
     os.makedirs(logdir, exist_ok=True)
     writer = tf.summary.create_file_writer(logdir)

@@ -120,8 +120,15 @@ def register(hp, name, spec):
                 "(and optionally 'step', 'sampling', 'default'). "
                 f"Received: search_space[{name!r}]={spec!r}"
             )
-        return _range(hp, name, spec["min"], spec["max"], spec.get("step"),
-                      spec.get("sampling"), spec.get("default"))
+        return _range(
+            hp,
+            name,
+            spec["min"],
+            spec["max"],
+            spec.get("step"),
+            spec.get("sampling"),
+            spec.get("default"),
+        )
     if isinstance(spec, tuple):
         if len(spec) != 2:
             raise ValueError(
@@ -157,23 +164,35 @@ def _range(hp, name, low, high, step=None, sampling=None, default=None):
             )
     if not low < high:
         raise ValueError(
-            f"`search_space[{name!r}]` needs low < high. "
-            f"Received: ({low!r}, {high!r})"
+            f"`search_space[{name!r}]` needs low < high. Received: ({low!r}, {high!r})"
         )
     if sampling is None:
         sampling = "log" if low > 0 and high / low >= 100 else "linear"
     validation.check_choice(
-        f"search_space[{name!r}] sampling", sampling,
+        f"search_space[{name!r}] sampling",
+        sampling,
         ("linear", "log", "reverse_log"),
     )
-    is_int = all(
-        isinstance(v, numbers.Integral) for v in (low, high)
-    ) and (step is None or isinstance(step, numbers.Integral))
+    is_int = all(isinstance(v, numbers.Integral) for v in (low, high)) and (
+        step is None or isinstance(step, numbers.Integral)
+    )
     if is_int:
-        return hp.Int(name, int(low), int(high), step=None if step is None
-                      else int(step), sampling=sampling, default=default)
-    return hp.Float(name, float(low), float(high), step=None if step is None
-                    else float(step), sampling=sampling, default=default)
+        return hp.Int(
+            name,
+            int(low),
+            int(high),
+            step=None if step is None else int(step),
+            sampling=sampling,
+            default=default,
+        )
+    return hp.Float(
+        name,
+        float(low),
+        float(high),
+        step=None if step is None else float(step),
+        sampling=sampling,
+        default=default,
+    )
 
 
 class SearchSpace:
@@ -241,8 +260,9 @@ class SearchSpace:
             skip = set(overrides) | set(self.model_kwargs)
             tuned = {
                 k: v
-                for k, v in self.default_space(_SkippingHyperParameters(hp, skip))
-                .items()
+                for k, v in self.default_space(
+                    _SkippingHyperParameters(hp, skip)
+                ).items()
                 if k not in skip
             }
             for name, spec in overrides.items():

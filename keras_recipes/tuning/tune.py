@@ -7,14 +7,27 @@ import time
 from keras_recipes.data import validation
 
 TUNERS = ("random", "bayesian", "hyperband", "grid")
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600,
-          "d": 86400}
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 # Keys accepted in the `tune:` section of a YAML recipe (see `tune`).
 RECIPE_KEYS = (
-    "tuner", "max_trials", "epochs", "objective", "search_space",
-    "validation_split", "batch_size", "directory", "project_name",
-    "time_budget", "strategy", "seed", "overwrite", "tensorboard",
-    "tuner_options", "verbose", "fit_kwargs", "distributed",
+    "tuner",
+    "max_trials",
+    "epochs",
+    "objective",
+    "search_space",
+    "validation_split",
+    "batch_size",
+    "directory",
+    "project_name",
+    "time_budget",
+    "strategy",
+    "seed",
+    "overwrite",
+    "tensorboard",
+    "tuner_options",
+    "verbose",
+    "fit_kwargs",
+    "distributed",
 )
 
 
@@ -38,8 +51,10 @@ def parse_time_budget(time_budget):
     elif isinstance(time_budget, str):
         text = time_budget.strip().lower().replace(" ", "")
         parts = re.findall(r"(\d+(?:\.\d+)?)([a-z]*)", text)
-        if not parts or "".join(n + u for n, u in parts) != text or any(
-            u and u not in _UNITS for _, u in parts
+        if (
+            not parts
+            or "".join(n + u for n, u in parts) != text
+            or any(u and u not in _UNITS for _, u in parts)
         ):
             raise ValueError(
                 "`time_budget` must be seconds or a duration such as '90s', "
@@ -95,12 +110,14 @@ class TuneResult:
         self.trials = []
         for trial_id in oracle.start_order:
             trial = oracle.trials[trial_id]
-            self.trials.append({
-                "trial_id": trial.trial_id,
-                "status": str(trial.status),
-                "score": None if trial.score is None else float(trial.score),
-                "values": dict(trial.hyperparameters.values),
-            })
+            self.trials.append(
+                {
+                    "trial_id": trial.trial_id,
+                    "status": str(trial.status),
+                    "score": None if trial.score is None else float(trial.score),
+                    "values": dict(trial.hyperparameters.values),
+                }
+            )
         from keras_recipes.tuning.tuners import best_trial
 
         self._best_trial = best_trial(oracle)
@@ -140,7 +157,8 @@ class TuneResult:
             key=lambda t: (
                 t["score"] is None,
                 (-t["score"] if direction == "max" else t["score"])
-                if t["score"] is not None else 0,
+                if t["score"] is not None
+                else 0,
             ),
         )
         lines = [
@@ -152,16 +170,18 @@ class TuneResult:
         for t in rows:
             score = "-" if t["score"] is None else f"{t['score']:.4f}"
             values = " ".join(
-                f"{k}={_fmt(v)}" for k, v in t["values"].items()
+                f"{k}={_fmt(v)}"
+                for k, v in t["values"].items()
                 if not k.startswith("tuner/")
             )
-            lines.append(f"{t['trial_id']:>6}  {t['status']:<9}  {score:>12}  "
-                         f"{values}")
+            lines.append(f"{t['trial_id']:>6}  {t['status']:<9}  {score:>12}  {values}")
         print_fn("\n".join(lines))
 
     def __repr__(self):
-        return (f"<TuneResult trials={len(self.trials)} best "
-                f"{self.objective}={self.best_score}>")
+        return (
+            f"<TuneResult trials={len(self.trials)} best "
+            f"{self.objective}={self.best_score}>"
+        )
 
 
 def _fmt(value):
@@ -210,8 +230,18 @@ def _infer_direction(name):
     base = name[4:] if name.startswith("val_") else name
     if "loss" in base or "error" in base:
         return "min"
-    maximise = ("acc", "auc", "precision", "recall", "f1", "bleu", "kappa",
-                "mcc", "iou", "r2")
+    maximise = (
+        "acc",
+        "auc",
+        "precision",
+        "recall",
+        "f1",
+        "bleu",
+        "kappa",
+        "mcc",
+        "iou",
+        "r2",
+    )
     if any(token in base for token in maximise):
         return "max"
     raise ValueError(name)
@@ -420,8 +450,13 @@ def tune(
     epochs = validation.check_int("epochs", epochs, minimum=1)
     budget = parse_time_budget(time_budget)
     if validation_data is None:
-        validation.check_float("validation_split", validation_split, minimum=0.0,
-                               maximum=1.0, include_max=False)
+        validation.check_float(
+            "validation_split",
+            validation_split,
+            minimum=0.0,
+            maximum=1.0,
+            include_max=False,
+        )
         if not validation_split:
             raise ValueError(
                 "kr.tune needs validation data to score trials: pass "
@@ -444,8 +479,7 @@ def tune(
     # One probe build: the task class (default space, valid argument names),
     # the metric names (objective check) and early errors in `model_kwargs`
     # or `data` — before any trial runs.
-    probe = factory(data=data, strategy=resolved_strategy, seed=seed,
-                    **model_kwargs)
+    probe = factory(data=data, strategy=resolved_strategy, seed=seed, **model_kwargs)
     task_class = type(probe)
     space = space_lib.SearchSpace(task_class, factory, search_space, model_kwargs)
     objective_ = _objective(objective, _metric_names(probe))
@@ -455,8 +489,14 @@ def tune(
     del probe
 
     fit_defaults = dict(fit_kwargs or {})
-    for reserved in ("epochs", "validation_split", "validation_data",
-                     "callbacks", "initial_epoch", "tensorboard"):
+    for reserved in (
+        "epochs",
+        "validation_split",
+        "validation_data",
+        "callbacks",
+        "initial_epoch",
+        "tensorboard",
+    ):
         if reserved in fit_defaults:
             raise ValueError(
                 f"`fit_kwargs` may not set {reserved!r}: it is a kr.tune "
@@ -470,7 +510,11 @@ def tune(
         fit_defaults["batch_size"] = batch_size
     fit_defaults.setdefault("verbose", 1 if verbose >= 2 else 0)
     hypermodel = tuners.TaskHyperModel(
-        factory, space, data, strategy=resolved_strategy, seed=seed,
+        factory,
+        space,
+        data,
+        strategy=resolved_strategy,
+        seed=seed,
         fit_defaults=fit_defaults,
     )
 
@@ -503,8 +547,9 @@ def tune(
 
     with distributed_lib.environment(dist_env):
         role = distributed_lib.role()
-        tuner_class = tuners.HyperbandTuner if tuner == "hyperband" else (
-            tuners.SearchTuner)
+        tuner_class = (
+            tuners.HyperbandTuner if tuner == "hyperband" else (tuners.SearchTuner)
+        )
         search_tuner = tuner_class(
             oracle=oracle,
             hypermodel=hypermodel,
@@ -519,18 +564,25 @@ def tune(
         )
         if tb_dir is not None and role != "worker":
             hparams.write_config(
-                tb_dir, oracle.get_space(), objective_.name, ("loss", "val_loss"),
+                tb_dir,
+                oracle.get_space(),
+                objective_.name,
+                ("loss", "val_loss"),
             )
         if verbose:
             if role is None:
                 where = f"{len(oracle.end_order)}/{max_trials} trials done"
             elif role == "chief":
-                where = (f"chief serving the oracle on "
-                         f"{distributed_lib.address()}, "
-                         f"{len(oracle.end_order)}/{max_trials} trials done")
+                where = (
+                    f"chief serving the oracle on "
+                    f"{distributed_lib.address()}, "
+                    f"{len(oracle.end_order)}/{max_trials} trials done"
+                )
             else:
-                where = (f"worker {search_tuner.tuner_id} of the chief at "
-                         f"{distributed_lib.address()}")
+                where = (
+                    f"worker {search_tuner.tuner_id} of the chief at "
+                    f"{distributed_lib.address()}"
+                )
             print(
                 f"[kr.tune] {tuner} search of {project_name} in "
                 f"{search_tuner.project_dir}: {len(oracle.get_space().space)} "
@@ -540,15 +592,17 @@ def tune(
                 flush=True,
             )
         search_tuner.search(epochs=epochs, callbacks=list(callbacks or []))
-        result = TuneResult(search_tuner, space, time.monotonic() - start,
-                            role=role)
+        result = TuneResult(search_tuner, space, time.monotonic() - start, role=role)
     # A worker may leave before any trial completed (the others ran them).
-    if result.best_hyperparameters is None and not result.stopped_by_budget and (
-        role != "worker" or result.trials_run
+    if (
+        result.best_hyperparameters is None
+        and not result.stopped_by_budget
+        and (role != "worker" or result.trials_run)
     ):
         failures = [
             search_tuner.oracle.trials[t["trial_id"]].message
-            for t in result.trials if t["status"] == "FAILED"
+            for t in result.trials
+            if t["status"] == "FAILED"
         ]
         detail = (failures[-1] or "").strip().splitlines()[-1:] if failures else []
         raise RuntimeError(
@@ -580,8 +634,7 @@ def tune_from_recipe(recipe, data=None, **overrides):
 
     if not isinstance(recipe, dict):
         raise TypeError(
-            f"`recipe` must be a dict. Received: recipe of type "
-            f"{type(recipe).__name__}"
+            f"`recipe` must be a dict. Received: recipe of type {type(recipe).__name__}"
         )
     if "task" not in recipe:
         raise ValueError(

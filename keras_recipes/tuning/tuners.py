@@ -124,8 +124,9 @@ class TaskHyperModel(kt.HyperModel):
             (`validation_split`/`validation_data`, `batch_size`, ...).
     """
 
-    def __init__(self, factory, space, data, strategy=None, seed=None,
-                 fit_defaults=None):
+    def __init__(
+        self, factory, space, data, strategy=None, seed=None, fit_defaults=None
+    ):
         super().__init__(name=getattr(factory, "__name__", "task"))
         self.factory = factory
         self.space = space
@@ -177,8 +178,7 @@ class _TrialBackup(keras.callbacks.Callback):
         self.history = list(history)
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = {k: float(v) for k, v in (logs or {}).items()
-                if np.ndim(v) == 0}
+        logs = {k: float(v) for k, v in (logs or {}).items() if np.ndim(v) == 0}
         self.history.append({"epoch": int(epoch), **logs})
         if int(epoch) + 1 >= self.params.get("epochs", math.inf):
             # The trial's last epoch: it completes now, and a completed
@@ -319,8 +319,15 @@ class SearchTuner(kt.Tuner):
             `distribution_strategy`, `overwrite`, ...).
     """
 
-    def __init__(self, oracle, hypermodel, time_budget=None, tensorboard=None,
-                 verbose=1, **kwargs):
+    def __init__(
+        self,
+        oracle,
+        hypermodel,
+        time_budget=None,
+        tensorboard=None,
+        verbose=1,
+        **kwargs,
+    ):
         self.time_budget = time_budget
         self.tensorboard = tensorboard
         self.verbose = verbose
@@ -389,8 +396,10 @@ class SearchTuner(kt.Tuner):
                 # next call retries it, resuming from its backup.
                 self.stopped_by_budget = True
                 self.save()
-                self._log(f"time budget reached in trial {trial.trial_id}; "
-                          "re-run the same call to resume it")
+                self._log(
+                    f"time budget reached in trial {trial.trial_id}; "
+                    "re-run the same call to resume it"
+                )
                 break
             self._durations.append(_now() - started)
             self.trials_run += 1
@@ -446,8 +455,9 @@ class SearchTuner(kt.Tuner):
         callbacks = self._deepcopy_callbacks(kwargs.pop("callbacks", None) or [])
         callbacks += [
             _CheckObjective(objective),
-            _SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id),
-                           best_value),
+            _SaveBestEpoch(
+                objective, self._get_checkpoint_fname(trial.trial_id), best_value
+            ),
             _TrialBackup(trial_dir, history),
             _Budget(self),
         ]
@@ -473,8 +483,9 @@ class SearchTuner(kt.Tuner):
                     # it from the initial value and the epoch index.
                     model.optimizer.learning_rate = base_lr
             kwargs["initial_epoch"] = int(state["epoch"])
-            self._log(f"trial {trial.trial_id}: resuming at epoch "
-                      f"{int(state['epoch']) + 1}")
+            self._log(
+                f"trial {trial.trial_id}: resuming at epoch {int(state['epoch']) + 1}"
+            )
         epochs = kwargs.get("epochs", 1)
         self._budget_hit = False
         self.hypermodel.fit(hp, model, *args, **kwargs)
@@ -483,8 +494,7 @@ class SearchTuner(kt.Tuner):
             self._get_build_config_fname(trial.trial_id), model.get_build_config()
         )
         history = callbacks[-2].history
-        done = history[-1]["epoch"] + 1 if history else kwargs.get(
-            "initial_epoch", 0)
+        done = history[-1]["epoch"] + 1 if history else kwargs.get("initial_epoch", 0)
         if self._budget_hit and done < epochs:
             raise BudgetExhausted(
                 f"Time budget reached during trial {trial.trial_id} "
@@ -528,8 +538,7 @@ class SearchTuner(kt.Tuner):
             score = f"{trial.status}: {last[-1] if last else ''}"
         best = best_trial(self.oracle)
         best_text = (
-            "best=-" if best is None
-            else f"best={best.score:.4f} (id {best.trial_id})"
+            "best=-" if best is None else f"best={best.score:.4f} (id {best.trial_id})"
         )
         elapsed = _now() - self._search_start
         eta = ""
@@ -540,7 +549,8 @@ class SearchTuner(kt.Tuner):
             eta = f", ETA {_format_duration(left)}"
         count = (
             f"{self.tuner_id}: trial id {trial.trial_id} ({done} run here)"
-            if worker else f"trial {done}/{total or '?'} (id {trial.trial_id})"
+            if worker
+            else f"trial {done}/{total or '?'} (id {trial.trial_id})"
         )
         print(
             f"[kr.tune] {count} | "
@@ -561,9 +571,7 @@ def _as_history(history):
     result = keras.callbacks.History()
     result.epoch = [logs["epoch"] for logs in history]
     keys = sorted({k for logs in history for k in logs if k != "epoch"})
-    result.history = {
-        k: [logs.get(k, math.nan) for logs in history] for k in keys
-    }
+    result.history = {k: [logs.get(k, math.nan) for logs in history] for k in keys}
     return result
 
 

@@ -71,10 +71,15 @@ def test_every_row_resolves(module, name):
         return
     args, kwargs = ARGS.get(name, ((), {}))
     instance = obj(*args, **kwargs)
-    assert isinstance(instance, keras.layers.Layer | keras.losses.Loss
-                      | keras.metrics.Metric | keras.optimizers.Optimizer
-                      | keras.optimizers.schedules.LearningRateSchedule
-                      | keras.callbacks.Callback), (name, instance)
+    assert isinstance(
+        instance,
+        keras.layers.Layer
+        | keras.losses.Loss
+        | keras.metrics.Metric
+        | keras.optimizers.Optimizer
+        | keras.optimizers.schedules.LearningRateSchedule
+        | keras.callbacks.Callback,
+    ), (name, instance)
 
 
 def test_at_least_forty_names_carried_over_and_import_styles():
@@ -105,14 +110,17 @@ def test_model_built_from_addons_names_saves_and_loads(tmp_path):
     h = tfa.layers.GroupNormalization(groups=2)(h)
     outputs = keras.layers.Dense(1, activation="sigmoid")(keras.layers.Flatten()(h))
     model = keras.Model(inputs, outputs)
-    model.compile(tfa.optimizers.Lookahead(tfa.optimizers.AdamW(1e-4)),
-                  tfa.losses.SigmoidFocalCrossEntropy(),
-                  metrics=[tfa.metrics.F1Score(1, threshold=0.5)])
+    model.compile(
+        tfa.optimizers.Lookahead(tfa.optimizers.AdamW(1e-4)),
+        tfa.losses.SigmoidFocalCrossEntropy(),
+        metrics=[tfa.metrics.F1Score(1, threshold=0.5)],
+    )
     x = np.random.default_rng(0).random((16, 6)).astype("float32")
     model.fit(x, (x[:, :1] > 0.5).astype("float32"), epochs=1, verbose=0)
     path = str(tmp_path / "m.keras")
     model.save(path)
     loaded = kr.load_model(path)
-    np.testing.assert_allclose(loaded.predict(x, verbose=0),
-                               model.predict(x, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6
+    )
     assert type(loaded.optimizer).__name__ == "Lookahead"

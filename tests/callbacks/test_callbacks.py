@@ -15,8 +15,12 @@ from keras_recipes import callbacks
 def _tiny(seed=0):
     kr.set_seed(seed)
     return kr.tasks.ImageClassifier(
-        num_classes=10, image_shape=(8, 8, 1), width=8, depth=2,
-        augmentation=None, dropout=0.0,
+        num_classes=10,
+        image_shape=(8, 8, 1),
+        width=8,
+        depth=2,
+        augmentation=None,
+        dropout=0.0,
     )
 
 
@@ -36,8 +40,15 @@ def test_parse_duration_and_time_budget_stops_cleanly():
             callbacks.TimeBudget(bad)
     model, x, y = _regression()
     budget = callbacks.TimeBudget(0.5)
-    history = model.fit(x, y, batch_size=1, epochs=10_000, verbose=0,
-                        callbacks=[budget], validation_data=(x, y))
+    history = model.fit(
+        x,
+        y,
+        batch_size=1,
+        epochs=10_000,
+        verbose=0,
+        callbacks=[budget],
+        validation_data=(x, y),
+    )
     epochs_run = len(history.history["loss"])
     assert budget.stopped_epoch == epochs_run - 1 < 9_999
     assert 0.5 <= budget.elapsed() < 10
@@ -53,8 +64,15 @@ def test_terminate_on_nan_names_epoch_and_batch():
     x = np.ones((16, 1), "float32")
     x[13] = np.nan  # batch 4 of 4 (batch_size 4), epoch 1
     with pytest.raises(FloatingPointError, match="at epoch 1, batch 4 "):
-        model.fit(x, np.ones((16, 1)), batch_size=4, epochs=3, verbose=0,
-                  shuffle=False, callbacks=[callbacks.TerminateOnNaN()])
+        model.fit(
+            x,
+            np.ones((16, 1)),
+            batch_size=4,
+            epochs=3,
+            verbose=0,
+            shuffle=False,
+            callbacks=[callbacks.TerminateOnNaN()],
+        )
 
 
 def test_terminate_on_nan_names_the_first_bad_batch_and_hides_the_epoch():
@@ -70,8 +88,15 @@ def test_terminate_on_nan_names_the_first_bad_batch_and_hides_the_epoch():
     x = np.ones((32, 1), "float32")
     x[5:] = np.nan  # every batch from batch 2 of 8 (batch_size 4) on
     with pytest.raises(FloatingPointError, match="at epoch 1, batch 2 "):
-        model.fit(x, np.ones((32, 1)), batch_size=4, epochs=3, verbose=0,
-                  shuffle=False, callbacks=[callbacks.TerminateOnNaN(), watcher])
+        model.fit(
+            x,
+            np.ones((32, 1)),
+            batch_size=4,
+            epochs=3,
+            verbose=0,
+            shuffle=False,
+            callbacks=[callbacks.TerminateOnNaN(), watcher],
+        )
     assert seen == []
     assert all(np.isfinite(w).all() for w in model.get_weights())
 
@@ -106,9 +131,14 @@ def test_lr_find_on_a_task_restores_state_and_plots(digits, tmp_path):
     (x, y), _ = digits
     model = _tiny()
     before = [w.copy() for w in model.get_weights()]
-    result = model.lr_find((x[:320], y[:320]), num_steps=24, batch_size=16,
-                           start_lr=1e-5, end_lr=10.0,
-                           plot_path=str(tmp_path / "lr.png"))
+    result = model.lr_find(
+        (x[:320], y[:320]),
+        num_steps=24,
+        batch_size=16,
+        start_lr=1e-5,
+        end_lr=10.0,
+        plot_path=str(tmp_path / "lr.png"),
+    )
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert int(model.optimizer.iterations) == 0
@@ -132,8 +162,14 @@ def test_lr_finder_rejects_schedules():
 def test_fit_one_cycle_drives_the_learning_rate(digits):
     (x, y), _ = digits
     model = _tiny()
-    history = model.fit_one_cycle((x[:256], y[:256]), epochs=2, max_lr=0.01,
-                                  batch_size=32, tensorboard=False, verbose=0)
+    history = model.fit_one_cycle(
+        (x[:256], y[:256]),
+        epochs=2,
+        max_lr=0.01,
+        batch_size=32,
+        tensorboard=False,
+        verbose=0,
+    )
     lrs = history.history["learning_rate"]
     assert len(lrs) == 2 and lrs[1] < 0.01 / 25 < lrs[0]  # annealed below start
     assert float(model.optimizer.learning_rate) == pytest.approx(2e-3)
@@ -161,8 +197,14 @@ def test_confusion_matrix_image_logged_to_tensorboard(digits, tmp_path):
     (x, y), (xv, yv) = digits
     model = _tiny()
     callback = callbacks.ConfusionMatrixImage((xv[:60], yv[:60]))
-    model.fit((x[:64], y[:64]), epochs=1, batch_size=32, verbose=0,
-              tensorboard=str(tmp_path), callbacks=[callback])
+    model.fit(
+        (x[:64], y[:64]),
+        epochs=1,
+        batch_size=32,
+        verbose=0,
+        tensorboard=str(tmp_path),
+        callbacks=[callback],
+    )
     assert callback.matrix.shape == (10, 10) and callback.matrix.sum() == 60
     pred = model.predict(xv[:60], verbose=0).argmax(-1)
     assert np.trace(callback.matrix) == int((pred == yv[:60]).sum())

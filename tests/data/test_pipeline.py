@@ -82,8 +82,14 @@ def test_cache_mapped_maps_on_the_first_pass_only():
 
     def build(cache_mapped, shuffle=False):
         return kr.data.make_dataset(
-            x, y, batch_size=8, sample_weight=w, map_fn=map_fn, shuffle=shuffle,
-            seed=0, cache_mapped=cache_mapped,
+            x,
+            y,
+            batch_size=8,
+            sample_weight=w,
+            map_fn=map_fn,
+            shuffle=shuffle,
+            seed=0,
+            cache_mapped=cache_mapped,
         )
 
     plain = [tf.nest.map_structure(np.asarray, b) for b in build(False)]

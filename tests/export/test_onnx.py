@@ -130,8 +130,16 @@ def test_mixed_precision_model_is_exported_as_float32(tmp_path):
 
 
 def _text_model():
-    texts = np.array(["good movie", "bad movie", "great fun", "awful plot",
-                      "Good, GOOD acting!", "bad bad bad"])
+    texts = np.array(
+        [
+            "good movie",
+            "bad movie",
+            "great fun",
+            "awful plot",
+            "Good, GOOD acting!",
+            "bad bad bad",
+        ]
+    )
     vectorize = keras.layers.TextVectorization(
         max_tokens=20, output_sequence_length=6, name="vectorize"
     )
@@ -156,8 +164,16 @@ def _text_model():
 
 def test_text_sidecar_end_to_end_without_tensorflow(tmp_path):
     model = _text_model()
-    raw = np.array([["Good movie!"], ["bad, BAD plot"], ["unknown words here"],
-                    ["great  fun\tgreat fun great fun great"], [""]], dtype=object)
+    raw = np.array(
+        [
+            ["Good movie!"],
+            ["bad, BAD plot"],
+            ["unknown words here"],
+            ["great  fun\tgreat fun great fun great"],
+            [""],
+        ],
+        dtype=object,
+    )
     path = str(tmp_path / "text.onnx")
     report = onnx_export.export_onnx(model, path, samples=raw)
     assert report.preprocess == "text_tokens"
@@ -207,12 +223,18 @@ def test_tabular_columns_matches_keras_preprocessing():
     lookup.adapt(colours)
     sidecar = {
         "columns": {
-            "age_norm": {"source": "age", "kind": "numeric",
-                         "mean": float(norm.mean.numpy().squeeze()),
-                         "variance": float(norm.variance.numpy().squeeze())},
-            "colour_id": {"source": "colour", "kind": "categorical",
-                          "vocabulary": lookup.get_vocabulary()[1:],
-                          "num_oov_indices": 1},
+            "age_norm": {
+                "source": "age",
+                "kind": "numeric",
+                "mean": float(norm.mean.numpy().squeeze()),
+                "variance": float(norm.variance.numpy().squeeze()),
+            },
+            "colour_id": {
+                "source": "colour",
+                "kind": "categorical",
+                "vocabulary": lookup.get_vocabulary()[1:],
+                "num_oov_indices": 1,
+            },
         }
     }
     raw = {"age": np.array([20.0, 42.0]), "colour": np.array(["green", "purple"])}
@@ -220,9 +242,7 @@ def test_tabular_columns_matches_keras_preprocessing():
     np.testing.assert_allclose(
         out["age_norm"][:, 0], norm(raw["age"]).numpy().reshape(-1), rtol=1e-6
     )
-    np.testing.assert_array_equal(
-        out["colour_id"][:, 0], lookup(raw["colour"]).numpy()
-    )
+    np.testing.assert_array_equal(out["colour_id"][:, 0], lookup(raw["colour"]).numpy())
     with pytest.raises(ValueError, match="Unknown ONNX preprocessing 'nope'"):
         onnx_preprocess.get("nope")
 
@@ -230,8 +250,9 @@ def test_tabular_columns_matches_keras_preprocessing():
 def test_text_classifier_template_sidecar_parity(tmp_path):
     from keras_recipes.tasks.text_classifier import TextClassifier
 
-    model = TextClassifier(["good", "bad", "movie"], num_classes=2,
-                           embedding_dim=4, units=4)
+    model = TextClassifier(
+        ["good", "bad", "movie"], num_classes=2, embedding_dim=4, units=4
+    )
     raw = ["a good movie", "", "Bad, BAD movie!!", "unknown stuff good"]
     path = str(tmp_path / "text.onnx")
     report = model.export(path, format="onnx", samples=raw)
@@ -245,14 +266,21 @@ def test_tabular_classifier_template_string_lookups_via_saved_model(tmp_path):
     from keras_recipes.tasks.tabular_classifier import TabularClassifier
 
     features = [
-        {"name": "size", "kind": "numeric", "mean": 1.0, "variance": 1.0,
-         "fill_value": 1.0, "missing_indicator": False},
-        {"name": "color", "kind": "string_categorical",
-         "vocabulary": ["red", "blue"]},
+        {
+            "name": "size",
+            "kind": "numeric",
+            "mean": 1.0,
+            "variance": 1.0,
+            "fill_value": 1.0,
+            "missing_indicator": False,
+        },
+        {"name": "color", "kind": "string_categorical", "vocabulary": ["red", "blue"]},
     ]
     model = TabularClassifier(features, num_classes=2, hidden_units=[8])
-    raw = {"size": np.array([0.5, 2.0, np.nan]),
-           "color": np.array(["red", "green", "blue"])}
+    raw = {
+        "size": np.array([0.5, 2.0, np.nan]),
+        "color": np.array(["red", "green", "blue"]),
+    }
     path = str(tmp_path / "tab.onnx")
     report = model.export(path, format="onnx", samples=raw)
     # from_function cannot carry the lookup tables; the SavedModel route can

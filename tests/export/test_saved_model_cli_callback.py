@@ -17,28 +17,31 @@ def trained(digits, tmp_path_factory):
     """One short fit whose ExportOnTrainEnd writes all three formats."""
     (x_train, y_train), (x_test, _) = digits
     kr.set_seed(0)
-    model = kr.image_classifier(
-        num_classes=10, image_shape=(8, 8, 1), width=8, depth=2
-    )
+    model = kr.image_classifier(num_classes=10, image_shape=(8, 8, 1), width=8, depth=2)
     out = tmp_path_factory.mktemp("export_on_train_end")
     callback = ExportOnTrainEnd(
         str(out / "model"), formats=["keras", "onnx", "saved_model"]
     )
-    model.fit(x_train[:64], y_train[:64], epochs=1, verbose=0,
-              tensorboard=False, callbacks=[callback])
+    model.fit(
+        x_train[:64],
+        y_train[:64],
+        epochs=1,
+        verbose=0,
+        tensorboard=False,
+        callbacks=[callback],
+    )
     return model, x_test[:20], callback, out
 
 
 def test_export_on_train_end(trained):
     model, x, callback, out = trained
-    assert sorted(os.listdir(out)) == [
-        "model.keras", "model.onnx", "model_saved_model"
-    ]
+    assert sorted(os.listdir(out)) == ["model.keras", "model.onnx", "model_saved_model"]
     assert callback.exports["onnx"] == str(out / "model.onnx")
     assert callback.reports["onnx"]["max_abs_error"] <= 1e-5
     np.testing.assert_allclose(
         kr.load_model(callback.exports["keras"]).predict(x, verbose=0),
-        model.predict(x, verbose=0), atol=1e-6,
+        model.predict(x, verbose=0),
+        atol=1e-6,
     )
     assert callback.get_config()["formats"] == ["keras", "onnx", "saved_model"]
     with pytest.raises(ValueError, match="`formats` must be one of"):
@@ -95,8 +98,10 @@ def test_export_cli(trained, tmp_path, capsys):
     from keras_recipes import cli
 
     target = str(tmp_path / "cli_sm")
-    assert cli.main(["export", model_path, "--format", "saved_model",
-                     "--output", target]) == 0
+    assert (
+        cli.main(["export", model_path, "--format", "saved_model", "--output", target])
+        == 0
+    )
     assert os.path.isfile(os.path.join(target, "saved_model.pb"))
     assert cli.main(["export", str(tmp_path / "missing.keras")]) == 2
     assert "`filepath` does not exist" in capsys.readouterr().err

@@ -66,15 +66,14 @@ def test_decoder_padding_mask_hides_padded_keys():
     out = keras.ops.convert_to_numpy(layer(target, source, decoder_padding_mask=mask))
     changed = target.copy()
     changed[0, 1] = 30.0  # a padded position, seen only as a key
-    out2 = keras.ops.convert_to_numpy(
-        layer(changed, source, decoder_padding_mask=mask)
-    )
+    out2 = keras.ops.convert_to_numpy(layer(changed, source, decoder_padding_mask=mask))
     np.testing.assert_allclose(out2[0, [0, 2, 3]], out[0, [0, 2, 3]], atol=1e-5)
 
 
 def test_embedding_positions_and_mask():
-    layer = TokenAndPositionEmbedding(10, sequence_length=5, embedding_dim=4,
-                                      mask_zero=True)
+    layer = TokenAndPositionEmbedding(
+        10, sequence_length=5, embedding_dim=4, mask_zero=True
+    )
     ids = np.array([[3, 3, 0]])
     out = keras.ops.convert_to_numpy(layer(ids))
     assert out.shape == (1, 3, 4)
@@ -102,8 +101,9 @@ def _model(norm_first):
     target = keras.Input((None,), dtype="int32")
     source_mask = keras.ops.not_equal(source, 0)
     x = TokenAndPositionEmbedding(12, 6, 8)(source)
-    x = TransformerEncoder(16, 2, activation="gelu_approximate",
-                           norm_first=norm_first)(x, padding_mask=source_mask)
+    x = TransformerEncoder(16, 2, activation="gelu_approximate", norm_first=norm_first)(
+        x, padding_mask=source_mask
+    )
     y = TokenAndPositionEmbedding(12, 6, 8)(target)
     y = TransformerDecoder(16, 2, norm_first=norm_first)(
         y, x, encoder_padding_mask=source_mask

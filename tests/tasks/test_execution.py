@@ -134,8 +134,12 @@ def test_numpy_integers_and_a_direct_keras_compile_are_kept(digits600):
     train, _ = digits600
     model = _model(train, steps_per_execution=np.int64(4))
     assert model.get_compile_config()["steps_per_execution"] == 4
-    keras.Model.compile(model, optimizer="adam", loss="sparse_categorical_crossentropy",
-                        steps_per_execution=2)
+    keras.Model.compile(
+        model,
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        steps_per_execution=2,
+    )
     every = _EveryBatch()
     model.fit(train, epochs=1, callbacks=[every], **FIT)
     assert model.steps_per_execution == 2

@@ -62,9 +62,7 @@ def test_image_template_learns_digits_and_round_trips(policy, digits, tmp_path):
         np.testing.assert_array_equal(after.numpy(), before.numpy())
 
 
-@pytest.mark.parametrize(
-    "policy", ["mixed_float16", "mixed_bfloat16"], indirect=True
-)
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"], indirect=True)
 def test_tabular_template_learns_penguins_and_round_trips(policy, tmp_path):
     train, test = kr.datasets.load_penguins()
     model = kr.tabular_classifier(data=train, target="species", seed=0)
@@ -83,8 +81,12 @@ def test_tabular_template_learns_penguins_and_round_trips(policy, tmp_path):
 def test_text_template_learns_glosses_and_round_trips(policy, tmp_path):
     (x, y), (x_test, y_test) = kr.datasets.load_wordnet_glosses()
     model = kr.text_classifier(
-        data=(x, y), embedding_dim=32, units=32, sequence_length=48,
-        learning_rate=0.003, seed=0,
+        data=(x, y),
+        embedding_dim=32,
+        units=32,
+        sequence_length=48,
+        learning_rate=0.003,
+        seed=0,
     )
     _check_policy(model, policy)
     model.fit((x, y), epochs=3, batch_size=64, verbose=0, seed=0, tensorboard=False)

@@ -21,9 +21,7 @@ def digits48():
 
 def _model(data, **kwargs):
     kr.set_seed(0)
-    return kr.image_classifier(
-        data=data, width=8, depth=2, augmentation=None, **kwargs
-    )
+    return kr.image_classifier(data=data, width=8, depth=2, augmentation=None, **kwargs)
 
 
 class _Record(keras.callbacks.Callback):

@@ -91,7 +91,9 @@ def test_kill_mid_epoch_then_resume_equals_uninterrupted(tmp_path):
     diffs = dict(line.split() for line in rerun.stdout.splitlines() if " " in line)
     assert set(diffs) >= {"MAXDIFF", "PLAIN", "SPLIT"}, rerun.stdout
     assert {k: float(v) for k, v in diffs.items()} == {
-        "MAXDIFF": 0.0, "PLAIN": 0.0, "SPLIT": 0.0
+        "MAXDIFF": 0.0,
+        "PLAIN": 0.0,
+        "SPLIT": 0.0,
     }, rerun.stdout
 
 

@@ -163,8 +163,13 @@ def test_pipelines_reuse_one_trace_of_the_vectorization(trained, dates):
             np.testing.assert_array_equal(got[0][key], inputs[key])
         np.testing.assert_array_equal(got[1], labels)
         np.testing.assert_array_equal(got[2], weights)
-    history = model.fit((x_test[:32], y_test[:32]), epochs=1, batch_size=16,
-                        tensorboard=False, verbose=0)
+    history = model.fit(
+        (x_test[:32], y_test[:32]),
+        epochs=1,
+        batch_size=16,
+        tensorboard=False,
+        verbose=0,
+    )
     assert np.isfinite(history.history["loss"][0])
     assert fn.experimental_get_tracing_count() - before <= 1
 

@@ -103,16 +103,18 @@ def test_stats_come_from_the_training_split_only(penguins):
     model = kr.tabular_classifier(data=train, hidden_units=[8])
     spec = {f["name"]: f for f in model.features}["body_mass_g"]
     assert spec["mean"] == pytest.approx(train["body_mass_g"].mean())
-    assert spec["mean"] != pytest.approx(
-        pd.concat([train, test])["body_mass_g"].mean()
-    )
+    assert spec["mean"] != pytest.approx(pd.concat([train, test])["body_mass_g"].mean())
 
 
 def test_raw_rows_dicts_scalars_unseen_and_missing(trained, penguins):
     _, test = penguins
     row = {
-        "island": ["Biscoe"], "bill_length_mm": [39.1], "bill_depth_mm": [18.7],
-        "flipper_length_mm": [181], "body_mass_g": [3750], "sex": ["male"],
+        "island": ["Biscoe"],
+        "bill_length_mm": [39.1],
+        "bill_depth_mm": [18.7],
+        "flipper_length_mm": [181],
+        "body_mass_g": [3750],
+        "sex": ["male"],
         "year": [2007],
     }
     assert trained.predict_labels(row) == ["Adelie"]
@@ -152,8 +154,11 @@ def test_extra_columns_warn_and_missing_columns_raise(trained, penguins):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         trained.predict(test.head(3), verbose=0)  # target column: no warning
-    with pytest.raises(ValueError, match=r"missing column\(s\) the model needs: "
-                       r"\['island', 'sex'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"missing column\(s\) the model needs: "
+        r"\['island', 'sex'\]",
+    ):
         trained.predict(test.drop(columns=["island", "sex"]), verbose=0)
 
 
@@ -166,8 +171,11 @@ def test_numeric_column_with_strings_at_predict_time(trained, penguins):
     _, test = penguins
     frame = test.drop(columns="species").head(3).astype({"bill_depth_mm": object})
     frame.loc[1, "bill_depth_mm"] = "deep"
-    with pytest.raises(ValueError, match="`x` column 'bill_depth_mm' is numeric but "
-                       r"holds non-numeric values \(1, e.g. 'deep'\)"):
+    with pytest.raises(
+        ValueError,
+        match="`x` column 'bill_depth_mm' is numeric but "
+        r"holds non-numeric values \(1, e.g. 'deep'\)",
+    ):
         trained.predict(frame, verbose=0)
     frame.loc[1, "bill_depth_mm"] = "18.5"  # numeric strings are fine
     assert trained.predict(frame, verbose=0).shape == (3, 3)
@@ -184,26 +192,34 @@ def test_empty_frames_raise(trained, penguins):
 # ------------------------------------------------------------ factory errors
 def test_target_errors(penguins):
     train, _ = penguins
-    with pytest.raises(ValueError, match="`target` must be a column of `data`. "
-                       "Did you mean 'species'?"):
+    with pytest.raises(
+        ValueError, match="`target` must be a column of `data`. Did you mean 'species'?"
+    ):
         kr.tabular_classifier(data=train, target="specie")
     plain = train.copy()
     plain.attrs = {}
     with pytest.raises(ValueError, match="`target` is required"):
         kr.tabular_classifier(data=plain)
     one_class = train[train["species"] == "Adelie"]
-    with pytest.raises(ValueError, match="`target` must hold at least 2 distinct "
-                       r"classes to train a classifier. Received: only \['Adelie'\]"):
+    with pytest.raises(
+        ValueError,
+        match="`target` must hold at least 2 distinct "
+        r"classes to train a classifier. Received: only \['Adelie'\]",
+    ):
         kr.tabular_classifier(data=one_class, target="species")
 
 
 def test_override_errors(penguins):
     train, _ = penguins
-    with pytest.raises(ValueError, match="`data` column 'island' is numeric but "
-                       "holds non-numeric values"):
+    with pytest.raises(
+        ValueError,
+        match="`data` column 'island' is numeric but holds non-numeric values",
+    ):
         kr.tabular_classifier(data=train, numeric=["island"])
-    with pytest.raises(ValueError, match="`ignore` names a column that is not in "
-                       "`data`. Did you mean 'sex'?"):
+    with pytest.raises(
+        ValueError,
+        match="`ignore` names a column that is not in `data`. Did you mean 'sex'?",
+    ):
         kr.tabular_classifier(data=train, ignore=["sexx"])
     with pytest.raises(ValueError, match="both `numeric` and `categorical`"):
         kr.tabular_classifier(data=train, numeric=["year"], categorical=["year"])
@@ -213,8 +229,11 @@ def test_looks_numeric_column_with_placeholder_strings():
     frame = tiny_frame()
     frame["weight"] = [str(float(i)) for i in range(len(frame))]
     frame.loc[5, "weight"] = "?"
-    with pytest.raises(ValueError, match=r"column 'weight' looks numeric but holds "
-                       r"non-numeric strings such as '\?'"):
+    with pytest.raises(
+        ValueError,
+        match=r"column 'weight' looks numeric but holds "
+        r"non-numeric strings such as '\?'",
+    ):
         kr.tabular_classifier(data=frame, target="label")
 
 
@@ -243,8 +262,12 @@ def test_inference_overrides_and_dropped_columns():
         warnings.simplefilter("error")  # ignored columns are silently dropped
         model.predict(frame, verbose=0)
     forced = kr.tabular_classifier(
-        data=frame, target="label", numeric=["count"], categorical=["size"],
-        ignore=["empty", "row_id", "noise"], **TINY,
+        data=frame,
+        target="label",
+        numeric=["count"],
+        categorical=["size"],
+        ignore=["empty", "row_id", "noise"],
+        **TINY,
     )
     kinds = {f["name"]: f["kind"] for f in forced.features}
     assert kinds["count"] == "numeric" and kinds["size"] == "string_categorical"
@@ -337,8 +360,9 @@ def test_mirrored_strategy_with_string_columns(penguins):
 
 # --------------------------------------------------------------- components
 def test_layers_config_and_keras_save_load(tmp_path):
-    norm = ImputedNormalization(mean=1.0, variance=4.0, fill_value=0.0,
-                                missing_indicator=True)
+    norm = ImputedNormalization(
+        mean=1.0, variance=4.0, fill_value=0.0, missing_indicator=True
+    )
     assert ImputedNormalization.from_config(norm.get_config()).get_config() == (
         norm.get_config()
     )
@@ -351,8 +375,11 @@ def test_layers_config_and_keras_save_load(tmp_path):
         [norm(a), keras.ops.cast(keras.ops.expand_dims(cross([i, j]), -1), "float32")]
     )
     model = keras.Model({"a": a, "i": i, "j": j}, out)
-    feed = {"a": np.array([3.0, np.nan], "float32"), "i": np.array([1, 2]),
-            "j": np.array([3, 0])}
+    feed = {
+        "a": np.array([3.0, np.nan], "float32"),
+        "i": np.array([1, 2]),
+        "j": np.array([3, 0]),
+    }
     expected = np.array([[1.0, 0.0, 7.0], [-0.5, 1.0, 8.0]], "float32")
     np.testing.assert_allclose(model.predict(feed, verbose=0), expected)
     path = str(tmp_path / "layers.keras")
@@ -362,14 +389,24 @@ def test_layers_config_and_keras_save_load(tmp_path):
 
 
 def test_constructor_validation():
-    good = [{"name": "a", "kind": "numeric", "mean": 0.0, "variance": 1.0,
-             "fill_value": 0.0, "missing_indicator": False}]
+    good = [
+        {
+            "name": "a",
+            "kind": "numeric",
+            "mean": 0.0,
+            "variance": 1.0,
+            "fill_value": 0.0,
+            "missing_indicator": False,
+        }
+    ]
     with pytest.raises(ValueError, match=r"`features\[0\]\['kind'\]` must be one of"):
         kr.tasks.TabularClassifier([{"name": "a", "kind": "numbr"}], 2)
     with pytest.raises(ValueError, match=r"needs keys"):
         kr.tasks.TabularClassifier([{"name": "a", "kind": "numeric"}], 2)
-    with pytest.raises(ValueError, match="`class_weight` must be None, 'balanced' "
-                       "or a list of 2 weights"):
+    with pytest.raises(
+        ValueError,
+        match="`class_weight` must be None, 'balanced' or a list of 2 weights",
+    ):
         kr.tasks.TabularClassifier(good, 2, class_weight=[1.0])
     with pytest.raises(ValueError, match="`hidden_units` must be a non-empty list"):
         kr.tasks.TabularClassifier(good, 2, hidden_units=[])

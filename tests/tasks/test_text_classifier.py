@@ -40,8 +40,12 @@ def trained(demo):
     """A small BiLSTM + attention trained briefly on the demo data."""
     train, _ = demo
     model = kr.text_classifier(
-        data=train, embedding_dim=32, units=32, sequence_length=48,
-        learning_rate=0.003, seed=0,
+        data=train,
+        embedding_dim=32,
+        units=32,
+        sequence_length=48,
+        learning_rate=0.003,
+        seed=0,
     )
     model.fit(train, epochs=3, batch_size=64, verbose=0, seed=0, tensorboard=False)
     return model
@@ -125,8 +129,14 @@ def test_save_load_fresh_process_raw_strings(trained, tmp_path):
 
 def test_config_round_trip_and_variants():
     model = kr.text_classifier(
-        data=(TEXTS, LABELS), rnn="gru", rnn_layers=2, pooling="last", ngrams=2,
-        standardize="lower", dropout=0.0, **SMALL,
+        data=(TEXTS, LABELS),
+        rnn="gru",
+        rnn_layers=2,
+        pooling="last",
+        ngrams=2,
+        standardize="lower",
+        dropout=0.0,
+        **SMALL,
     )
     assert any(" " in token for token in model.vocabulary)  # bigrams
     assert model.core.get_layer("gru_1") is not None
@@ -158,8 +168,9 @@ def test_fit_on_arrays_tf_data_and_text_folder(tmp_path):
 def test_mirrored_strategy_fit_and_predict():
     model = kr.text_classifier(data=(TEXTS, LABELS), strategy="mirrored", **SMALL)
     assert model.distribute_strategy.num_replicas_in_sync == 2
-    history = model.fit((TEXTS, LABELS), epochs=1, batch_size=4, verbose=0,
-                        tensorboard=False)
+    history = model.fit(
+        (TEXTS, LABELS), epochs=1, batch_size=4, verbose=0, tensorboard=False
+    )
     assert np.isfinite(history.history["loss"][0])
     assert model.predict(["great fun", ""], verbose=0).shape == (2, 2)
 
@@ -225,8 +236,11 @@ def test_vocabulary_too_small_is_rejected():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"`rnn` must be one of \['gru', 'lstm'\]\. "
-                       r"Did you mean 'lstm'\? Received: rnn='lsmt'"):
+    with pytest.raises(
+        ValueError,
+        match=r"`rnn` must be one of \['gru', 'lstm'\]\. "
+        r"Did you mean 'lstm'\? Received: rnn='lsmt'",
+    ):
         kr.text_classifier(data=(TEXTS, LABELS), rnn="lsmt")
     with pytest.raises(ValueError, match=r"`pooling` must be one of"):
         kr.tasks.TextClassifier(["a"], 2, pooling="max")
@@ -234,8 +248,11 @@ def test_bad_arguments():
         kr.text_classifier(data=(TEXTS, LABELS), standardize="upper")
     with pytest.raises(ValueError, match=r"`max_tokens` must be >= 3"):
         kr.text_classifier(data=(TEXTS, LABELS), max_tokens=2)
-    with pytest.raises(ValueError, match=r"`vocabulary` must hold unique tokens\. "
-                       r"Received duplicates: \['a'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"`vocabulary` must hold unique tokens\. "
+        r"Received duplicates: \['a'\]",
+    ):
         kr.tasks.TextClassifier(["a", "b", "a"], 2)
     with pytest.raises(ValueError, match=r"must not hold the padding '' or OOV"):
         kr.tasks.TextClassifier(["", "[UNK]", "a"], 2)

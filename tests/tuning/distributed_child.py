@@ -30,14 +30,12 @@ if __name__ == "__main__":
         def on_train_end(self, logs=None):
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not all(
-                os.path.exists(os.path.join(directory, f"started_{w}"))
-                for w in workers
+                os.path.exists(os.path.join(directory, f"started_{w}")) for w in workers
             ):
                 time.sleep(0.05)
 
     (x, y), _ = kr.datasets.load_digits()
-    distributed = {"role": role, "oracle_ip": "127.0.0.1",
-                   "oracle_port": int(port)}
+    distributed = {"role": role, "oracle_ip": "127.0.0.1", "oracle_port": int(port)}
     if role == "worker":
         distributed["tuner_id"] = tuner_id
     result = kr.tune(
@@ -48,8 +46,7 @@ if __name__ == "__main__":
         epochs=1,
         # 4 distinct sets: with max_trials=4, every set runs exactly once.
         search_space={"width": [8, 16], "depth": [1, 2]},
-        model_kwargs={"augmentation": None, "dropout": 0.0,
-                      "learning_rate": 1e-2},
+        model_kwargs={"augmentation": None, "dropout": 0.0, "learning_rate": 1e-2},
         callbacks=[Barrier()] if role == "worker" else None,
         directory=directory,
         project_name="dist",
@@ -67,13 +64,18 @@ if __name__ == "__main__":
                 "trials": result.trials,
                 "trial_ids_run": result.trial_ids_run,
                 "best_score": result.best_score,
-                "best_values": None if result.best_hyperparameters is None
+                "best_values": None
+                if result.best_hyperparameters is None
                 else dict(result.best_hyperparameters.values),
-                "best_output_shape": None if best is None else list(
-                    best.output_shape),
-                "env_after": {k: os.environ.get(k) for k in (
-                    "KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP",
-                    "KERASTUNER_ORACLE_PORT")},
+                "best_output_shape": None if best is None else list(best.output_shape),
+                "env_after": {
+                    k: os.environ.get(k)
+                    for k in (
+                        "KERASTUNER_TUNER_ID",
+                        "KERASTUNER_ORACLE_IP",
+                        "KERASTUNER_ORACLE_PORT",
+                    )
+                },
             },
             file,
         )

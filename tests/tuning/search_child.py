@@ -30,8 +30,11 @@ if __name__ == "__main__":
             Probe.epochs[-1].append(int(epoch))
 
         def on_train_batch_end(self, batch, logs=None):
-            if kill and Probe.trainings == 2 and Probe.epochs[-1][-1] == 1 and (
-                batch == 2
+            if (
+                kill
+                and Probe.trainings == 2
+                and Probe.epochs[-1][-1] == 1
+                and (batch == 2)
             ):
                 os.kill(os.getpid(), signal.SIGKILL)
 
@@ -42,8 +45,7 @@ if __name__ == "__main__":
         tuner="random",
         max_trials=2,
         epochs=2,
-        model_kwargs={"width": 8, "depth": 2, "augmentation": None,
-                      "dropout": 0.0},
+        model_kwargs={"width": 8, "depth": 2, "augmentation": None, "dropout": 0.0},
         search_space={"learning_rate": (1e-3, 3e-2)},
         objective="val_loss",
         fit_kwargs={"shuffle": False},

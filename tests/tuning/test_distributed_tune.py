@@ -26,16 +26,31 @@ WORKERS = ("tuner0", "tuner1")
         ({"role": "chief"}, ValueError, "needs the chief's 'oracle_port'"),
         ({"role": "chief", "oracle_port": 0}, ValueError, "oracle_port"),
         ({"role": "chief", "oracle_port": "8000"}, TypeError, "oracle_port"),
-        ({"role": "worker", "oracle_port": 8000}, ValueError,
-         "needs a unique 'tuner_id'"),
-        ({"role": "worker", "oracle_port": 8000, "tuner_id": "chief1"},
-         ValueError, "must contain 'chief' for the chief"),
-        ({"role": "chief", "oracle_port": 8000, "tuner_id": "main"},
-         ValueError, "must contain 'chief' for the chief"),
-        ({"role": "chief", "oracle_port": 8000, "oracle_ip": ""}, ValueError,
-         "`distributed['oracle_ip']` must be the chief's address"),
-        ({"role": "chief", "oracle_port": 8000, "tunerid": "chief"},
-         ValueError, "Did you mean 'tuner_id'?"),
+        (
+            {"role": "worker", "oracle_port": 8000},
+            ValueError,
+            "needs a unique 'tuner_id'",
+        ),
+        (
+            {"role": "worker", "oracle_port": 8000, "tuner_id": "chief1"},
+            ValueError,
+            "must contain 'chief' for the chief",
+        ),
+        (
+            {"role": "chief", "oracle_port": 8000, "tuner_id": "main"},
+            ValueError,
+            "must contain 'chief' for the chief",
+        ),
+        (
+            {"role": "chief", "oracle_port": 8000, "oracle_ip": ""},
+            ValueError,
+            "`distributed['oracle_ip']` must be the chief's address",
+        ),
+        (
+            {"role": "chief", "oracle_port": 8000, "tunerid": "chief"},
+            ValueError,
+            "Did you mean 'tuner_id'?",
+        ),
     ],
 )
 def test_distributed_argument_is_validated(value, error, message):
@@ -49,7 +64,8 @@ def test_environment_is_set_for_the_call_and_restored(monkeypatch):
     monkeypatch.delenv("KERASTUNER_TUNER_ID", raising=False)
     monkeypatch.delenv("KERASTUNER_ORACLE_PORT", raising=False)
     variables = distributed_lib.check_distributed(
-        {"role": "worker", "oracle_port": 8123, "tuner_id": "tuner3"})
+        {"role": "worker", "oracle_port": 8123, "tuner_id": "tuner3"}
+    )
     with distributed_lib.environment(variables):
         assert distributed_lib.role() == "worker"
         assert distributed_lib.address() == "127.0.0.1:8123"
@@ -68,10 +84,12 @@ def test_chief_fails_at_once_when_the_port_is_taken():
         taken.listen()
         port = taken.getsockname()[1]
         variables = distributed_lib.check_distributed(
-            {"role": "chief", "oracle_port": port})
+            {"role": "chief", "oracle_port": port}
+        )
         with distributed_lib.environment(variables):
-            with pytest.raises(RuntimeError, match=f"cannot listen on "
-                               f"127.0.0.1:{port}"):
+            with pytest.raises(
+                RuntimeError, match=f"cannot listen on 127.0.0.1:{port}"
+            ):
                 distributed_lib.serve(oracle=None)
 
 
@@ -96,8 +114,14 @@ def _run_all(procs, timeout):
 def test_chief_and_two_workers_share_one_search(tmp_path):
     (port,) = launch.free_ports(1)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
-    env.update({"KR_TEST_WORKERS": ",".join(WORKERS), "CUDA_VISIBLE_DEVICES": "",
-                "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "KR_TEST_WORKERS": ",".join(WORKERS),
+            "CUDA_VISIBLE_DEVICES": "",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     directory = str(tmp_path / "project")
     os.makedirs(directory)
     procs = {}
@@ -105,9 +129,18 @@ def test_chief_and_two_workers_share_one_search(tmp_path):
         for name in ("chief", *WORKERS):
             role = "chief" if name == "chief" else "worker"
             procs[name] = subprocess.Popen(
-                [sys.executable, CHILD, role, name, str(port), directory,
-                 str(tmp_path / f"{name}.json")],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    CHILD,
+                    role,
+                    name,
+                    str(port),
+                    directory,
+                    str(tmp_path / f"{name}.json"),
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
                 text=True,
             )
         logs = _run_all(procs, timeout=240)
@@ -119,8 +152,7 @@ def test_chief_and_two_workers_share_one_search(tmp_path):
     for name, proc in procs.items():
         assert proc.returncode == 0, f"{name} failed:\n{logs[name][-3000:]}"
 
-    out = {name: json.loads((tmp_path / f"{name}.json").read_text())
-           for name in procs}
+    out = {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in procs}
     chief = out["chief"]
     assert chief["role"] == "chief"
     assert chief["objective"] == "val_accuracy"
@@ -148,16 +180,20 @@ def test_chief_and_two_workers_share_one_search(tmp_path):
     for w in WORKERS:
         assert out[w]["role"] == "worker"
         assert f"{w}: trial id" in logs[w]
-        mine = {t["trial_id"]: t for t in out[w]["trials"]
-                if t["trial_id"] in out[w]["trial_ids_run"]}
+        mine = {
+            t["trial_id"]: t
+            for t in out[w]["trials"]
+            if t["trial_id"] in out[w]["trial_ids_run"]
+        }
         assert sorted(mine) == sorted(out[w]["trial_ids_run"])
         assert all(t["status"] == "COMPLETED" for t in mine.values())
         worker_scores.update({i: t["score"] for i, t in mine.items()})
     # The chief's best is the best of the workers' trials, and loads.
     best = max(worker_scores.values())
     assert chief["best_score"] == pytest.approx(best)
-    assert chief["best_values"] in [t["values"] for t in trials
-                                    if t["score"] == pytest.approx(best)]
+    assert chief["best_values"] in [
+        t["values"] for t in trials if t["score"] == pytest.approx(best)
+    ]
     assert chief["best_output_shape"] == [None, 10]
     # Workers' results are usable too: a best model loaded from the project.
     for w in WORKERS:

@@ -34,25 +34,33 @@ def small(digits):
         ({"tuner": "hyperbnd"}, "Did you mean 'hyperband'?"),
         ({"search_space": {"widht": [8, 16]}}, "Did you mean 'width'?"),
         # An unknown constructor argument is a TypeError (as in Python/Keras).
-        ({"model_kwargs": {"dropuot": 0.1}},
-         (TypeError, "Did you mean 'dropout'?")),
+        ({"model_kwargs": {"dropuot": 0.1}}, (TypeError, "Did you mean 'dropout'?")),
         ({"objective": "val_acuracy"}, "Did you mean 'val_accuracy'?"),
         ({"time_budget": "soon"}, "`time_budget` must be seconds or a duration"),
-        ({"tuner_options": {"factr": 3}, "tuner": "hyperband"},
-         "`tuner_options` has an argument the 'hyperband' tuner does not take"),
+        (
+            {"tuner_options": {"factr": 3}, "tuner": "hyperband"},
+            "`tuner_options` has an argument the 'hyperband' tuner does not take",
+        ),
         ({"validation_split": 0.0}, "pass `validation_split` > 0"),
         ({"search_space": {"blocks": (3, 1)}}, "needs low < high"),
-        ({"search_space": {"se_ratio": [[0.25], [0.5]]}},
-         "choices must be int, float, str or bool"),
+        (
+            {"search_space": {"se_ratio": [[0.25], [0.5]]}},
+            "choices must be int, float, str or bool",
+        ),
     ],
 )
 def test_misconfigured_search_fails_at_once(tmp_path, small, kwargs, message):
     kwargs = {"model_kwargs": TINY, **kwargs}
-    error, message = message if isinstance(message, tuple) else (
-        ValueError, message)
+    error, message = message if isinstance(message, tuple) else (ValueError, message)
     with pytest.raises(error, match=re.escape(message)):
-        kr.tune(kr.image_classifier, small, directory=str(tmp_path), verbose=0,
-                tensorboard=False, **kwargs)
+        kr.tune(
+            kr.image_classifier,
+            small,
+            directory=str(tmp_path),
+            verbose=0,
+            tensorboard=False,
+            **kwargs,
+        )
     # Nothing was trained: no trial folder exists.
     assert not glob.glob(str(tmp_path / "*" / "trial_*"))
 
@@ -90,8 +98,15 @@ def test_search_space_overrides_extend_and_pins():
     kwargs = space(hp)
     params = {p.name: p for p in hp.space}
     # Default dropout stays, pinned depth is not tuned, overrides replace.
-    assert set(params) == {"width", "blocks", "learning_rate", "label_smoothing",
-                           "se_ratio", "backbone", "dropout"}
+    assert set(params) == {
+        "width",
+        "blocks",
+        "learning_rate",
+        "label_smoothing",
+        "se_ratio",
+        "backbone",
+        "dropout",
+    }
     assert isinstance(params["width"], kt.engine.hyperparameters.Choice)
     assert params["width"].values == [8, 16]
     assert isinstance(params["blocks"], kt.engine.hyperparameters.Int)
@@ -152,11 +167,17 @@ def test_hyperband_search_result_hparams_and_resume(tmp_path, small, capsys):
     train, val = (x[:240], y[:240]), (x[240:], y[240:])
     tb = str(tmp_path / "tb")
     kwargs = dict(
-        tuner="hyperband", max_trials=3, epochs=2, model_kwargs=TINY,
+        tuner="hyperband",
+        max_trials=3,
+        epochs=2,
+        model_kwargs=TINY,
         tuner_options={"factor": 2},
         search_space={"learning_rate": [1e-3, 1e-2], "dropout": [0.0, 0.2]},
-        validation_data=val, directory=str(tmp_path / "runs"),
-        project_name="digits", seed=3, tensorboard=tb,
+        validation_data=val,
+        directory=str(tmp_path / "runs"),
+        project_name="digits",
+        seed=3,
+        tensorboard=tb,
     )
     result = kr.tune(kr.image_classifier, train, **kwargs)
     out = capsys.readouterr().out
@@ -191,7 +212,9 @@ def test_hyperband_search_result_hparams_and_resume(tmp_path, small, capsys):
     domain = {h.name for h in config.experiment.hparam_infos}
     assert domain == {"learning_rate", "dropout"}
     assert {m.name.group for m in config.experiment.metric_infos} == {
-        "validation", "train"}
+        "validation",
+        "train",
+    }
     trial_runs = sorted(glob.glob(os.path.join(tb, "trial_*")))
     assert len(trial_runs) == 3
     [start] = _hparams_plugin_data(trial_runs[0])
@@ -236,8 +259,9 @@ class _BackupAtTrainEnd(keras.callbacks.Callback):
     folder = None
 
     def on_train_end(self, logs=None):
-        [state] = glob.glob(os.path.join(self.folder, "trial_*", "backup",
-                                         "state.json"))
+        [state] = glob.glob(
+            os.path.join(self.folder, "trial_*", "backup", "state.json")
+        )
         with open(state) as file:
             _BackupAtTrainEnd.states.append(json.load(file)["epoch"])
 
@@ -248,9 +272,16 @@ def test_last_epoch_is_not_backed_up(tmp_path, small):
     _BackupAtTrainEnd.states = []
     _BackupAtTrainEnd.folder = str(tmp_path / "last")
     kr.tune(
-        kr.image_classifier, small, max_trials=1, epochs=3, model_kwargs=TINY,
-        search_space={"learning_rate": [1e-3]}, directory=str(tmp_path),
-        project_name="last", tensorboard=False, verbose=0,
+        kr.image_classifier,
+        small,
+        max_trials=1,
+        epochs=3,
+        model_kwargs=TINY,
+        search_space={"learning_rate": [1e-3]},
+        directory=str(tmp_path),
+        project_name="last",
+        tensorboard=False,
+        verbose=0,
         callbacks=[_BackupAtTrainEnd()],
     )
     assert _BackupAtTrainEnd.states == [2]  # written after epochs 1 and 2 only
@@ -263,10 +294,16 @@ def test_time_budget_stops_cleanly_and_trial_resumes_from_its_epoch(
     monkeypatch.setattr(tuners_lib, "_now", lambda: _FakeClock.now)
     _FakeClock.now, _FakeClock.epochs, _FakeClock.losses = 0.0, [], []
     kwargs = dict(
-        max_trials=2, epochs=2, model_kwargs=TINY,
+        max_trials=2,
+        epochs=2,
+        model_kwargs=TINY,
         search_space={"learning_rate": [1e-3, 1e-2]},
-        directory=str(tmp_path), project_name="budget", seed=0,
-        tensorboard=False, verbose=0, callbacks=[_FakeClock()],
+        directory=str(tmp_path),
+        project_name="budget",
+        seed=0,
+        tensorboard=False,
+        verbose=0,
+        callbacks=[_FakeClock()],
     )
     # Trial 0 ends at t=20 s < 25 s; trial 1 passes the deadline after its
     # first epoch and is stopped there.
@@ -322,16 +359,24 @@ def test_tied_best_score_goes_to_the_first_started_trial_after_reload_too():
         made.score = score
         return made
 
-    made = {t.trial_id: t for t in [trial("0", 0.5), trial("1", 0.9),
-                                    trial("2", 0.9), trial("3", 0.95, "RUNNING")]}
+    made = {
+        t.trial_id: t
+        for t in [
+            trial("0", 0.5),
+            trial("1", 0.9),
+            trial("2", 0.9),
+            trial("3", 0.95, "RUNNING"),
+        ]
+    }
     for order in (["0", "1", "2", "3"], ["3", "2", "1", "0"]):
         oracle = kt.oracles.GridSearchOracle(
             objective=kt.Objective("val_accuracy", "max"), max_trials=4
         )
         oracle.start_order = ["0", "1", "2", "3"]
         oracle.trials = {k: made[k] for k in order}
-        tuner = SimpleNamespace(oracle=oracle, stopped_by_budget=False,
-                                trials_run=4, trial_ids_run=[])
+        tuner = SimpleNamespace(
+            oracle=oracle, stopped_by_budget=False, trials_run=4, trial_ids_run=[]
+        )
         result = TuneResult(tuner, lambda hp: dict(hp.values), elapsed=0.0)
         assert result.best_hyperparameters.values == {"learning_rate": 1.0}
         assert result.best_score == 0.9
@@ -343,10 +388,15 @@ def test_tune_from_recipe_runs_tune_section(tmp_path, small):
         "model": {**TINY, "dropout": 0.0},
         "fit": {"epochs": 1, "batch_size": 64},
         "tune": {
-            "tuner": "grid", "max_trials": 1, "seed": 0,
+            "tuner": "grid",
+            "max_trials": 1,
+            "seed": 0,
             "search_space": {"learning_rate": [0.003]},
-            "directory": str(tmp_path), "project_name": "recipe",
-            "tensorboard": False, "verbose": 0, "time_budget": "10m",
+            "directory": str(tmp_path),
+            "project_name": "recipe",
+            "tensorboard": False,
+            "verbose": 0,
+            "time_budget": "10m",
         },
     }
     result = kr.tuning.tune_from_recipe(recipe, data=small)
@@ -367,7 +417,10 @@ def test_sigkill_mid_trial_then_rerun_matches_uninterrupted(tmp_path):
     def run(directory, out, *extra):
         return subprocess.run(
             [sys.executable, script, str(directory), str(out), *extra],
-            env=env, capture_output=True, text=True, timeout=600,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
 
     clean = run(tmp_path / "clean", tmp_path / "clean.json")
@@ -377,8 +430,9 @@ def test_sigkill_mid_trial_then_rerun_matches_uninterrupted(tmp_path):
     assert not (tmp_path / "unused.json").exists()
     # The kill hit trial 1 during its second epoch, after its first backup.
     state = json.loads(
-        (tmp_path / "killed" / "killed" / "trial_1" / "backup" / "state.json")
-        .read_text()
+        (
+            tmp_path / "killed" / "killed" / "trial_1" / "backup" / "state.json"
+        ).read_text()
     )
     assert state["epoch"] == 1
     resumed = run(tmp_path / "killed", tmp_path / "resumed.json")
