@@ -59,7 +59,7 @@ from variants import stock_conv2d
 from variants import tf_kernel_gradient
 
 import keras_recipes as kr
-from keras_recipes.tasks import execution
+from keras_recipes.tasks import steps_per_execution as policy
 
 
 def matmul_peak(n, repeats, inner=5):
@@ -122,7 +122,7 @@ def forward_flops_per_sample(model, batch=8):
 # What "auto" runs in fits of >= LONG_FIT_STEPS steps (and in every fit once
 # that function is traced); set explicitly where a long warm-up fit would be
 # slow (batch 128: 12 steps per epoch).
-SPE16 = {"steps_per_execution": execution.AUTO_STEPS_PER_EXECUTION}
+SPE16 = {"steps_per_execution": policy.AUTO_STEPS_PER_EXECUTION}
 # What "auto" runs in a model's first short fits.
 SPE1 = {"steps_per_execution": 1}
 LONG_FIT_STEPS = kr.tasks.ImageClassifier.auto_min_steps

@@ -1,7 +1,7 @@
 """When 16 train steps per call pay for their longer tracing, per template.
 
 `steps_per_execution="auto"` runs 16 train steps per `tf.function` call
-instead of one when that is safe (`kr.tasks.execution`). Fewer host round
+instead of one when that is safe (`kr.tasks.steps_per_execution`). Fewer host round
 trips save a fixed Python cost per step, but the multi-step function is a
 bigger graph to trace and optimise in the model's first `fit`. So "auto"
 only switches in calls of at least the template's `auto_min_steps` steps (or
@@ -78,7 +78,7 @@ def recipe_child(task, former_rule):
     from first_fit import TASKS
     from time_to_accuracy import recipe_settings
 
-    from keras_recipes.tasks import execution
+    from keras_recipes.tasks import steps_per_execution as policy
 
     model_kwargs, fit_kwargs = recipe_settings(RECIPES[task])
     factory, load, factory_kwargs = TASKS[task]
@@ -86,7 +86,7 @@ def recipe_child(task, former_rule):
     start = time.perf_counter()
     model = factory(data=train, **factory_kwargs, **model_kwargs)
     if former_rule:
-        type(model).auto_min_steps = execution.AUTO_MIN_STEPS
+        type(model).auto_min_steps = policy.AUTO_MIN_STEPS
     spe = []
     model.fit(
         train,

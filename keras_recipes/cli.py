@@ -20,7 +20,7 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"
 
 
 def _demo_recipe(task, epochs, output_dir):
-    from keras_recipes import recipes
+    from keras_recipes import registry
 
     path = os.path.join(TEMPLATES, f"{_TEMPLATE_FILES.get(task, task)}.yaml")
     if os.path.isfile(path):
@@ -28,7 +28,7 @@ def _demo_recipe(task, epochs, output_dir):
 
         base = recipe_lib.load(path).config
     else:
-        base = {"task": task, "data": {"dataset": recipes.DEMO_DATASETS[task]}}
+        base = {"task": task, "data": {"dataset": registry.DEMO_DATASETS[task]}}
     base = dict(base)
     base["output_dir"] = output_dir
     if epochs is not None:
@@ -81,10 +81,10 @@ def _print_summary(summary):
 
 def cmd_demo(args):
     from keras_recipes import recipe as recipe_lib
-    from keras_recipes import recipes
-    from keras_recipes.data.validation import check_choice
+    from keras_recipes import registry
+    from keras_recipes.validation import check_choice
 
-    check_choice("--task", args.task, tuple(recipes.DEMO_DATASETS))
+    check_choice("--task", args.task, tuple(registry.DEMO_DATASETS))
     config = _demo_recipe(args.task, args.epochs, args.output_dir)
     summary = recipe_lib.load(config).train(verbose=2 if args.verbose else 0)
     _print_summary(summary)
@@ -126,11 +126,11 @@ def _load(model_path):
 
 def cmd_evaluate(args):
     from keras_recipes import recipe as recipe_lib
-    from keras_recipes import recipes
+    from keras_recipes import registry
 
     model = _load(args.model)
     if args.dataset:
-        _, test = recipes.load_dataset(args.dataset)
+        _, test = registry.load_dataset(args.dataset)
     elif args.data:
         task = _task_of(model)
         data = {"path": args.data, "test_size": 0.2}

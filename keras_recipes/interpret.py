@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 
 def confusion_matrix_figure(matrix, class_names=None, title="Confusion matrix"):

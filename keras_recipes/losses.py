@@ -9,7 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 _EPS = 1e-7
 

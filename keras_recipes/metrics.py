@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 WEIGHTAGES = (None, "linear", "quadratic")
 

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 
 def _check_path(path):

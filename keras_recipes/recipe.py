@@ -25,8 +25,8 @@ import time
 
 import yaml
 
-from keras_recipes import recipes
-from keras_recipes.data import validation
+from keras_recipes import registry
+from keras_recipes import validation
 
 _ANY = object()
 SCHEMA = {
@@ -106,10 +106,10 @@ def validate(config):
         if key not in config:
             raise RecipeError(f"Recipe key `{key}` is required. Received: no `{key}`")
     try:
-        validation.check_choice("task", config["task"], tuple(recipes.TASKS))
+        validation.check_choice("task", config["task"], tuple(registry.TASKS))
         if "dataset" in config["data"]:
             validation.check_choice(
-                "data.dataset", config["data"]["dataset"], tuple(recipes.DATASETS)
+                "data.dataset", config["data"]["dataset"], tuple(registry.DATASETS)
             )
     except ValueError as error:
         raise RecipeError(str(error)) from None
@@ -210,7 +210,7 @@ class Recipe:
         data = self.config["data"]
         options = dict(data.get("options", {}))
         if "dataset" in data:
-            parts = recipes.load_dataset(data["dataset"], **options)
+            parts = registry.load_dataset(data["dataset"], **options)
         else:
             parts = _load_path(self.task, data)
         if "limit" not in data:
@@ -239,7 +239,7 @@ class Recipe:
         """Builds the compiled model through the public factory."""
         if train is None:
             train, _ = self.load_data()
-        return recipes.get_factory(self.task)(data=train, **self.factory_kwargs())
+        return registry.get_factory(self.task)(data=train, **self.factory_kwargs())
 
     def tune(self, **overrides):
         """Runs the recipe's `tune:` section with `kr.tune`; returns a `TuneResult`.

@@ -7,7 +7,7 @@ String identifiers resolve through `get()`, which names the valid choices
 import keras
 from keras import ops
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 MODES = ("rows", "columns")
 

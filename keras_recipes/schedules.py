@@ -10,7 +10,7 @@ import math
 import keras
 from keras import ops
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 Schedule = keras.optimizers.schedules.LearningRateSchedule
 

@@ -32,7 +32,7 @@ def set_seed(seed, deterministic=False):
     >>> import keras_recipes as kr
     >>> kr.set_seed(42)
     """
-    from keras_recipes.data import validation
+    from keras_recipes import validation
 
     seed = validation.check_int("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)

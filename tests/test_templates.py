@@ -16,7 +16,7 @@ import pytest
 
 import keras_recipes as kr
 from keras_recipes import recipe as recipe_lib
-from keras_recipes import recipes
+from keras_recipes import registry
 from keras_recipes.cli import main
 from keras_recipes.recipe import RecipeError
 
@@ -70,7 +70,7 @@ def test_there_is_a_template_and_a_tuned_variant_per_task():
     tasks = {}
     for path in TEMPLATES:
         tasks.setdefault(recipe_lib.load(path).task, []).append(name(path))
-    assert set(tasks) == set(recipes.TASKS)
+    assert set(tasks) == set(registry.TASKS)
     assert len(TUNED) == 4
     for files in tasks.values():
         assert len(files) == 2 and any(f.endswith("_tuned.yaml") for f in files)

@@ -5,8 +5,8 @@ import os
 import keras
 import numpy as np
 
+from keras_recipes import validation
 from keras_recipes.callbacks.base import StatelessCallback
-from keras_recipes.data import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")

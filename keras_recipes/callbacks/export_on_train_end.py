@@ -4,7 +4,7 @@ import os
 
 import keras
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 _FORMATS = ("keras", "saved_model", "onnx")
 _SUFFIX = {"keras": ".keras", "saved_model": "_saved_model", "onnx": ".onnx"}

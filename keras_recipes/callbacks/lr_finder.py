@@ -6,9 +6,9 @@ import os
 import keras
 import numpy as np
 
+from keras_recipes import validation
 from keras_recipes.callbacks.base import StatelessCallback
 from keras_recipes.callbacks.base import read_values
-from keras_recipes.data import validation
 
 
 def _check_lr_range(start_lr, end_lr, num_steps):

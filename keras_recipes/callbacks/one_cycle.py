@@ -2,8 +2,8 @@
 
 import keras
 
+from keras_recipes import validation
 from keras_recipes.callbacks.base import StatelessCallback
-from keras_recipes.data import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")

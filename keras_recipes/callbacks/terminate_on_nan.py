@@ -76,7 +76,7 @@ class TerminateOnNaN(StatelessCallback):
     # Keras may dispatch `on_train_batch_end` on a worker thread (see above).
     async_safe = True
     # With several steps per call, the hook sees each chunk's last batch and
-    # names the chunk (see `kr.tasks.execution`).
+    # names the chunk (see `kr.tasks.steps_per_execution`).
     steps_per_execution_safe = True
 
     def __init__(self, monitor="loss", restore_weights=True):

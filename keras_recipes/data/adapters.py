@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")

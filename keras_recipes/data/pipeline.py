@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 AUTOTUNE = tf.data.AUTOTUNE
 

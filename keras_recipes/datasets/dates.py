@@ -55,7 +55,7 @@ def load_dates(
     """
     from babel.dates import format_date
 
-    from keras_recipes.data import validation
+    from keras_recipes import validation
 
     num_train = validation.check_int("num_train", num_train, minimum=1)
     num_test = validation.check_int("num_test", num_test, minimum=0)

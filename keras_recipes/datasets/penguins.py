@@ -29,7 +29,7 @@ def load_penguins(test_size=0.2, seed=0):
     from palmerpenguins import load_penguins as _load
     from sklearn.model_selection import train_test_split
 
-    from keras_recipes.data import validation
+    from keras_recipes import validation
 
     validation.check_float(
         "test_size", test_size, minimum=0.0, maximum=1.0, include_max=False

@@ -131,7 +131,7 @@ def wait(procs, timeout=None):
 def launch_command(args):
     """Runs `keras-recipes launch` (see the module docstring)."""
     from keras_recipes import recipe as recipe_lib
-    from keras_recipes.data.validation import check_int
+    from keras_recipes.validation import check_int
 
     workers = check_int("--workers", args.workers, minimum=1)
     overrides = list(getattr(args, "set", None) or [])

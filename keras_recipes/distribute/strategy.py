@@ -49,7 +49,7 @@ def get_strategy(strategy=None):
     if strategy is None:
         return tf.distribute.get_strategy()
     if not isinstance(strategy, str) or strategy not in STRATEGIES:
-        from keras_recipes.data.validation import did_you_mean
+        from keras_recipes.validation import did_you_mean
 
         raise ValueError(
             "`strategy` must be None, 'auto', 'mirrored', 'multi_worker' or a "

@@ -4,7 +4,7 @@ import os
 import shutil
 
 from keras_recipes import utils
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 FORMATS = ("keras", "saved_model", "onnx")
 

@@ -3,7 +3,7 @@
 import json
 import os
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 FORMATS = ("onnx", "saved_model", "keras")
 

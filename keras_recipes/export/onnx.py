@@ -68,7 +68,7 @@ import keras
 import numpy as np
 
 from keras_recipes import utils
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 ROUTES = ("tf_function", "saved_model", "keras")
 DEFAULT_OPSET = 17

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 from keras_recipes.layers.fast_conv import FastConv2D
 from keras_recipes.utils import BN_MOMENTUM
 

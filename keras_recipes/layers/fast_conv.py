@@ -4,7 +4,7 @@ import functools
 
 import keras
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")

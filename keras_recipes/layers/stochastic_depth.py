@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 
 from keras_recipes import utils
-from keras_recipes.data import validation
+from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.tasks.task import Task

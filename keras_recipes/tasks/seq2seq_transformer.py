@@ -9,12 +9,12 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 from keras_recipes.layers.transformer import TokenAndPositionEmbedding
 from keras_recipes.layers.transformer import TransformerDecoder
 from keras_recipes.layers.transformer import TransformerEncoder
 from keras_recipes.optimizers import FastAdamW
-from keras_recipes.tasks import execution
+from keras_recipes.tasks.steps_per_execution import AUTO_MIN_STEPS
 from keras_recipes.tasks.task import Task
 
 # Token ids shared by both sides: 0 is padding, then the reserved tokens, then
@@ -83,7 +83,7 @@ class Seq2SeqTransformer(Task):
     # No gain from 16 steps per call on a 2-core CPU (~230 ms steps: later
     # fits 1.02x the time, ~2.5 s more tracing; benchmarks/
     # steps_per_execution.py): the kit's default.
-    auto_min_steps = execution.AUTO_MIN_STEPS
+    auto_min_steps = AUTO_MIN_STEPS
 
     def __init__(
         self,

@@ -8,17 +8,19 @@ import numpy as np
 import tensorflow as tf
 
 from keras_recipes import utils
+from keras_recipes import validation
 from keras_recipes.callbacks.coordinated_backup import CoordinatedBackup
 from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
 from keras_recipes.callbacks.terminate_on_nan import TerminateOnNaN
-from keras_recipes.data import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import num_samples
 from keras_recipes.data.pipeline import split
 from keras_recipes.data.pipeline import take
 from keras_recipes.optimizers import FastAdamW
-from keras_recipes.tasks import execution
+from keras_recipes.tasks.steps_per_execution import AUTO_MIN_STEPS
+from keras_recipes.tasks.steps_per_execution import check_steps_per_execution
+from keras_recipes.tasks.steps_per_execution import resolve as resolve_steps
 
 EXPORT_FORMATS = ("keras", "saved_model", "onnx")
 # What keras.Model (functional) itself takes; anything else is a typo.
@@ -59,7 +61,7 @@ class Task(keras.Model):
     # `steps_per_execution="auto"` runs 16 steps per call before that
     # function is traced: its longer first trace must pay for itself.
     # Templates set their own, measured by `benchmarks/steps_per_execution.py`.
-    auto_min_steps = execution.AUTO_MIN_STEPS
+    auto_min_steps = AUTO_MIN_STEPS
 
     def __init__(self, *args, class_names=None, **kwargs):
         # Keras' functional Model silently ignores unknown keyword arguments,
@@ -110,13 +112,13 @@ class Task(keras.Model):
             steps_per_execution: train steps per `tf.function` call. `"auto"`
                 (default): 16 in a `fit` (or `evaluate`) of at least the
                 template's `auto_min_steps` steps (500 tabular, 300 image and
-                text, `kr.tasks.execution.AUTO_MIN_STEPS` = 1000 otherwise),
+                text, `kr.tasks.steps_per_AUTO_MIN_STEPS` = 1000 otherwise),
                 counting the steps of this model's earlier calls at one step
                 per call, and in every later one once that function is
                 traced, else 1 (the longer tracing would not pay for itself);
                 1 as well when a callback of the call needs every batch
                 (`lr_find`, one-cycle, your own per-batch hooks; see
-                `kr.tasks.execution.chunk_safe`) and under a distribution
+                `kr.tasks.steps_per_execution.chunk_safe`) and under a distribution
                 strategy (Keras 3.15's multi-step loop fails there). An
                 integer is used as given, with Keras' meaning.
             **kwargs: passed to `keras.Model.compile`.
@@ -127,7 +129,7 @@ class Task(keras.Model):
             loss = self.default_loss()
         if isinstance(metrics, str) and metrics == "auto":
             metrics = self.default_metrics()
-        setting = execution.check_steps_per_execution(steps_per_execution)
+        setting = check_steps_per_execution(steps_per_execution)
         super().compile(
             optimizer=optimizer,
             loss=loss,
@@ -183,7 +185,7 @@ class Task(keras.Model):
         functions[self.steps_per_execution] = (self.train_function, self.test_function)
         traced = {k for k, fns in functions.items() if fns[index] is not None}
         steps_at_one = self.__dict__.setdefault("_steps_at_one", {})
-        resolved = execution.resolve(
+        resolved = resolve_steps(
             setting,
             callbacks,
             mode=mode,

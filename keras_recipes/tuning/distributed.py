@@ -20,7 +20,7 @@ import contextlib
 import os
 import time
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 ENV_TUNER_ID = "KERASTUNER_TUNER_ID"
 ENV_ORACLE_IP = "KERASTUNER_ORACLE_IP"

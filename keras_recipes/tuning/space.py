@@ -3,7 +3,7 @@
 import inspect
 import numbers
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 # Factory arguments that kr.tune sets itself and that are never tuned.
 RESERVED = ("data", "strategy", "seed")

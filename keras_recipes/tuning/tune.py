@@ -4,7 +4,7 @@ import os
 import re
 import time
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 TUNERS = ("random", "bayesian", "hyperband", "grid")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
@@ -615,7 +615,7 @@ def tune(
 def tune_from_recipe(recipe, data=None, **overrides):
     """Runs `kr.tune` from a parsed YAML recipe.
 
-    Recipe keys: `task` (a name registered in `keras_recipes.recipes.TASKS`),
+    Recipe keys: `task` (a name registered in `keras_recipes.registry.TASKS`),
     `data` or `dataset` (a demo dataset name or `{name: ..., **loader
     kwargs}`; ignored when `data=` is passed), `model` (fixed constructor
     kwargs), `fit`/`train` (`epochs`, `batch_size`, other fit kwargs) and a
@@ -630,7 +630,7 @@ def tune_from_recipe(recipe, data=None, **overrides):
     Returns:
         A `TuneResult`.
     """
-    from keras_recipes import recipes
+    from keras_recipes import registry
 
     if not isinstance(recipe, dict):
         raise TypeError(
@@ -640,20 +640,20 @@ def tune_from_recipe(recipe, data=None, **overrides):
         raise ValueError(
             f"`recipe` needs a 'task' key. Received: keys {sorted(recipe)}"
         )
-    factory = recipes.get_factory(recipe["task"])
+    factory = registry.get_factory(recipe["task"])
     section = dict(recipe.get("tune") or {})
     for key in section:
         validation.check_choice("tune key", key, RECIPE_KEYS)
     if data is None:
         spec = recipe.get("data", recipe.get("dataset"))
         if spec is None:
-            spec = recipes.DEMO_DATASETS.get(recipe["task"])
+            spec = registry.DEMO_DATASETS.get(recipe["task"])
         if isinstance(spec, dict):
             spec = dict(spec)
             name = spec.pop("name", None)
-            data, _ = recipes.load_dataset(name, **spec)
+            data, _ = registry.load_dataset(name, **spec)
         elif isinstance(spec, str):
-            data, _ = recipes.load_dataset(spec)
+            data, _ = registry.load_dataset(spec)
         else:
             raise ValueError(
                 "`recipe` needs a dataset ('data: digits') or pass `data=`. "

@@ -232,7 +232,7 @@ class _CheckObjective(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if not self.objective.has_value(logs):
-            from keras_recipes.data import validation
+            from keras_recipes import validation
 
             name = self.objective.name
             raise kt.errors.FatalValueError(

@@ -326,14 +326,14 @@ def test_model_without_vocabularies():
 
 def test_translation_template_matches_the_registry():
     from keras_recipes import recipe as recipe_lib
-    from keras_recipes import recipes
+    from keras_recipes import registry
 
     with open(os.path.join(REPO, "templates", "translation.yaml")) as file:
         recipe = yaml.safe_load(file)
     recipe_lib.validate(recipe)
     assert recipe["task"] == "seq2seq_transformer"
-    assert recipes.DEMO_DATASETS["seq2seq_transformer"] == recipe["data"]["dataset"]
-    assert recipes.get_factory(recipe["task"]) is kr.seq2seq_transformer
+    assert registry.DEMO_DATASETS["seq2seq_transformer"] == recipe["data"]["dataset"]
+    assert registry.get_factory(recipe["task"]) is kr.seq2seq_transformer
     import inspect
 
     params = inspect.signature(kr.tasks.Seq2SeqTransformer).parameters

@@ -421,10 +421,10 @@ def test_template_builds_through_recipe():
     assert config["task"] == "tabular_classifier"
     assert config["data"]["dataset"] == "penguins"
     assert set(config["fit"]) >= {"epochs", "batch_size", "validation_split"}
-    from keras_recipes import recipes
+    from keras_recipes import registry
 
-    factory = recipes.get_factory(config["task"])
-    train, _ = recipes.load_dataset(config["data"]["dataset"])
+    factory = registry.get_factory(config["task"])
+    train, _ = registry.load_dataset(config["data"]["dataset"])
     model = factory(data=train, seed=config["seed"], **config["model"])
     assert isinstance(model, kr.tasks.TabularClassifier)
-    assert recipes.DEMO_DATASETS["tabular_classifier"] == "penguins"
+    assert registry.DEMO_DATASETS["tabular_classifier"] == "penguins"

@@ -13,7 +13,7 @@ from task_checks import check_predict_by_batches
 from task_checks import check_save_load_fresh_process
 
 import keras_recipes as kr
-from keras_recipes import recipes
+from keras_recipes import registry
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SMALL = {"embedding_dim": 8, "units": 8, "bidirectional": False, "seed": 0}
@@ -56,8 +56,8 @@ def test_demo_dataset(demo):
     assert len(x_train) == 3600 and len(x_test) == 900
     assert all(isinstance(t, str) and t for t in x_train)
     assert sorted(set(y_test)) == ["animal", "artifact", "food", "person", "plant"]
-    assert recipes.DEMO_DATASETS["text_classifier"] == "wordnet_glosses"
-    train, _ = recipes.load_dataset("wordnet_glosses")
+    assert registry.DEMO_DATASETS["text_classifier"] == "wordnet_glosses"
+    train, _ = registry.load_dataset("wordnet_glosses")
     assert list(train[0][:3]) == list(x_train[:3])
 
 
@@ -181,7 +181,7 @@ def test_template_builds_the_model():
     assert recipe["task"] == "text_classifier"
     assert recipe["data"] == {"dataset": "wordnet_glosses"}
     assert {"epochs", "batch_size", "validation_split"} <= set(recipe["fit"])
-    model = recipes.get_factory(recipe["task"])(
+    model = registry.get_factory(recipe["task"])(
         data=(TEXTS, LABELS), seed=recipe["seed"], **recipe["model"]
     )
     assert model.sequence_length == recipe["model"]["sequence_length"]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from keras_recipes.data import validation
+from keras_recipes import validation
 
 
 def test_encode_labels_maps_names_and_checks_range():

@@ -41,14 +41,14 @@ def resolve(spec):
 
 
 def get_factory(task):
-    from keras_recipes.data.validation import check_choice
+    from keras_recipes.validation import check_choice
 
     check_choice("task", task, tuple(TASKS))
     return resolve(TASKS[task])
 
 
 def load_dataset(name, **kwargs):
-    from keras_recipes.data.validation import check_choice
+    from keras_recipes.validation import check_choice
 
     check_choice("dataset", name, tuple(DATASETS))
     return resolve(DATASETS[name])(**kwargs)

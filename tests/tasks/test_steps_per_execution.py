@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import keras_recipes as kr
-from keras_recipes.tasks import execution
+from keras_recipes.tasks import steps_per_execution as policy
 
 FIT = dict(verbose=0, tensorboard=False, lr_schedule=None, seed=0)
 
@@ -61,7 +61,7 @@ def test_auto_is_the_default_and_survives_save_load(digits600, tmp_path):
     assert loaded.get_compile_config()["steps_per_execution"] == "auto"
     spy = _Spy()
     loaded.fit(train, epochs=1, callbacks=[spy], **FIT)
-    assert spy.steps == [execution.AUTO_STEPS_PER_EXECUTION]
+    assert spy.steps == [policy.AUTO_STEPS_PER_EXECUTION]
 
 
 def test_chunks_train_to_the_same_weights_and_metrics_as_single_steps(digits600):
@@ -180,28 +180,28 @@ def test_short_fits_stay_at_one_step_until_they_add_up_to_the_break_even(
 
 
 def test_resolve_picks_a_chunk_that_divides_explicit_steps():
-    assert execution.resolve("auto") == 16
-    assert execution.resolve("auto", steps=(45,)) == 15
-    assert execution.resolve("auto", steps=(30, 12)) == 6
-    assert execution.resolve("auto", steps=(47,)) == 1
-    assert execution.resolve("auto", steps=(None,)) == 16
-    assert execution.resolve(4, [_EveryBatch()]) == 4
-    assert execution.resolve("auto", [_EveryBatch()]) == 1
+    assert policy.resolve("auto") == 16
+    assert policy.resolve("auto", steps=(45,)) == 15
+    assert policy.resolve("auto", steps=(30, 12)) == 6
+    assert policy.resolve("auto", steps=(47,)) == 1
+    assert policy.resolve("auto", steps=(None,)) == 16
+    assert policy.resolve(4, [_EveryBatch()]) == 4
+    assert policy.resolve("auto", [_EveryBatch()]) == 1
 
 
 def test_resolve_weighs_the_tracing_cost(monkeypatch):
-    monkeypatch.setattr(execution, "AUTO_MIN_STEPS", 1000)
-    assert execution.resolve("auto", planned_steps=999) == 1
-    assert execution.resolve("auto", planned_steps=1000) == 16
-    assert execution.resolve("auto", planned_steps=None) == 16  # unknown: long
-    assert execution.resolve("auto", planned_steps=10, traced={16}) == 16
+    monkeypatch.setattr(policy, "AUTO_MIN_STEPS", 1000)
+    assert policy.resolve("auto", planned_steps=999) == 1
+    assert policy.resolve("auto", planned_steps=1000) == 16
+    assert policy.resolve("auto", planned_steps=None) == 16  # unknown: long
+    assert policy.resolve("auto", planned_steps=10, traced={16}) == 16
     # The chunk for 45 steps is 15, which was not traced: still 1.
-    assert execution.resolve("auto", steps=(45,), planned_steps=90, traced={16}) == 1
+    assert policy.resolve("auto", steps=(45,), planned_steps=90, traced={16}) == 1
     # A template's own break-even, and steps already run at one per call.
-    assert execution.resolve("auto", planned_steps=99, min_steps=100) == 1
-    assert execution.resolve("auto", planned_steps=100, min_steps=100) == 16
-    assert execution.resolve("auto", planned_steps=400, steps_run=599) == 1
-    assert execution.resolve("auto", planned_steps=400, steps_run=600) == 16
+    assert policy.resolve("auto", planned_steps=99, min_steps=100) == 1
+    assert policy.resolve("auto", planned_steps=100, min_steps=100) == 16
+    assert policy.resolve("auto", planned_steps=400, steps_run=599) == 1
+    assert policy.resolve("auto", planned_steps=400, steps_run=600) == 16
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,7 @@ def test_resolve_weighs_the_tracing_cost(monkeypatch):
     ids=lambda v: type(v).__name__ if not isinstance(v, bool) else str(v),
 )
 def test_chunk_safe(callback, safe):
-    assert execution.chunk_safe(callback) is safe
+    assert policy.chunk_safe(callback) is safe
 
 
 class _SharedSpy(keras.callbacks.Callback):
