@@ -118,3 +118,24 @@ def run_name():
 def tb_root():
     """The TensorBoard log root: `$KERAS_RECIPES_TB_DIR` or `./tb_logs`."""
     return os.environ.get("KERAS_RECIPES_TB_DIR", "tb_logs")
+
+
+def tensorboard_dir(tensorboard, task_name):
+    """The log folder of a `fit(tensorboard=...)` argument; `None` for none.
+
+    `True` gives `<tb_root()>/<task_name>/<run_name()>`, a path is used as
+    it is (created if needed), `False`/`None` turn logging off.
+    """
+    if tensorboard is False or tensorboard is None:
+        return None
+    if tensorboard is True:
+        path = os.path.join(tb_root(), task_name, run_name())
+    elif isinstance(tensorboard, str | os.PathLike):
+        path = os.fspath(tensorboard)
+    else:
+        raise TypeError(
+            "`tensorboard` must be True, False or a log directory path. "
+            f"Received: tensorboard={tensorboard!r}"
+        )
+    check_writable_dir("tensorboard", path)
+    return path

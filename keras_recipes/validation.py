@@ -78,12 +78,23 @@ def check_not_empty(name, array):
 
 
 def check_same_length(x_name, x, y_name, y):
-    """Checks that inputs and labels hold the same number of samples."""
-    if len(x) != len(y):
+    """Checks that inputs and labels hold the same number of samples.
+
+    A dict (of columns or named inputs) counts the samples of its first value.
+    """
+    x_len, y_len = num_samples(x), num_samples(y)
+    if x_len != y_len:
         raise ValueError(
             f"`{x_name}` and `{y_name}` must have the same number of samples. "
-            f"Received: len({x_name})={len(x)}, len({y_name})={len(y)}"
+            f"Received: len({x_name})={x_len}, len({y_name})={y_len}"
         )
+
+
+def num_samples(x):
+    """Number of samples in an array, a list or a dict of columns."""
+    if isinstance(x, dict):
+        return len(next(iter(x.values()))) if x else 0
+    return len(x)
 
 
 def check_finite(name, array):

@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_recipes import validation
+from keras_recipes.validation import num_samples
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -61,11 +62,10 @@ class Data:
         )
 
 
-def num_samples(x):
-    """Number of samples in an array, a list or a dict of columns."""
-    if isinstance(x, dict):
-        return len(next(iter(x.values()))) if x else 0
-    return len(x)
+def cardinality(dataset):
+    """Batches per pass of a `tf.data.Dataset`; `None` if unknown or infinite."""
+    count = int(dataset.cardinality())
+    return count if count >= 0 else None
 
 
 def take(x, indices):

@@ -7,7 +7,7 @@ from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.conv_blocks import ResidualBlock
-from keras_recipes.tasks.task import Task
+from keras_recipes.tasks.classifier import Classifier
 
 # keras.applications backbones, built with weights=None (no download ever),
 # with the input range each expects: "raw" = [0, 255], "unit" = [0, 1],
@@ -28,7 +28,7 @@ MIN_APPLICATION_SIZE = 32
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
-class ImageClassifier(Task):
+class ImageClassifier(Classifier):
     """Image classifier: raw pixels in, class probabilities out.
 
     The default backbone (`"resnet_se"`) is a residual CNN with

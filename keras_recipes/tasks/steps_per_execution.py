@@ -157,3 +157,78 @@ def resolve(
     if short and chunk not in traced:
         return 1
     return chunk
+
+
+# --------------------------------------------------- applying it to a model
+def reset(model):
+    """Starts a compiled model's bookkeeping: traced functions, steps run."""
+    model.__dict__["_functions_by_steps"] = {}  # untracked: plain functions
+    # Steps run at one step per call under "auto", per mode, since compile.
+    model.__dict__["_steps_at_one"] = {"train": 0, "test": 0}
+
+
+def use(model, steps):
+    """Switches Keras to `steps` per call, keeping each traced function.
+
+    Keras traces its train/test/predict functions for one value of
+    `steps_per_execution`; switching back and forth (an `lr_find`, then a
+    `fit`) reuses the functions traced before instead of tracing again.
+    """
+    if steps == model.steps_per_execution:
+        return
+    cache = model.__dict__.setdefault("_functions_by_steps", {})
+    cache[model.steps_per_execution] = (
+        model.train_function,
+        model.test_function,
+        model.predict_function,
+    )
+    model.steps_per_execution = steps
+    model.train_function, model.test_function, model.predict_function = cache.pop(
+        steps, (None, None, None)
+    )
+
+
+def setting_of(model):
+    """The compiled setting (`"auto"` or an integer); `None` if not compiled."""
+    config = getattr(model, "_compile_config", None)
+    return None if config is None else config.config.get("steps_per_execution")
+
+
+def resolve_for_predict(model):
+    """One step per call for `predict` under `"auto"`."""
+    if setting_of(model) == "auto":
+        # Keras unrolls a multi-step predict in Python (a graph 16 models
+        # big, traced again for the last, shorter chunk): one step per call.
+        use(model, 1)
+
+
+def resolve_for_call(model, callbacks=(), mode="train", steps=(), planned_steps=None):
+    """Resolves `"auto"` for one `fit` (or `evaluate`) call and switches to it.
+
+    Args:
+        model: a model compiled by `kr.tasks.Task.compile` (with its
+            `auto_min_steps`).
+        callbacks, mode, steps, planned_steps: as for `resolve`.
+    """
+    setting = setting_of(model)
+    if setting != "auto":  # an integer: Keras' meaning, nothing to switch
+        return
+    index = 0 if mode == "train" else 1
+    functions = dict(model.__dict__.get("_functions_by_steps", {}))
+    functions[model.steps_per_execution] = (model.train_function, model.test_function)
+    traced = {k for k, fns in functions.items() if fns[index] is not None}
+    steps_at_one = model.__dict__.setdefault("_steps_at_one", {})
+    resolved = resolve(
+        setting,
+        callbacks,
+        mode=mode,
+        steps=steps,
+        strategy=model.distribute_strategy,
+        planned_steps=planned_steps,
+        traced=traced,
+        min_steps=model.auto_min_steps,
+        steps_run=steps_at_one.get(mode, 0),
+    )
+    if resolved == 1 and planned_steps:
+        steps_at_one[mode] = steps_at_one.get(mode, 0) + planned_steps
+    use(model, resolved)

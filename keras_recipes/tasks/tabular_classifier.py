@@ -18,7 +18,7 @@ import numpy as np
 from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
-from keras_recipes.tasks.task import Task
+from keras_recipes.tasks.classifier import Classifier
 
 NUMERIC = "numeric"
 BOOLEAN = "boolean"
@@ -199,7 +199,7 @@ class IntegerCategoryLookup(keras.layers.Layer):
 
 # ------------------------------------------------------------------------ task
 @keras.saving.register_keras_serializable(package="keras_recipes")
-class TabularClassifier(Task):
+class TabularClassifier(Classifier):
     """Tabular classifier: a dict of raw column values in, class probabilities out.
 
     The model has one `keras.Input` per feature column, named by the column,

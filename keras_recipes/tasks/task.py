@@ -7,20 +7,25 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_recipes import export as export_lib
 from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.callbacks.coordinated_backup import CoordinatedBackup
+from keras_recipes.callbacks.epoch_cosine_decay import EpochCosineDecay
+from keras_recipes.callbacks.lr_finder import lr_find
+from keras_recipes.callbacks.one_cycle import fit_one_cycle
 from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
 from keras_recipes.callbacks.terminate_on_nan import TerminateOnNaN
 from keras_recipes.data.pipeline import Data
+from keras_recipes.data.pipeline import cardinality
 from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import num_samples
 from keras_recipes.data.pipeline import split
 from keras_recipes.data.pipeline import take
+from keras_recipes.distribute import round_batch_size
+from keras_recipes.distribute.build import maybe_symbolic_build
 from keras_recipes.optimizers import FastAdamW
-from keras_recipes.tasks.steps_per_execution import AUTO_MIN_STEPS
-from keras_recipes.tasks.steps_per_execution import check_steps_per_execution
-from keras_recipes.tasks.steps_per_execution import resolve as resolve_steps
+from keras_recipes.tasks import steps_per_execution as steps_policy
 
 EXPORT_FORMATS = ("keras", "saved_model", "onnx")
 # What keras.Model (functional) itself takes; anything else is a typo.
@@ -43,14 +48,17 @@ class Task(keras.Model):
     pipeline. `fit` writes TensorBoard logs under `tb_logs/<task>/<run>/` unless
     `tensorboard=False`.
 
-    Subclasses set `task_name` (and `auto_min_steps`, see `compile`) and may
-    override `default_optimizer`, `default_loss`, `default_metrics`,
-    `check_x` (input validation), `encode_y` (label encoding) and
-    `preprocess_batch` (per-batch map in tf.data).
+    `Task` holds only what every task shares: the input -> pipeline path,
+    the `fit` plumbing, compile defaults, save and export. What a kind of
+    output adds sits in a base between `Task` and the templates:
+    `kr.tasks.Classifier` (class names, `predict_labels`, `interpret`, its
+    loss and metrics); the translation task derives from `Task` directly.
+    Subclasses set `task_name` (and `auto_min_steps`, see `compile`) and
+    override `default_loss` and `default_metrics`, and may override
+    `default_optimizer`, `check_x` (input validation), `encode_y` (target
+    encoding) and `preprocess_batch` (per-batch map in tf.data).
 
     Args:
-        class_names: optional list of class names (strings); kept in the config
-            so `predict_labels` returns names after a save/load.
         **kwargs: passed to `keras.Model` (`inputs`, `outputs`, `name`, ...).
     """
 
@@ -61,9 +69,9 @@ class Task(keras.Model):
     # `steps_per_execution="auto"` runs 16 steps per call before that
     # function is traced: its longer first trace must pay for itself.
     # Templates set their own, measured by `benchmarks/steps_per_execution.py`.
-    auto_min_steps = AUTO_MIN_STEPS
+    auto_min_steps = steps_policy.AUTO_MIN_STEPS
 
-    def __init__(self, *args, class_names=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         # Keras' functional Model silently ignores unknown keyword arguments,
         # so a misspelled template argument (`widht=8`) would be dropped.
         unknown = [k for k in kwargs if k not in _MODEL_KWARGS]
@@ -80,7 +88,6 @@ class Task(keras.Model):
                 f"Received: {unknown[0]}={kwargs[unknown[0]]!r}"
             )
         super().__init__(*args, **kwargs)
-        self.class_names = None if class_names is None else list(class_names)
         self.last_log_dir = None
 
     # ------------------------------------------------------------------ compile
@@ -90,10 +97,15 @@ class Task(keras.Model):
         return FastAdamW(learning_rate=learning_rate, weight_decay=1e-4)
 
     def default_loss(self):
-        return keras.losses.SparseCategoricalCrossentropy()
+        """The loss `compile(loss="auto")` uses; each kind of task sets one."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no default loss: pass `loss=` to "
+            "`compile`, or override `default_loss`."
+        )
 
     def default_metrics(self):
-        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+        """The metrics `compile(metrics="auto")` uses (none by default)."""
+        return []
 
     def compile(
         self,
@@ -112,7 +124,8 @@ class Task(keras.Model):
             steps_per_execution: train steps per `tf.function` call. `"auto"`
                 (default): 16 in a `fit` (or `evaluate`) of at least the
                 template's `auto_min_steps` steps (500 tabular, 300 image and
-                text, `kr.tasks.steps_per_AUTO_MIN_STEPS` = 1000 otherwise),
+                text, `kr.tasks.steps_per_execution.AUTO_MIN_STEPS`
+                = 1000 otherwise),
                 counting the steps of this model's earlier calls at one step
                 per call, and in every later one once that function is
                 traced, else 1 (the longer tracing would not pay for itself);
@@ -129,7 +142,7 @@ class Task(keras.Model):
             loss = self.default_loss()
         if isinstance(metrics, str) and metrics == "auto":
             metrics = self.default_metrics()
-        setting = check_steps_per_execution(steps_per_execution)
+        setting = steps_policy.check_steps_per_execution(steps_per_execution)
         super().compile(
             optimizer=optimizer,
             loss=loss,
@@ -140,65 +153,20 @@ class Task(keras.Model):
         # Saved as given, so a loaded model resolves "auto" again; it is also
         # what `fit` reads (a direct `keras.Model.compile` stores its integer).
         self._compile_config.config["steps_per_execution"] = setting
-        self.__dict__["_functions_by_steps"] = {}  # untracked: plain functions
-        # Steps run at one step per call under "auto", per mode, since compile.
-        self.__dict__["_steps_at_one"] = {"train": 0, "test": 0}
+        steps_policy.reset(self)
 
     def _use_steps_per_execution(self, steps):
-        """Switches Keras to `steps` per call, keeping each traced function.
-
-        Keras traces its train/test/predict functions for one value of
-        `steps_per_execution`; switching back and forth (an `lr_find`, then a
-        `fit`) reuses the functions traced before instead of tracing again.
-        """
-        if steps == self.steps_per_execution:
-            return
-        cache = self.__dict__.setdefault("_functions_by_steps", {})
-        cache[self.steps_per_execution] = (
-            self.train_function,
-            self.test_function,
-            self.predict_function,
-        )
-        self.steps_per_execution = steps
-        self.train_function, self.test_function, self.predict_function = cache.pop(
-            steps, (None, None, None)
-        )
-
-    def _steps_per_execution_setting(self):
-        config = getattr(self, "_compile_config", None)
-        return None if config is None else config.config.get("steps_per_execution")
+        steps_policy.use(self, steps)
 
     def _resolve_predict_steps(self):
-        if self._steps_per_execution_setting() == "auto":
-            # Keras unrolls a multi-step predict in Python (a graph 16 models
-            # big, traced again for the last, shorter chunk): one step per call.
-            self._use_steps_per_execution(1)
+        steps_policy.resolve_for_predict(self)
 
     def _resolve_steps_per_execution(
         self, callbacks=(), mode="train", steps=(), planned_steps=None
     ):
-        setting = self._steps_per_execution_setting()
-        if setting != "auto":  # an integer: Keras' meaning, nothing to switch
-            return
-        index = 0 if mode == "train" else 1
-        functions = dict(self.__dict__.get("_functions_by_steps", {}))
-        functions[self.steps_per_execution] = (self.train_function, self.test_function)
-        traced = {k for k, fns in functions.items() if fns[index] is not None}
-        steps_at_one = self.__dict__.setdefault("_steps_at_one", {})
-        resolved = resolve_steps(
-            setting,
-            callbacks,
-            mode=mode,
-            steps=steps,
-            strategy=self.distribute_strategy,
-            planned_steps=planned_steps,
-            traced=traced,
-            min_steps=self.auto_min_steps,
-            steps_run=steps_at_one.get(mode, 0),
+        steps_policy.resolve_for_call(
+            self, callbacks, mode=mode, steps=steps, planned_steps=planned_steps
         )
-        if resolved == 1 and planned_steps:
-            steps_at_one[mode] = steps_at_one.get(mode, 0) + planned_steps
-        self._use_steps_per_execution(resolved)
 
     def compile_from_config(self, config):
         """Restores the saved compile arguments (and optimizer slots) on load."""
@@ -214,10 +182,12 @@ class Task(keras.Model):
         return x
 
     def encode_y(self, y, name="y"):
-        """Turns raw labels into what the loss expects (class indices)."""
-        return validation.encode_labels(
-            name, y, class_names=self.class_names, num_classes=self._num_outputs()
-        )
+        """Turns raw targets into what the loss expects (as given by default)."""
+        return y
+
+    def encode_data_y(self, data, name="x"):
+        """Encodes the targets of a labelled `kr.data.Data` (adapters' output)."""
+        return self.encode_y(data.y, f"{name}.y")
 
     def preprocess_batch(self, x, y=None):
         """Per-batch tf.data map applied to training and evaluation data."""
@@ -238,24 +208,12 @@ class Task(keras.Model):
                     f"`{name}` must carry labels for training or evaluation. "
                     f"Received: {data!r} without labels"
                 )
-            if with_labels and data.class_names and self.class_names:
-                if list(data.class_names) != list(self.class_names):
-                    raise ValueError(
-                        f"`{name}` has class names {data.class_names} but the "
-                        f"model was built for {self.class_names}."
-                    )
-            x_raw, y_raw, loader = data.x, data.y, data.loader
+            x_raw, loader = data.x, data.loader
             if data.loader is None:
                 x_raw = self.check_x(x_raw, name)
             if not with_labels:
                 return Data(x=x_raw, loader=loader, info=data.info)
-            y_enc = data.y
-            if data.class_names is not None and np.asarray(data.y).dtype.kind in "iu":
-                y_enc = validation.encode_labels(
-                    f"{name}.y", data.y, num_classes=self._num_outputs()
-                )
-            else:
-                y_enc = self.encode_y(y_raw, f"{name}.y")
+            y_enc = self.encode_data_y(data, name)
             return Data(x=x_raw, y=y_enc, loader=loader, info=data.info)
         if isinstance(x, tf.data.Dataset):
             return Data(dataset=x)
@@ -278,7 +236,7 @@ class Task(keras.Model):
                 f"dataset. Received: {name} without labels"
             )
         y = validation.as_array("y", y)
-        validation.check_same_length(name, _Sized(x), "y", y)
+        validation.check_same_length(name, x, "y", y)
         return Data(x=x, y=self.encode_y(y, "y"))
 
     def _looks_like_pair(self, x):
@@ -336,8 +294,6 @@ class Task(keras.Model):
         if batch_size is None:
             batch_size = self.default_batch_size
         batch_size = validation.check_int("batch_size", batch_size, minimum=1)
-        from keras_recipes.distribute import round_batch_size
-
         return round_batch_size(batch_size, self.distribute_strategy)
 
     # ----------------------------------------------------------- train & infer
@@ -462,20 +418,20 @@ class Task(keras.Model):
         val_ds = None if val is None else self.make_dataset(val, batch_size)
         user_steps = kwargs.get("steps_per_epoch"), kwargs.get("validation_steps")
         if data.x is not None and user_steps[0] is None:
-            kwargs["steps_per_epoch"] = _cardinality(train_ds)
+            kwargs["steps_per_epoch"] = cardinality(train_ds)
         if val is not None and val.x is not None and user_steps[1] is None:
-            kwargs["validation_steps"] = _cardinality(val_ds)
+            kwargs["validation_steps"] = cardinality(val_ds)
         if lr_schedule is not None:
             validation.check_choice("lr_schedule", lr_schedule, ("cosine",))
             if epochs > 1:
-                callbacks.append(_EpochCosineDecay(epochs))
-        log_dir = self._tensorboard_dir(tensorboard)
+                callbacks.append(EpochCosineDecay(epochs))
+        log_dir = utils.tensorboard_dir(tensorboard, self.task_name)
         if log_dir is not None and not any(
             isinstance(c, keras.callbacks.TensorBoard) for c in callbacks
         ):
             callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
         self.last_log_dir = log_dir
-        steps_per_epoch = kwargs.get("steps_per_epoch") or _cardinality(train_ds)
+        steps_per_epoch = kwargs.get("steps_per_epoch") or cardinality(train_ds)
         self._resolve_steps_per_execution(
             callbacks,
             "train",
@@ -497,7 +453,7 @@ class Task(keras.Model):
             )
         except NonFiniteLossError:
             for callback in callbacks:  # Keras skips on_train_end on errors
-                if isinstance(callback, _EpochCosineDecay):
+                if isinstance(callback, EpochCosineDecay):
                     callback.on_train_end()  # puts the base learning rate back
             raise
 
@@ -522,30 +478,12 @@ class Task(keras.Model):
         # Under a strategy, Keras 3.15 builds from a batch of a throw-away
         # iterator (shifting the shuffle order, crashing on uneven batches and
         # string inputs); build from the dataset's shapes instead.
-        from keras_recipes.distribute.build import maybe_symbolic_build
-
         return maybe_symbolic_build(
             self,
             super()._maybe_symbolic_build,
             iterator=iterator,
             data_batch=data_batch,
         )
-
-    def _tensorboard_dir(self, tensorboard):
-        if tensorboard is False or tensorboard is None:
-            return None
-        if tensorboard is True:
-            root = utils.tb_root()
-            path = os.path.join(root, self.task_name, utils.run_name())
-        elif isinstance(tensorboard, str | os.PathLike):
-            path = os.fspath(tensorboard)
-        else:
-            raise TypeError(
-                "`tensorboard` must be True, False or a log directory path. "
-                f"Received: tensorboard={tensorboard!r}"
-            )
-        utils.check_writable_dir("tensorboard", path)
-        return path
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", **kwargs):
         """Evaluates on any accepted input; returns a dict of metrics."""
@@ -558,7 +496,7 @@ class Task(keras.Model):
             kwargs.get("callbacks") or (),
             "test",
             steps=(kwargs.get("steps"),),
-            planned_steps=kwargs.get("steps") or _cardinality(ds),
+            planned_steps=kwargs.get("steps") or cardinality(ds),
         )
         return super().evaluate(ds, verbose=verbose, **kwargs)
 
@@ -617,18 +555,6 @@ class Task(keras.Model):
                 bar.update(step + 1)
         return keras.tree.map_structure(lambda *parts: np.concatenate(parts), *outputs)
 
-    def predict_labels(self, x, batch_size=None, verbose=0):
-        """Predicts class names (or class indices when the model has none).
-
-        Returns:
-            A list of class names, or a numpy array of class indices.
-        """
-        probs = self.predict(x, batch_size=batch_size, verbose=verbose)
-        index = np.argmax(probs, axis=-1)
-        if self.class_names is None:
-            return index
-        return [self.class_names[i] for i in index]
-
     # ------------------------------------------------------------ persistence
     def save(self, filepath, overwrite=True, **kwargs):
         """Saves atomically: a crash mid-save never leaves a half-written file."""
@@ -663,8 +589,6 @@ class Task(keras.Model):
             The path for `"keras"`/`"saved_model"`; a report dict for `"onnx"`.
         """
         validation.check_choice("format", format, EXPORT_FORMATS)
-        from keras_recipes import export as export_lib
-
         return export_lib.export(self, filepath, format=format, verify=verify, **kwargs)
 
     # ------------------------------------------------- training helpers (#6)
@@ -675,24 +599,11 @@ class Task(keras.Model):
             An `LRFinderResult` (`learning_rates`, `losses`, `suggested_lr`,
             `plot_path` of the PNG plot).
         """
-        from keras_recipes.callbacks.lr_finder import lr_find
-
         return lr_find(self, x, y, **kwargs)
 
     def fit_one_cycle(self, x=None, y=None, epochs=1, max_lr=None, **kwargs):
         """`fit` with the one-cycle LR policy. See `kr.callbacks.fit_one_cycle`."""
-        from keras_recipes.callbacks.one_cycle import fit_one_cycle
-
         return fit_one_cycle(self, x, y, epochs=epochs, max_lr=max_lr, **kwargs)
-
-    def interpret(self, x=None, y=None, **kwargs):
-        """Confusion matrix, per-class report, most confused, top losses.
-
-        See `kr.interpret.interpret`; returns an `Interpretation`.
-        """
-        from keras_recipes.interpret import interpret
-
-        return interpret(self, x, y, **kwargs)
 
     def get_config(self):
         return {
@@ -703,12 +614,15 @@ class Task(keras.Model):
             # them under it again, so a model trained in mixed precision
             # loads as one, whatever the loading session's policy.
             "dtype": self.dtype_policy.name,
-            "class_names": self.class_names,
         }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        if config.get("class_names", False) is None and not _takes(cls, "class_names"):
+            # Files written when every task held class names (before
+            # `Classifier`) carry `class_names: None` for the translator.
+            del config["class_names"]
         dtype = config.pop("dtype", None)  # absent in older files: global policy
         if dtype is None:
             return cls(**config)
@@ -716,42 +630,17 @@ class Task(keras.Model):
             return cls(**config)
 
 
-class _EpochCosineDecay(keras.callbacks.Callback):
-    """Cosine-decays the learning rate once per epoch; restores it at the end."""
-
-    def __init__(self, epochs):
-        super().__init__()
-        self.epochs = epochs
-
-    def on_train_begin(self, logs=None):
-        optimizer = self.model.optimizer
-        self.base = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        try:  # a LearningRateSchedule cannot be overwritten: leave it alone
-            optimizer.learning_rate = self.base
-        except TypeError:
-            self.base = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if self.base is not None:
-            scale = 0.5 * (1.0 + np.cos(np.pi * epoch / self.epochs))
-            self.model.optimizer.learning_rate = self.base * float(scale)
-
-    def on_train_end(self, logs=None):
-        if self.base is not None:
-            self.model.optimizer.learning_rate = self.base
-
-
-def _cardinality(dataset):
-    """Batches per pass of a `tf.data.Dataset`; `None` if unknown or infinite."""
-    count = int(dataset.cardinality())
-    return count if count >= 0 else None
-
-
-class _Sized:
-    """Gives `len()` to a dict of columns for length checks."""
-
-    def __init__(self, x):
-        self.x = x
-
-    def __len__(self):
-        return num_samples(self.x)
+def _takes(cls, argument):
+    """Whether `cls.__init__` takes `argument` (by name, through its bases)."""
+    for klass in cls.__mro__:
+        if klass is Task:
+            return False
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        parameters = inspect.signature(init).parameters
+        if argument in parameters:
+            return True
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return False
+    return False

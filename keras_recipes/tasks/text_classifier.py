@@ -7,7 +7,7 @@ from keras import ops
 from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.attention_pooling import AttentionPooling
-from keras_recipes.tasks.task import Task
+from keras_recipes.tasks.classifier import Classifier
 
 RNNS = ("lstm", "gru")
 POOLINGS = ("attention", "last")
@@ -17,7 +17,7 @@ SPECIAL_TOKENS = ("", "[UNK]")  # padding (id 0) and out-of-vocabulary (id 1)
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
-class TextClassifier(Task):
+class TextClassifier(Classifier):
     """Text classifier: raw strings in, class probabilities out.
 
     `TextVectorization` (built from a fixed `vocabulary`) turns each string
