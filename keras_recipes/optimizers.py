@@ -1,8 +1,10 @@
 """`kr.optimizers`: `FastAdamW` (the templates' default) and `Lookahead`."""
 
+import copy
 import numbers
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from keras_recipes import validation
@@ -126,7 +128,6 @@ class Lookahead(keras.optimizers.Optimizer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        import copy
 
         config = copy.deepcopy(config)  # Keras' deserialize edits dicts in place
         config["optimizer"] = keras.optimizers.deserialize(
@@ -204,7 +205,6 @@ class FastAdamW(keras.optimizers.AdamW):
             self._step_scalars = None
 
     def update_step(self, gradient, variable, learning_rate):
-        import tensorflow as tf
 
         if (
             keras.backend.backend() != "tensorflow"

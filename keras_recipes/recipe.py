@@ -23,10 +23,13 @@ import json
 import os
 import time
 
+import numpy as np
 import yaml
 
 from keras_recipes import registry
 from keras_recipes import validation
+from keras_recipes.callbacks import TimeBudget
+from keras_recipes.data import pipeline
 
 _ANY = object()
 SCHEMA = {
@@ -301,8 +304,6 @@ class Recipe:
         time_budget = fit.pop("time_budget", None)
         callbacks = []
         if time_budget is not None:
-            from keras_recipes.callbacks import TimeBudget
-
             callbacks.append(TimeBudget(time_budget))
         history = model.fit(
             train,
@@ -403,9 +404,6 @@ def subsample(data, limit, seed=0, target=None, stratify=True):
     >>> len(small_x), sorted(set(small_y.tolist()))
     (4, [0, 1])
     """
-    import numpy as np
-
-    from keras_recipes.data import pipeline
 
     limit = validation.check_int("limit", limit, minimum=1)
     if isinstance(data, pipeline.Data):
@@ -445,7 +443,6 @@ def subsample(data, limit, seed=0, target=None, stratify=True):
 
 
 def _take(values, indices):
-    import numpy as np
 
     if isinstance(values, list):
         return [values[i] for i in indices]

@@ -7,6 +7,8 @@ its factory can infer from (`factory(data=train)`).
 
 import importlib
 
+from keras_recipes.validation import check_choice
+
 # task name -> "module:factory"
 TASKS = {
     "image_classifier": "keras_recipes.tasks.image_classifier:image_classifier",
@@ -41,14 +43,12 @@ def resolve(spec):
 
 
 def get_factory(task):
-    from keras_recipes.validation import check_choice
 
     check_choice("task", task, tuple(TASKS))
     return resolve(TASKS[task])
 
 
 def load_dataset(name, **kwargs):
-    from keras_recipes.validation import check_choice
 
     check_choice("dataset", name, tuple(DATASETS))
     return resolve(DATASETS[name])(**kwargs)

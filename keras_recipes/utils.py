@@ -3,10 +3,14 @@
 import contextlib
 import datetime
 import os
+import shutil
 import tempfile
 
 import keras
 import numpy as np
+import tensorflow as tf
+
+from keras_recipes import validation
 
 # BatchNormalization momentum used by the templates. Keras' default (0.99)
 # needs ~500 steps before the moving statistics match the weights; on the small
@@ -32,13 +36,10 @@ def set_seed(seed, deterministic=False):
     >>> import keras_recipes as kr
     >>> kr.set_seed(42)
     """
-    from keras_recipes import validation
 
     seed = validation.check_int("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     if deterministic:
-        import tensorflow as tf
-
         tf.config.experimental.enable_op_determinism()
 
 
@@ -83,8 +84,6 @@ def atomic_path(path, suffix=None):
         os.replace(tmp, path)
     except BaseException:
         if os.path.isdir(tmp):
-            import shutil
-
             shutil.rmtree(tmp, ignore_errors=True)
         elif os.path.exists(tmp):
             os.remove(tmp)

@@ -4,6 +4,8 @@ import datetime
 
 import numpy as np
 
+from keras_recipes import validation
+
 # Babel (CLDR) date formats the source sentences are drawn from.
 SOURCE_FORMATS = (
     "full",  # Wednesday, September 27, 2023
@@ -54,8 +56,6 @@ def load_dates(
     (3, 2, 10)
     """
     from babel.dates import format_date
-
-    from keras_recipes import validation
 
     num_train = validation.check_int("num_train", num_train, minimum=1)
     num_test = validation.check_int("num_test", num_test, minimum=0)

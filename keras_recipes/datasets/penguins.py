@@ -1,5 +1,7 @@
 """Palmer penguins: a small mixed-type tabular dataset (PyPI `palmerpenguins`)."""
 
+from keras_recipes import validation
+
 
 def load_penguins(test_size=0.2, seed=0):
     """Loads the Palmer penguins as `(train_df, test_df)` DataFrames.
@@ -28,8 +30,6 @@ def load_penguins(test_size=0.2, seed=0):
     """
     from palmerpenguins import load_penguins as _load
     from sklearn.model_selection import train_test_split
-
-    from keras_recipes import validation
 
     validation.check_float(
         "test_size", test_size, minimum=0.0, maximum=1.0, include_max=False

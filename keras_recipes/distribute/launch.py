@@ -17,6 +17,9 @@ import subprocess
 import sys
 import time
 
+from keras_recipes import recipe as recipe_lib
+from keras_recipes.validation import check_int
+
 
 def free_ports(count):
     """Returns `count` distinct free TCP ports on 127.0.0.1.
@@ -130,8 +133,6 @@ def wait(procs, timeout=None):
 
 def launch_command(args):
     """Runs `keras-recipes launch` (see the module docstring)."""
-    from keras_recipes import recipe as recipe_lib
-    from keras_recipes.validation import check_int
 
     workers = check_int("--workers", args.workers, minimum=1)
     overrides = list(getattr(args, "set", None) or [])

@@ -1,6 +1,10 @@
 """Resolve `strategy=` arguments to a `tf.distribute.Strategy`."""
 
+import keras
 import tensorflow as tf
+
+from keras_recipes.distribute import multi_worker
+from keras_recipes.validation import did_you_mean
 
 STRATEGIES = (None, "auto", "mirrored", "multi_worker")
 
@@ -42,15 +46,11 @@ def get_strategy(strategy=None):
     """
     if isinstance(strategy, tf.distribute.Strategy):
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            from keras_recipes.distribute import multi_worker
-
             multi_worker.patch_strategy(strategy)
         return strategy
     if strategy is None:
         return tf.distribute.get_strategy()
     if not isinstance(strategy, str) or strategy not in STRATEGIES:
-        from keras_recipes.validation import did_you_mean
-
         raise ValueError(
             "`strategy` must be None, 'auto', 'mirrored', 'multi_worker' or a "
             f"tf.distribute.Strategy.{did_you_mean(strategy, STRATEGIES[1:])} "
@@ -66,7 +66,6 @@ def get_strategy(strategy=None):
         if gpus:
             return _mirrored(d.name for d in gpus)
         return _mirrored(d.name for d in tf.config.list_logical_devices("CPU"))
-    from keras_recipes.distribute import multi_worker
 
     return multi_worker.strategy()
 
@@ -117,7 +116,6 @@ def synchronize_batch_norm(model):
     >>> synchronize_batch_norm(model)
     1
     """
-    import keras
 
     changed = 0
     for layer in model._flatten_layers(include_self=False, recursive=True):

@@ -3,6 +3,7 @@
 import functools
 
 import keras
+import tensorflow as tf
 
 from keras_recipes import validation
 
@@ -82,14 +83,12 @@ class FastConv2D(keras.layers.Conv2D):
 
 @functools.cache
 def _gpu_visible():
-    import tensorflow as tf
 
     return bool(tf.config.list_logical_devices("GPU"))
 
 
 def _conv2d_with_forward_gradients(inputs, kernel, padding):
     """Stride-1 NHWC conv whose two gradients are forward convolutions."""
-    import tensorflow as tf
 
     tf_padding = padding.upper()
 
@@ -126,7 +125,6 @@ def _kernel_gradient(x, dy, kernel_shape, tf_padding):
     (height, width, batch, out channels); its (c, i, j, o) output is
     transposed to the kernel's (i, j, c, o).
     """
-    import tensorflow as tf
 
     kh, kw = int(kernel_shape[0]), int(kernel_shape[1])
     # "same" (odd kernel sizes only) pads x symmetrically; the convolution

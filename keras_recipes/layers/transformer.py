@@ -11,11 +11,12 @@ not convert to ONNX.
 import keras
 from keras import ops
 
+from keras_recipes import validation
+
 ACTIVATIONS = ("relu", "gelu_approximate")
 
 
 def _check_common(intermediate_dim, num_heads, dropout, activation):
-    from keras_recipes import validation
 
     validation.check_int("intermediate_dim", intermediate_dim, minimum=1)
     validation.check_int("num_heads", num_heads, minimum=1)
@@ -82,7 +83,6 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
         embeddings_initializer="uniform",
         **kwargs,
     ):
-        from keras_recipes import validation
 
         super().__init__(**kwargs)
         validation.check_int("vocabulary_size", vocabulary_size, minimum=1)

@@ -2,12 +2,15 @@
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
+from keras_recipes.distribute import get_strategy
 from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.tasks.classifier import Classifier
+from keras_recipes.utils import set_seed
 
 # keras.applications backbones, built with weights=None (no download ever),
 # with the input range each expects: "raw" = [0, 255], "unit" = [0, 1],
@@ -212,7 +215,6 @@ class ImageClassifier(Classifier):
     def preprocess_batch(self, x, y=None):
         if y is None or not self._one_hot():
             return x if y is None else (x, y)
-        import tensorflow as tf
 
         return x, tf.one_hot(tf.cast(y, "int32"), self.num_classes)
 
@@ -231,8 +233,6 @@ class ImageClassifier(Classifier):
             def apply(x, y):
                 out = mix({"images": x, "labels": y}, training=True)
                 return out["images"], out["labels"]
-
-            import tensorflow as tf
 
             ds = ds.map(apply, num_parallel_calls=tf.data.AUTOTUNE)
         return ds
@@ -426,8 +426,6 @@ def image_classifier(
     >>> model.output_shape
     (None, 10)
     """
-    from keras_recipes.distribute import get_strategy
-    from keras_recipes.utils import set_seed
 
     if data is not None:
         inferred_shape, inferred_classes, inferred_names = _infer_from_data(data)

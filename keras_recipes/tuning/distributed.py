@@ -19,6 +19,7 @@ shared project folder once the chief has no trial left for them.
 import contextlib
 import os
 import time
+from concurrent import futures
 
 from keras_recipes import validation
 
@@ -151,7 +152,6 @@ def serve(oracle, poll_interval=POLL_INTERVAL):
     `OracleServicer`), with the end of the search detected within
     `poll_interval` seconds, and the server stopped before returning.
     """
-    from concurrent import futures
 
     import grpc
     from keras_tuner.src import protos

@@ -2,6 +2,8 @@
 
 import os
 
+import tensorflow as tf
+
 
 def _api():
     from tensorboard.plugins.hparams import api as hp_api
@@ -42,7 +44,6 @@ def write_config(logdir, hyperparameters, objective_name, metric_names=()):
         objective_name: the objective (shown first among the metrics).
         metric_names: other Keras log names to show (`"loss"`, `"val_loss"`).
     """
-    import tensorflow as tf
 
     hp_api = _api()
     params = []
@@ -58,7 +59,6 @@ def write_config(logdir, hyperparameters, objective_name, metric_names=()):
 
 def write_trial(logdir, trial):
     """Writes one trial's hyperparameter values (the HParams session start)."""
-    import tensorflow as tf
 
     hp_api = _api()
     values = {
