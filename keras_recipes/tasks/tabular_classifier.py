@@ -27,12 +27,12 @@ from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.layers.tabular_features import ImputedNormalization  # noqa: F401
 from keras_recipes.layers.tabular_features import IntegerCategoryLookup  # noqa: F401
 from keras_recipes.tasks.tabular_columns import BOOLEAN  # noqa: F401
-from keras_recipes.tasks.tabular_columns import INTEGER
+from keras_recipes.tasks.tabular_columns import INTEGER  # noqa: F401
 from keras_recipes.tasks.tabular_columns import KINDS  # noqa: F401
 from keras_recipes.tasks.tabular_columns import MAX_INTEGER_CATEGORIES  # noqa: F401
 from keras_recipes.tasks.tabular_columns import MISSING_TOKEN  # noqa: F401
 from keras_recipes.tasks.tabular_columns import NUMERIC  # noqa: F401
-from keras_recipes.tasks.tabular_columns import STRING
+from keras_recipes.tasks.tabular_columns import STRING  # noqa: F401
 from keras_recipes.tasks.tabular_columns import infer_features  # noqa: F401
 from keras_recipes.tasks.tabular_preprocessor import TabularPreprocessor
 from keras_recipes.tasks.task import Task
@@ -132,7 +132,6 @@ class TabularClassifier(Task):
         **kwargs,
     ):
         preprocessor = TabularPreprocessor(features, target=target, ignore=ignore)
-        specs = preprocessor.specs
         num_classes = validation.check_int("num_classes", num_classes, minimum=2)
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(
@@ -145,17 +144,18 @@ class TabularClassifier(Task):
         )
         if embedding_dim is not None:
             validation.check_int("embedding_dim", embedding_dim, minimum=1)
-        cross_pairs = _check_crosses(crosses, specs)
+        cross_pairs = _check_crosses(crosses, preprocessor)
         _check_class_weight(class_weight, num_classes)
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
 
         # === Layers ===
-        # Created in this order so that seeded weight initializers draw the
-        # same seeds as before (an initializer draws its seed when created).
+        # The creation order matters: an initializer draws its seed when it
+        # is created, so a seeded build gives the same weights only while
+        # the order (embeddings, MLP, head, crosses) stays the same.
         layer_names = preprocessor.layer_names
         feature_layers = preprocessor.feature_layers()
         embeddings = {}
-        for name in specs:
+        for name in preprocessor.feature_names:
             if preprocessor.is_categorical(name):
                 size = preprocessor.num_indices(name)
                 embeddings[name] = keras.layers.Embedding(
@@ -164,21 +164,7 @@ class TabularClassifier(Task):
                     name=f"embed_{layer_names[name]}",
                 )
         concat = keras.layers.Concatenate(axis=-1, name="features")
-        blocks = []
-        for i, width in enumerate(units):
-            block = [
-                keras.layers.Dense(width, use_bias=not batch_norm, name=f"dense_{i}")
-            ]
-            if batch_norm:
-                block.append(
-                    keras.layers.BatchNormalization(
-                        momentum=utils.BN_MOMENTUM, name=f"bn_{i}"
-                    )
-                )
-            block.append(keras.layers.Activation("relu", name=f"relu_{i}"))
-            if dropout:
-                block.append(keras.layers.Dropout(float(dropout), name=f"drop_{i}"))
-            blocks.append(block)
+        blocks = _mlp_blocks(units, batch_norm, dropout)
         head = keras.layers.Dense(
             num_classes, activation="softmax", dtype="float32", name="predictions"
         )
@@ -356,7 +342,7 @@ def _check_units(hidden_units):
     return [validation.check_int("hidden_units", u, minimum=1) for u in hidden_units]
 
 
-def _check_crosses(crosses, specs):
+def _check_crosses(crosses, preprocessor):
     if crosses is None:
         return []
     if not isinstance(crosses, list | tuple):
@@ -364,6 +350,7 @@ def _check_crosses(crosses, specs):
             "`crosses` must be a list of [column_a, column_b] pairs. "
             f"Received: crosses={crosses!r}"
         )
+    specs = preprocessor.specs
     pairs = []
     for pair in crosses:
         if (
@@ -383,14 +370,12 @@ def _check_crosses(crosses, specs):
                     f"{validation.did_you_mean(column, specs)} Received: "
                     f"{column!r}; feature columns are {list(specs)}"
                 )
-            if specs[column]["kind"] not in (INTEGER, STRING):
+            if not preprocessor.is_categorical(column):
                 raise ValueError(
                     "`crosses` columns must be categorical. Received: "
                     f"{column!r} ({specs[column]['kind']})"
                 )
-        size = (len(specs[pair[0]]["vocabulary"]) + 1) * (
-            len(specs[pair[1]]["vocabulary"]) + 1
-        )
+        size = preprocessor.num_indices(pair[0]) * preprocessor.num_indices(pair[1])
         if size > MAX_CROSS_BINS:
             raise ValueError(
                 f"`crosses` pair {list(pair)} has {size} combinations, more than "
@@ -419,6 +404,24 @@ def _check_class_weight(class_weight, num_classes):
         )
     for w in class_weight:
         validation.check_float("class_weight", w, minimum=0.0)
+
+
+def _mlp_blocks(units, batch_norm, dropout):
+    """The hidden layers: per width, Dense (+ BatchNorm), ReLU (+ Dropout)."""
+    blocks = []
+    for i, width in enumerate(units):
+        block = [keras.layers.Dense(width, use_bias=not batch_norm, name=f"dense_{i}")]
+        if batch_norm:
+            block.append(
+                keras.layers.BatchNormalization(
+                    momentum=utils.BN_MOMENTUM, name=f"bn_{i}"
+                )
+            )
+        block.append(keras.layers.Activation("relu", name=f"relu_{i}"))
+        if dropout:
+            block.append(keras.layers.Dropout(float(dropout), name=f"drop_{i}"))
+        blocks.append(block)
+    return blocks
 
 
 def _embedding_size(size, embedding_dim):
