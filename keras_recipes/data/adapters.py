@@ -101,6 +101,7 @@ def image_folder(directory, image_size=None, color_mode="auto"):
     Returns:
         A `kr.data.Data` with `class_names` and `info["image_shape"]`.
     """
+    # Pillow: optional, imported on use (keeps `import keras_recipes` light).
     from PIL import Image
 
     validation.check_choice("color_mode", color_mode, ("auto", "grayscale", "rgb"))
