@@ -60,9 +60,19 @@ def _ints(high, *shape):
 # Layers: name -> (constructor kwargs factory, sample inputs factory).
 LAYERS = {
     "AttentionPooling": (lambda: {"units": 4}, lambda: [_f(2, 5, 3)]),
+    # One list input: the two index columns to cross.
+    "CategoryCross": (lambda: {"num_b": 4}, lambda: [[_ints(3, 5), _ints(4, 5)]]),
     "FastConv2D": (
         lambda: {"filters": 4, "kernel_size": 3, "padding": "same"},
         lambda: [_f(2, 6, 6, 3)],
+    ),
+    "ImputedNormalization": (
+        lambda: {"mean": 0.5, "variance": 4.0, "missing_indicator": True},
+        lambda: [np.array([0.1, np.nan, 0.7], "float32")],
+    ),
+    "IntegerCategoryLookup": (
+        lambda: {"vocabulary": [2007, 2008, 2009]},
+        lambda: [np.array([2009, 2007, 1999], "int64")],
     ),
     "ResidualBlock": (lambda: {"filters": 8, "strides": 2}, lambda: [_f(2, 8, 8, 3)]),
     "SqueezeExcitation": (lambda: {"ratio": 0.5}, lambda: [_f(2, 4, 4, 8)]),
@@ -169,7 +179,16 @@ NO_EXAMPLE = {"LRFinderResult", "lr_find", "fit_one_cycle"}
 # name -> [(kwargs, expected text)]: each must raise in __init__.
 BAD_ARGS = {
     "AttentionPooling": [({"units": 0}, "Received: units=0")],
+    "CategoryCross": [({"num_b": 0}, "Received: num_b=0")],
     "FastConv2D": [({"filters": 0, "kernel_size": 3}, "Received: filters=0")],
+    "ImputedNormalization": [
+        ({"variance": -1.0}, "Received: variance=-1.0"),
+        ({"mean": 0.0, "fill_value": "x"}, "Received: fill_value='x'"),
+    ],
+    "IntegerCategoryLookup": [
+        ({"vocabulary": []}, "Received: vocabulary=[]"),
+        ({"vocabulary": [1, 1]}, "Received: vocabulary=[1, 1]"),
+    ],
     "ResidualBlock": [({"filters": 0}, "Received: filters=0")],
     "SqueezeExcitation": [({"ratio": 1.5}, "Received: ratio=1.5")],
     "StochasticDepth": [
@@ -495,6 +514,13 @@ def _outputs(model, kind, x, y):
     ]
 
 
+def _symbolic(sample):
+    """A `keras.Input` like a sample array (a list of them for a list input)."""
+    if isinstance(sample, list):
+        return [_symbolic(s) for s in sample]
+    return keras.Input(sample.shape[1:], dtype=str(sample.dtype))
+
+
 def _build_saved_models(tmp_path):
     """Builds one small model per component, saves it, records its outputs."""
     cases, inputs, expected = {}, {}, {}
@@ -522,7 +548,7 @@ def _build_saved_models(tmp_path):
     for _, name, obj in COMPONENTS:
         if name in LAYERS:
             kwargs, sample = LAYERS[name][0](), LAYERS[name][1]()
-            ins = [keras.Input(s.shape[1:], dtype=str(s.dtype)) for s in sample]
+            ins = [_symbolic(s) for s in sample]
             model = keras.Model(ins if len(ins) > 1 else ins[0], obj(**kwargs)(*ins))
             add(name, model, sample if len(sample) > 1 else sample[0])
         elif name in LOSSES or name in METRICS:

@@ -7,6 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_recipes import validation
+from keras_recipes.data.frames import frame_columns
+from keras_recipes.data.frames import read_csv
 from keras_recipes.data.pipeline import Data
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -99,6 +101,7 @@ def image_folder(directory, image_size=None, color_mode="auto"):
     Returns:
         A `kr.data.Data` with `class_names` and `info["image_shape"]`.
     """
+    # Pillow: optional, imported on use (keeps `import keras_recipes` light).
     from PIL import Image
 
     validation.check_choice("color_mode", color_mode, ("auto", "grayscale", "rgb"))
@@ -187,6 +190,7 @@ def text_folder(directory, encoding="utf-8"):
 
 def from_pandas(frame, target=None):
     """Wraps a DataFrame: columns become a dict of arrays, `target` the labels."""
+    # pandas: imported on first use, keeps `import keras_recipes` light.
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
@@ -209,16 +213,9 @@ def from_pandas(frame, target=None):
             )
         y = frame[target].to_numpy()
         frame = frame.drop(columns=[target])
-    x = {str(c): frame[c].to_numpy() for c in frame.columns}
-    return Data(x=x, y=y)
+    return Data(x=frame_columns(frame), y=y)
 
 
 def csv(path, target=None, **read_csv_kwargs):
     """Reads a CSV file with pandas and wraps it like `from_pandas`."""
-    import pandas as pd
-
-    if not os.path.isfile(os.fspath(path)):
-        raise ValueError(
-            f"`path` must be an existing CSV file. Received: path={path!r}"
-        )
-    return from_pandas(pd.read_csv(path, **read_csv_kwargs), target=target)
+    return from_pandas(read_csv(path, "path", **read_csv_kwargs), target=target)

@@ -5,6 +5,9 @@ from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.layers.conv_blocks import SqueezeExcitation
 from keras_recipes.layers.fast_conv import FastConv2D
 from keras_recipes.layers.stochastic_depth import StochasticDepth
+from keras_recipes.layers.tabular_features import CategoryCross
+from keras_recipes.layers.tabular_features import ImputedNormalization
+from keras_recipes.layers.tabular_features import IntegerCategoryLookup
 from keras_recipes.layers.transformer import TokenAndPositionEmbedding
 from keras_recipes.layers.transformer import TransformerDecoder
 from keras_recipes.layers.transformer import TransformerEncoder
@@ -19,3 +22,4 @@ __all__ = [
     "TransformerEncoder",
 ]
 __all__ += ["FastConv2D", "StochasticDepth", "WeightNormalization"]
+__all__ += ["CategoryCross", "ImputedNormalization", "IntegerCategoryLookup"]

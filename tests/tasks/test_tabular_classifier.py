@@ -1,40 +1,21 @@
 import os
 import warnings
 
-import keras
 import numpy as np
 import pandas as pd
 import pytest
+from tabular_frames import tiny_frame
 from task_checks import check_config_round_trip
 from task_checks import check_fit_arrays_and_tf_data
 from task_checks import check_predict_by_batches
 from task_checks import check_save_load_fresh_process
 
 import keras_recipes as kr
-from keras_recipes.tasks.tabular_classifier import CategoryCross
-from keras_recipes.tasks.tabular_classifier import ImputedNormalization
 from keras_recipes.tasks.tabular_classifier import balanced_class_weight
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = dict(hidden_units=[16])
 FIT = dict(verbose=0, tensorboard=False)
-
-
-def tiny_frame(n=40, seed=0):
-    """A small learnable frame with every column kind and some gaps."""
-    rng = np.random.default_rng(seed)
-    label = np.where(np.arange(n) % 2 == 0, "yes", "no")
-    size = np.where(label == "yes", 5.0, 1.0) + rng.normal(0, 0.3, n)
-    size[3] = np.nan
-    return pd.DataFrame(
-        {
-            "size": size,
-            "color": np.where(label == "yes", "red", "blue").astype(object),
-            "count": (np.arange(n) % 3).astype("int64"),
-            "flag": [True, False, None, True] * (n // 4),
-            "label": label,
-        }
-    )
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +77,6 @@ def test_inferred_column_kinds_on_penguins(trained):
     assert sorted(specs["island"]["vocabulary"]) == ["Biscoe", "Dream", "Torgersen"]
     assert trained.class_names == ["Adelie", "Chinstrap", "Gentoo"]
     assert sorted(i.name for i in trained.inputs) == sorted(trained.feature_names)
-
-
-def test_stats_come_from_the_training_split_only(penguins):
-    train, test = penguins
-    model = kr.tabular_classifier(data=train, hidden_units=[8])
-    spec = {f["name"]: f for f in model.features}["body_mass_g"]
-    assert spec["mean"] == pytest.approx(train["body_mass_g"].mean())
-    assert spec["mean"] != pytest.approx(pd.concat([train, test])["body_mass_g"].mean())
 
 
 def test_raw_rows_dicts_scalars_unseen_and_missing(trained, penguins):
@@ -189,116 +162,7 @@ def test_empty_frames_raise(trained, penguins):
         trained.predict(test.head(0), verbose=0)
 
 
-# ------------------------------------------------------------ factory errors
-def test_target_errors(penguins):
-    train, _ = penguins
-    with pytest.raises(
-        ValueError, match="`target` must be a column of `data`. Did you mean 'species'?"
-    ):
-        kr.tabular_classifier(data=train, target="specie")
-    plain = train.copy()
-    plain.attrs = {}
-    with pytest.raises(ValueError, match="`target` is required"):
-        kr.tabular_classifier(data=plain)
-    one_class = train[train["species"] == "Adelie"]
-    with pytest.raises(
-        ValueError,
-        match="`target` must hold at least 2 distinct "
-        r"classes to train a classifier. Received: only \['Adelie'\]",
-    ):
-        kr.tabular_classifier(data=one_class, target="species")
-
-
-def test_override_errors(penguins):
-    train, _ = penguins
-    with pytest.raises(
-        ValueError,
-        match="`data` column 'island' is numeric but holds non-numeric values",
-    ):
-        kr.tabular_classifier(data=train, numeric=["island"])
-    with pytest.raises(
-        ValueError,
-        match="`ignore` names a column that is not in `data`. Did you mean 'sex'?",
-    ):
-        kr.tabular_classifier(data=train, ignore=["sexx"])
-    with pytest.raises(ValueError, match="both `numeric` and `categorical`"):
-        kr.tabular_classifier(data=train, numeric=["year"], categorical=["year"])
-
-
-def test_looks_numeric_column_with_placeholder_strings():
-    frame = tiny_frame()
-    frame["weight"] = [str(float(i)) for i in range(len(frame))]
-    frame.loc[5, "weight"] = "?"
-    with pytest.raises(
-        ValueError,
-        match=r"column 'weight' looks numeric but holds "
-        r"non-numeric strings such as '\?'",
-    ):
-        kr.tabular_classifier(data=frame, target="label")
-
-
-# ------------------------------------------------- inference, kinds, options
-def test_inference_overrides_and_dropped_columns():
-    frame = tiny_frame()
-    frame["empty"] = np.nan
-    frame["row_id"] = [f"id-{i}" for i in range(len(frame))]
-    frame["noise"] = np.arange(len(frame), dtype="float64")
-    with pytest.warns(UserWarning) as record:
-        model = kr.tabular_classifier(
-            data=frame, target="label", ignore=["noise"], **TINY
-        )
-    messages = " ".join(str(w.message) for w in record)
-    assert "'empty' holds only missing values; dropping it" in messages
-    assert "'row_id' has a distinct value in every row" in messages
-    kinds = {f["name"]: f["kind"] for f in model.features}
-    assert kinds == {
-        "size": "numeric",
-        "color": "string_categorical",
-        "count": "integer_categorical",
-        "flag": "boolean",
-    }
-    assert sorted(model.ignore) == ["empty", "noise", "row_id"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # ignored columns are silently dropped
-        model.predict(frame, verbose=0)
-    forced = kr.tabular_classifier(
-        data=frame,
-        target="label",
-        numeric=["count"],
-        categorical=["size"],
-        ignore=["empty", "row_id", "noise"],
-        **TINY,
-    )
-    kinds = {f["name"]: f["kind"] for f in forced.features}
-    assert kinds["count"] == "numeric" and kinds["size"] == "string_categorical"
-
-
-def test_pandas_extension_dtypes_and_odd_column_names():
-    n = 30
-    frame = pd.DataFrame(
-        {
-            "bill length (mm)": np.arange(n, dtype=float),
-            "bill_length__mm_": np.arange(n, dtype=float),  # same safe layer name
-            "nullable": pd.array([1, 2, None] * 10, dtype="Int64"),
-            "cat": pd.Categorical([1, 2, 3] * 10),
-            7: np.full(n, 1.5),  # non-string name, constant values
-            "b": pd.array([True, False, None] * 10, dtype="boolean"),
-            "y": ["a", "b"] * 15,
-        }
-    )
-    model = kr.tabular_classifier(data=frame, target="y", **TINY)
-    kinds = {f["name"]: f["kind"] for f in model.features}
-    assert kinds == {
-        "bill length (mm)": "numeric",
-        "bill_length__mm_": "numeric",
-        "nullable": "numeric",  # integers with gaps: numeric + indicator
-        "cat": "string_categorical",
-        "7": "numeric",
-        "b": "boolean",
-    }
-    assert len(model.predict_labels(frame.head(4))) == 4
-
-
+# ------------------------------------------------------ kinds, options
 def test_fit_on_dicts_and_tf_data_and_boolean_inputs():
     frame = tiny_frame()
     model = kr.tabular_classifier(data=frame, target="label", **TINY)
@@ -359,35 +223,6 @@ def test_mirrored_strategy_with_string_columns(penguins):
 
 
 # --------------------------------------------------------------- components
-def test_layers_config_and_keras_save_load(tmp_path):
-    norm = ImputedNormalization(
-        mean=1.0, variance=4.0, fill_value=0.0, missing_indicator=True
-    )
-    assert ImputedNormalization.from_config(norm.get_config()).get_config() == (
-        norm.get_config()
-    )
-    cross = CategoryCross(num_b=4)
-    assert CategoryCross.from_config(cross.get_config()).num_b == 4
-    a = keras.Input(shape=(), name="a")
-    i = keras.Input(shape=(), dtype="int64", name="i")
-    j = keras.Input(shape=(), dtype="int64", name="j")
-    out = keras.layers.Concatenate()(
-        [norm(a), keras.ops.cast(keras.ops.expand_dims(cross([i, j]), -1), "float32")]
-    )
-    model = keras.Model({"a": a, "i": i, "j": j}, out)
-    feed = {
-        "a": np.array([3.0, np.nan], "float32"),
-        "i": np.array([1, 2]),
-        "j": np.array([3, 0]),
-    }
-    expected = np.array([[1.0, 0.0, 7.0], [-0.5, 1.0, 8.0]], "float32")
-    np.testing.assert_allclose(model.predict(feed, verbose=0), expected)
-    path = str(tmp_path / "layers.keras")
-    model.save(path)
-    loaded = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(loaded.predict(feed, verbose=0), expected)
-
-
 def test_constructor_validation():
     good = [
         {
@@ -428,3 +263,22 @@ def test_template_builds_through_recipe():
     model = factory(data=train, seed=config["seed"], **config["model"])
     assert isinstance(model, kr.tasks.TabularClassifier)
     assert registry.DEMO_DATASETS["tabular_classifier"] == "penguins"
+
+
+def test_balanced_class_weight_converts_the_input_once():
+    frame = tiny_frame()
+    model = kr.tabular_classifier(
+        data=frame, target="label", class_weight="balanced", seed=0, **TINY
+    )
+    calls = []
+    convert = model.preprocessor.convert
+
+    def counting_convert(x, name="x"):
+        calls.append(name)
+        return convert(x, name)
+
+    model.preprocessor.convert = counting_convert
+    model.fit(frame, epochs=1, **FIT)
+    assert calls == ["x"]
+    model.fit(kr.data.from_pandas(frame, target="label"), epochs=1, **FIT)
+    assert calls == ["x", "x"]

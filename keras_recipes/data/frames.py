@@ -1,0 +1,103 @@
+"""The package's one reader of DataFrames and CSV files.
+
+`kr.data.from_pandas`/`kr.data.csv` and the tabular template's data path
+(`kr.tabular_classifier`, `TabularClassifier.fit/predict`) read tables
+through these functions, so a CSV path, a DataFrame or a dict of columns
+means the same thing everywhere.
+"""
+
+import os
+
+import numpy as np
+
+
+def read_csv(path, name="path", expected="an existing CSV file", **read_csv_kwargs):
+    """Reads a CSV file with pandas, after checking that it exists.
+
+    Args:
+        path: a `str` or `os.PathLike` path.
+        name: argument name used in messages.
+        expected: what the argument may be, for the message when the file
+            does not exist.
+        **read_csv_kwargs: passed to `pandas.read_csv`.
+
+    Returns:
+        A `pandas.DataFrame`.
+    """
+    # pandas: imported on first use, keeps `import keras_recipes` light.
+    import pandas as pd
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(
+            f"`{name}` must be {expected}. Received: {name}={path!r} (file not found)"
+        )
+    return pd.read_csv(path, **read_csv_kwargs)
+
+
+def to_frame(x, name="x"):
+    """DataFrame, dict of columns (lists/arrays/scalars) or CSV path -> DataFrame.
+
+    A `pandas.Series` is one row indexed by column name; a dict of scalars is
+    one row. Column names become strings; duplicated names raise.
+
+    Args:
+        x: a DataFrame, a Series (one row), a dict of columns or a CSV path.
+        name: argument name used in messages.
+
+    Returns:
+        A `pandas.DataFrame` with string column names.
+
+    Example:
+
+    >>> frame = to_frame({"a": 1.5, 7: 2})
+    >>> frame.shape, frame.columns.tolist()
+    ((1, 2), ['a', '7'])
+    """
+    # pandas: imported on first use, keeps `import keras_recipes` light.
+    import pandas as pd
+
+    if x is None:
+        raise ValueError(f"`{name}` is required. Received: {name}=None")
+    if isinstance(x, str | os.PathLike):
+        return read_csv(
+            x, name, expected="a DataFrame, a dict of columns or an existing CSV file"
+        )
+    if isinstance(x, pd.Series):  # one row, indexed by column name
+        return x.to_frame().T.infer_objects()
+    if isinstance(x, pd.DataFrame):
+        frame = x
+    elif isinstance(x, dict):
+        if x and all(np.ndim(v) == 0 for v in x.values()):
+            x = {k: [v] for k, v in x.items()}  # one row of scalars
+        try:
+            frame = pd.DataFrame({str(k): list(np.ravel(v)) for k, v in x.items()})
+        except ValueError as error:
+            lengths = {str(k): len(np.ravel(v)) for k, v in x.items()}
+            raise ValueError(
+                f"`{name}` columns must all have the same length. "
+                f"Received lengths {lengths} ({error})"
+            ) from None
+    else:
+        raise TypeError(
+            f"`{name}` must be a pandas DataFrame, a dict of columns or a CSV "
+            f"path. Received: {name} of type {type(x).__name__}"
+        )
+    if frame.columns.duplicated().any():
+        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise ValueError(f"`{name}` has duplicated column names: {dupes}")
+    if not all(isinstance(c, str) for c in frame.columns):
+        frame = frame.rename(columns=str)
+    return frame
+
+
+def frame_columns(frame):
+    """A DataFrame's columns as a dict `{str(name): numpy array}`.
+
+    Example:
+
+    >>> import pandas as pd
+    >>> frame_columns(pd.DataFrame({1: [0.5], "b": ["x"]}))
+    {'1': array([0.5]), 'b': array(['x'], dtype=object)}
+    """
+    return {str(c): frame[c].to_numpy() for c in frame.columns}
