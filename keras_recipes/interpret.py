@@ -2,73 +2,20 @@
 
 Confusion matrix (array + PNG), per-class precision/recall/F1
 (scikit-learn), the most-confused class pairs and the top-loss examples.
+The predictions come from `keras_recipes.predictions`, the PNG is drawn by
+`kr.plots` (`confusion_matrix_figure`, also reachable here).
 """
 
 import os
 
 import numpy as np
 
+from keras_recipes import utils
 from keras_recipes import validation
-
-
-def confusion_matrix_figure(matrix, class_names=None, title="Confusion matrix"):
-    """Renders a confusion matrix with matplotlib (Agg, no pyplot state).
-
-    Args:
-        matrix: `(n, n)` counts, rows = true class, columns = predicted.
-        class_names: optional tick labels.
-        title: figure title.
-
-    Returns:
-        A `matplotlib.figure.Figure` (attached to an Agg canvas).
-
-    Example:
-
-    >>> figure = confusion_matrix_figure(np.array([[3, 1], [0, 4]]), ["a", "b"])
-    >>> len(figure.axes) >= 1
-    True
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    matrix = np.asarray(matrix)
-    n = len(matrix)
-    names = [str(c) for c in (class_names or range(n))]
-    size = min(12, 2 + 0.5 * n)
-    figure = Figure(figsize=(size, size))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    image = axes.imshow(matrix, cmap="Blues")
-    figure.colorbar(image, ax=axes, fraction=0.046)
-    axes.set_xticks(range(n), names, rotation=45, ha="right")
-    axes.set_yticks(range(n), names)
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("true")
-    axes.set_title(title)
-    if n <= 30:
-        limit = matrix.max() / 2 if matrix.size else 0
-        for i in range(n):
-            for j in range(n):
-                axes.text(
-                    j,
-                    i,
-                    f"{matrix[i, j]:g}",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if matrix[i, j] > limit else "black",
-                )
-    figure.tight_layout()
-    return figure
-
-
-def figure_to_png(figure):
-    """Encodes a matplotlib figure as PNG bytes."""
-    import io
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+from keras_recipes.plots import confusion_matrix_figure
+from keras_recipes.plots import figure_to_png  # noqa: F401  (kr.interpret's name)
+from keras_recipes.plots import save_png
+from keras_recipes.predictions import class_predictions
 
 
 class Interpretation:
@@ -98,62 +45,6 @@ class Interpretation:
         )
 
 
-def class_predictions(model, x, y, batch_size, caller):
-    """Returns `(probabilities, int64 true class indices)` of a classifier.
-
-    Raises a `ValueError` naming `caller` when the model does not output one
-    probability per class. Labels may be indices or one-hot rows.
-    """
-    probs, labels = _collect(model, x, y, batch_size)
-    if probs.ndim != 2 or probs.shape[-1] < 2:
-        raise ValueError(
-            f"`{caller}` needs a classifier with one probability per class. "
-            f"Received: predictions of shape {probs.shape}"
-        )
-    labels = labels.reshape(len(labels), -1)
-    labels = labels.argmax(-1) if labels.shape[-1] > 1 else labels[:, 0]
-    return probs, labels.astype("int64")
-
-
-def _collect(model, x, y, batch_size):
-    """Returns `(probabilities, class indices)` for any accepted input."""
-    import keras
-    import tensorflow as tf
-
-    from keras_recipes.data.pipeline import Data
-    from keras_recipes.tasks.task import Task
-
-    if isinstance(model, Task):
-        data = model.to_data(x, y, "x")
-        if data.dataset is None:
-            probs = model.predict(
-                Data(x=data.x, loader=data.loader, info=data.info),
-                batch_size=batch_size,
-                verbose=0,
-            )
-            return np.asarray(probs), np.asarray(data.y)
-        dataset = model.make_dataset(data)
-    elif isinstance(x, tf.data.Dataset):
-        dataset = x
-    else:
-        if y is None and isinstance(x, tuple) and len(x) == 2:
-            x, y = x
-        if y is None:
-            raise ValueError("Labels are missing: pass `(x, y)`. Received: y=None")
-        probs = model.predict(x, batch_size=batch_size, verbose=0)
-        return np.asarray(probs), validation.encode_labels("y", y)
-    probs, labels = [], []
-    for batch in dataset:
-        if not isinstance(batch, tuple) or len(batch) < 2:
-            raise ValueError(
-                "`x` as a tf.data.Dataset must yield (inputs, labels) pairs. "
-                f"Received: elements of type {type(batch).__name__}"
-            )
-        probs.append(np.asarray(keras.Model.predict_on_batch(model, batch[0])))
-        labels.append(np.asarray(batch[1]))
-    return np.concatenate(probs), np.concatenate(labels)
-
-
 def interpret(model, x=None, y=None, batch_size=None, top_k=10, output_dir="auto"):
     """Explains a classifier's errors on labelled data.
 
@@ -171,10 +62,9 @@ def interpret(model, x=None, y=None, batch_size=None, top_k=10, output_dir="auto
     Returns:
         An `Interpretation`.
     """
+    # scikit-learn is optional and slow to import: loaded on first use.
     from sklearn.metrics import classification_report
     from sklearn.metrics import confusion_matrix
-
-    from keras_recipes import utils
 
     validation.check_int("top_k", top_k, minimum=1)
     probs, labels = class_predictions(model, x, y, batch_size, caller="interpret")
@@ -229,9 +119,7 @@ def interpret(model, x=None, y=None, batch_size=None, top_k=10, output_dir="auto
     if output_dir is not None:
         utils.check_writable_dir("output_dir", output_dir)
         plot_path = os.path.join(output_dir, "confusion_matrix.png")
-        png = figure_to_png(confusion_matrix_figure(matrix, names))
-        with utils.atomic_path(plot_path) as tmp, open(tmp, "wb") as file:
-            file.write(png)
+        save_png(confusion_matrix_figure(matrix, names), plot_path)
     return Interpretation(
         class_names=names,
         confusion_matrix=matrix,

@@ -1,18 +1,39 @@
-"""`kr.plots`: training curves, confusion matrix and LR-finder plots as PNG.
+"""`kr.plots`: every figure of the package (training curves, confusion
+matrix, LR range test), as PNG.
 
-Every function renders with matplotlib's Agg canvas (no pyplot, no display,
-no global state), writes the PNG atomically (temporary file + rename) and
-returns its path. matplotlib is imported inside the functions, so
-`import keras_recipes` does not pay for it. In a notebook, show a plot with
-`IPython.display.Image(path)`.
+The `plot_*` functions render with matplotlib's Agg canvas (no pyplot, no
+display, no global state), write the PNG atomically (temporary file +
+rename) and return its path. In a notebook, show a plot with
+`IPython.display.Image(path)`. The figure builders below them
+(`confusion_matrix_figure`, `lr_finder_figure`) and `figure_to_png` are what
+`kr.interpret`, the `ConfusionMatrixImage` callback and
+`LRFinderResult.plot` draw with.
+
+matplotlib is imported inside the function that makes a figure (`_figure`),
+so `import keras_recipes` does not pay for it.
 """
 
+import io
 import math
 import os
 
+import keras
 import numpy as np
 
+from keras_recipes import utils
 from keras_recipes import validation
+from keras_recipes.predictions import class_predictions
+
+
+def _figure(figsize):
+    """A matplotlib `Figure` on an Agg canvas (no pyplot state)."""
+    # matplotlib is optional and slow to import: loaded on the first figure.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize)
+    FigureCanvasAgg(figure)
+    return figure
 
 
 def _check_path(path):
@@ -29,12 +50,18 @@ def _check_path(path):
     return path
 
 
-def _save(figure, path):
-    from keras_recipes import utils
-
+def save_png(figure, path):
+    """Writes a matplotlib figure to `path` as PNG, atomically; returns `path`."""
     with utils.atomic_path(path) as tmp:
         figure.savefig(tmp, format="png")
     return path
+
+
+def figure_to_png(figure):
+    """Encodes a matplotlib figure as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def plot_history(history, path, metrics=None, title=None):
@@ -95,13 +122,9 @@ def plot_history(history, path, metrics=None, title=None):
     if not metrics:
         raise ValueError(f"`metrics` must not be empty. Received: metrics={metrics!r}")
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     columns = min(3, len(metrics))
     rows = math.ceil(len(metrics) / columns)
-    figure = Figure(figsize=(4.5 * columns, 3.5 * rows))
-    FigureCanvasAgg(figure)
+    figure = _figure((4.5 * columns, 3.5 * rows))
     for index, name in enumerate(metrics):
         axes = figure.add_subplot(rows, columns, index + 1)
         for key, label, style in ((name, "train", "-"), (f"val_{name}", "val", "--")):
@@ -116,15 +139,7 @@ def plot_history(history, path, metrics=None, title=None):
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    return _save(figure, path)
-
-
-def _is_model(value):
-    try:
-        import keras
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(value, keras.Model)
+    return save_png(figure, path)
 
 
 def plot_confusion_matrix(
@@ -173,16 +188,15 @@ def plot_confusion_matrix(
     ...                       out) == out
     True
     """
+    # scikit-learn is optional and slow to import: loaded on first use.
     from sklearn.metrics import confusion_matrix
-
-    from keras_recipes import interpret
 
     path = _check_path(path)
     if normalize is not None:
         validation.check_choice("normalize", normalize, ("true", "pred", "all"))
-    if _is_model(model_or_labels):
+    if isinstance(model_or_labels, keras.Model):
         model = model_or_labels
-        probs, y_true = interpret.class_predictions(
+        probs, y_true = class_predictions(
             model,
             data_or_predictions,
             None,
@@ -239,8 +253,8 @@ def plot_confusion_matrix(
     matrix = confusion_matrix(y_true, y_pred, labels=index, normalize=normalize)
     if normalize is not None:
         matrix = np.round(matrix, 2)
-    figure = interpret.confusion_matrix_figure(matrix, names, title=title)
-    return _save(figure, path)
+    figure = confusion_matrix_figure(matrix, names, title=title)
+    return save_png(figure, path)
 
 
 def _as_labels(name, values):
@@ -291,10 +305,13 @@ def plot_lr_finder(result, path):
     >>> plot_lr_finder(result, out) == out
     True
     """
-    from keras_recipes.callbacks.lr_finder import LRFinderResult
-
     path = _check_path(path)
-    if not isinstance(result, LRFinderResult):
+    # Duck-typed: `LRFinderResult` lives in `callbacks.lr_finder`, which draws
+    # with this module (so this module does not import it back).
+    if not all(
+        hasattr(result, name)
+        for name in ("learning_rates", "losses", "suggested_lr", "plot")
+    ):
         raise TypeError(
             "`result` must be the LRFinderResult returned by `model.lr_find`. "
             f"Received: result of type {type(result).__name__}"
@@ -305,6 +322,95 @@ def plot_lr_finder(result, path):
         )
     result.plot(path)
     return path
+
+
+def confusion_matrix_figure(matrix, class_names=None, title="Confusion matrix"):
+    """Renders a confusion matrix with matplotlib (Agg, no pyplot state).
+
+    Args:
+        matrix: `(n, n)` counts, rows = true class, columns = predicted.
+        class_names: optional tick labels.
+        title: figure title.
+
+    Returns:
+        A `matplotlib.figure.Figure` (attached to an Agg canvas).
+
+    Example:
+
+    >>> figure = confusion_matrix_figure(np.array([[3, 1], [0, 4]]), ["a", "b"])
+    >>> len(figure.axes) >= 1
+    True
+    """
+    matrix = np.asarray(matrix)
+    n = len(matrix)
+    names = [str(c) for c in (class_names or range(n))]
+    size = min(12, 2 + 0.5 * n)
+    figure = _figure((size, size))
+    axes = figure.add_subplot()
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes, fraction=0.046)
+    axes.set_xticks(range(n), names, rotation=45, ha="right")
+    axes.set_yticks(range(n), names)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    if n <= 30:
+        limit = matrix.max() / 2 if matrix.size else 0
+        for i in range(n):
+            for j in range(n):
+                axes.text(
+                    j,
+                    i,
+                    f"{matrix[i, j]:g}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if matrix[i, j] > limit else "black",
+                )
+    figure.tight_layout()
+    return figure
+
+
+def lr_finder_figure(learning_rates, losses, suggested_lr):
+    """Renders an LR range test: smoothed loss vs learning rate (log scale).
+
+    Args:
+        learning_rates: learning rates tried (one per batch).
+        losses: smoothed losses.
+        suggested_lr: the suggested learning rate, marked by a red line.
+
+    Returns:
+        A `matplotlib.figure.Figure` (attached to an Agg canvas).
+
+    Example:
+
+    >>> lrs = list(np.logspace(-5, 0, 20))
+    >>> figure = lr_finder_figure(lrs, [2.0 - i / 20 for i in range(20)], 1e-3)
+    >>> figure.axes[0].get_xscale()
+    'log'
+    """
+    figure = _figure((6, 4))
+    axes = figure.add_subplot()
+    axes.plot(learning_rates, losses)
+    axes.set_xscale("log")
+    axes.axvline(
+        suggested_lr,
+        color="red",
+        linestyle="--",
+        label=f"suggested {suggested_lr:.2e}",
+    )
+    finite = [v for v in losses if math.isfinite(v)]
+    if finite:
+        low = min(finite)
+        axes.set_ylim(
+            low - 0.05 * abs(low),
+            max(finite[: len(finite) // 2 + 1] + [low]) * 1.5 + 1e-8,
+        )
+    axes.set_xlabel("learning rate (log scale)")
+    axes.set_ylabel("smoothed loss")
+    axes.legend()
+    figure.tight_layout()
+    return figure
 
 
 __all__ = ["plot_confusion_matrix", "plot_history", "plot_lr_finder"]

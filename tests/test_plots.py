@@ -118,15 +118,13 @@ def test_confusion_matrix_rejects_bad_args(
 
 def test_confusion_matrix_from_a_model_uses_its_class_names(tmp_path, monkeypatch):
     seen = {}
-    from keras_recipes import interpret
-
-    original = interpret.confusion_matrix_figure
+    original = kr.plots.confusion_matrix_figure
 
     def spy(matrix, names, title):
         seen["matrix"], seen["names"] = matrix, names
         return original(matrix, names, title=title)
 
-    monkeypatch.setattr(interpret, "confusion_matrix_figure", spy)
+    monkeypatch.setattr(kr.plots, "confusion_matrix_figure", spy)
     texts = np.array(["red fox", "big dog", "old oak", "tall pine"] * 4)
     labels = np.array(["animal", "animal", "plant", "plant"] * 4)
     model = kr.text_classifier(data=(texts, labels), embedding_dim=4, units=4, seed=0)

@@ -24,7 +24,7 @@ Example:
 >>> tfa_layers.Maxout
 Traceback (most recent call last):
 ...
-keras_recipes.addons._mapping.NotCarriedOverError: tfa.layers.Maxout is not carried over to Keras 3 by keras_recipes.addons. Use instead: keras.layers.Dense + keras.ops.max over a reshape.
+keras_recipes.addons.NotCarriedOverError: tfa.layers.Maxout is not carried over to Keras 3 by keras_recipes.addons. Use instead: keras.layers.Dense + keras.ops.max over a reshape.
 """  # noqa: E501
 
 from keras_recipes.addons import activations

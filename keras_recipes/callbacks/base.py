@@ -20,12 +20,6 @@ class StatelessCallback(keras.callbacks.Callback):
     def __deepcopy__(self, memo):
         return type(self)(**self.get_config())
 
-    def _model_task(self):
-        """The model if it is a `kr.tasks.Task`, else `None`."""
-        from keras_recipes.tasks.task import Task
-
-        return self.model if isinstance(self.model, Task) else None
-
 
 def read_values(variables):
     """Reads the current values of Keras `variables`, to `assign` back later.

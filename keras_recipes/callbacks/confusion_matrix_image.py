@@ -4,9 +4,13 @@ import os
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_recipes import validation
 from keras_recipes.callbacks.base import StatelessCallback
+from keras_recipes.plots import confusion_matrix_figure
+from keras_recipes.plots import figure_to_png
+from keras_recipes.predictions import class_predictions
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -49,8 +53,6 @@ class ConfusionMatrixImage(StatelessCallback):
         tag="confusion_matrix",
     ):
         super().__init__()
-        import tensorflow as tf
-
         if not (
             isinstance(validation_data, tf.data.Dataset)
             or (isinstance(validation_data, tuple | list) and len(validation_data) == 2)
@@ -75,8 +77,6 @@ class ConfusionMatrixImage(StatelessCallback):
                 "`ConfusionMatrixImage` needs `log_dir=` (the model has no "
                 "TensorBoard run folder). Received: log_dir=None"
             )
-        import tensorflow as tf
-
         self._writer = tf.summary.create_file_writer(
             os.path.join(os.fspath(log_dir), "confusion_matrix")
         )
@@ -84,12 +84,6 @@ class ConfusionMatrixImage(StatelessCallback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return
-        import tensorflow as tf
-
-        from keras_recipes.interpret import class_predictions
-        from keras_recipes.interpret import confusion_matrix_figure
-        from keras_recipes.interpret import figure_to_png
-
         data = self.validation_data
         x, y = (data, None) if isinstance(data, tf.data.Dataset) else data
         probs, labels = class_predictions(

@@ -5,6 +5,7 @@ import os
 
 import keras
 
+from keras_recipes import utils
 from keras_recipes.callbacks.base import StatelessCallback
 from keras_recipes.callbacks.base import restore_seed_states
 from keras_recipes.callbacks.base import seed_states
@@ -130,8 +131,6 @@ class CoordinatedBackup(StatelessCallback):
     def on_epoch_end(self, epoch, logs=None):
         if not self._is_writer():
             return
-        from keras_recipes import utils
-
         folder = os.fspath(self.backup_dir)
         os.makedirs(folder, exist_ok=True)
         previous = self.read_state()

@@ -1,11 +1,15 @@
 """`LRFinder` callback and the `lr_find` range test behind `Task.lr_find`."""
 
+import inspect
 import math
 import os
 
 import keras
 import numpy as np
 
+from keras_recipes import plots
+from keras_recipes import protocol
+from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.callbacks.base import StatelessCallback
 from keras_recipes.callbacks.base import read_values
@@ -29,8 +33,6 @@ def task_fit_overrides(model):
     `Task.fit` cosine-decays the learning rate per epoch by default; callbacks
     that set the learning rate per batch (range test, one-cycle) must own it.
     """
-    import inspect
-
     params = inspect.signature(model.fit).parameters
     return {"lr_schedule": None} if "lr_schedule" in params else {}
 
@@ -211,35 +213,10 @@ class LRFinderResult:
 
     def plot(self, path):
         """Writes the loss-vs-learning-rate curve to a PNG; returns the path."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        from keras_recipes import utils
-
-        figure = Figure(figsize=(6, 4))
-        FigureCanvasAgg(figure)
-        axes = figure.add_subplot()
-        axes.plot(self.learning_rates, self.losses)
-        axes.set_xscale("log")
-        axes.axvline(
-            self.suggested_lr,
-            color="red",
-            linestyle="--",
-            label=f"suggested {self.suggested_lr:.2e}",
+        figure = plots.lr_finder_figure(
+            self.learning_rates, self.losses, self.suggested_lr
         )
-        finite = [v for v in self.losses if math.isfinite(v)]
-        if finite:
-            low = min(finite)
-            axes.set_ylim(
-                low - 0.05 * abs(low),
-                max(finite[: len(finite) // 2 + 1] + [low]) * 1.5 + 1e-8,
-            )
-        axes.set_xlabel("learning rate (log scale)")
-        axes.set_ylabel("smoothed loss")
-        axes.legend()
-        figure.tight_layout()
-        with utils.atomic_path(path) as tmp:
-            figure.savefig(tmp, format="png")
+        plots.save_png(figure, path)
         self.plot_path = os.fspath(path)
         return self.plot_path
 
@@ -286,9 +263,6 @@ def lr_find(
     Returns:
         An `LRFinderResult`.
     """
-    from keras_recipes import utils
-    from keras_recipes.tasks.task import Task
-
     _check_lr_range(start_lr, end_lr, num_steps)
     optimizer = model.optimizer
     settable_learning_rate(optimizer, "lr_find")
@@ -299,7 +273,7 @@ def lr_find(
     finder = LRFinder(start_lr, end_lr, num_steps)
     epochs = 10_000  # the finder stops the run after `num_steps` batches
     try:
-        if isinstance(model, Task):
+        if protocol.is_task(model):
             model.fit(
                 x,
                 y,

@@ -4,6 +4,9 @@ import keras
 
 from keras_recipes import validation
 from keras_recipes.callbacks.base import StatelessCallback
+from keras_recipes.callbacks.lr_finder import settable_learning_rate
+from keras_recipes.callbacks.lr_finder import task_fit_overrides
+from keras_recipes.schedules import OneCycle
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -44,8 +47,6 @@ class OneCycleScheduler(StatelessCallback):
         final_div_factor=1e4,
     ):
         super().__init__()
-        from keras_recipes.schedules import OneCycle
-
         validation.check_float("max_lr", max_lr)
         if max_lr <= 0:
             raise ValueError(f"`max_lr` must be > 0. Received: max_lr={max_lr}")
@@ -61,9 +62,6 @@ class OneCycleScheduler(StatelessCallback):
         self.history = []
 
     def on_train_begin(self, logs=None):
-        from keras_recipes.callbacks.lr_finder import settable_learning_rate
-        from keras_recipes.schedules import OneCycle
-
         settable_learning_rate(self.model.optimizer, "OneCycleScheduler")
         total = self.total_steps
         if total is None:
@@ -143,14 +141,10 @@ def fit_one_cycle(
     """
     validation.check_int("epochs", epochs, minimum=1)
     if max_lr is None:
-        from keras_recipes.callbacks.lr_finder import settable_learning_rate
-
         settable_learning_rate(model.optimizer, "fit_one_cycle")
         max_lr = float(model.optimizer.learning_rate)
     scheduler = OneCycleScheduler(max_lr, None, pct_start, div_factor, final_div_factor)
     callbacks = [scheduler, *(callbacks or [])]
-    from keras_recipes.callbacks.lr_finder import task_fit_overrides
-
     for key, value in task_fit_overrides(model).items():
         if kwargs.get(key, value) != value:
             raise ValueError(

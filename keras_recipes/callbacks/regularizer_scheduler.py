@@ -3,12 +3,11 @@
 import keras
 
 from keras_recipes.callbacks.base import StatelessCallback
+from keras_recipes.regularizers import ScheduledL1L2
 
 
 def scheduled_regularizers(model):
     """The `ScheduledL1L2` regularizers attached to the model's weights."""
-    from keras_recipes.regularizers import ScheduledL1L2
-
     found = []
     for variable in model.weights:
         reg = getattr(variable, "regularizer", None)

@@ -7,46 +7,75 @@ import keras
 
 from keras_recipes.callbacks.base import StatelessCallback
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
+_PART = re.compile(r"(\d+(?:\.\d+)?)([a-z]*)")
+_FORMS = "seconds or a duration such as '90s', '30m', '1.5h' or '1h30m'"
+
+
+class DurationTypeError(TypeError, ValueError):
+    """A duration of the wrong type: both a `TypeError` and a `ValueError`.
+
+    `TimeBudget` has always raised `ValueError` for any bad budget and
+    `kr.tuning.parse_time_budget` `TypeError` for a wrong type; one parser
+    serves both, so this error is caught by either.
+    """
 
 
 def parse_duration(value, name="budget"):
     """Parses a duration into seconds: `90`, `"90s"`, `"30m"`, `"2h"`, `"1h30m"`.
 
+    The one duration parser of the package: `TimeBudget(budget)` and
+    `kr.tune(time_budget=...)` both use it.
+
     Args:
         value: a positive number of seconds, or a string of `<number><unit>`
-            parts with units `s`, `m`, `h`, `d`.
+            parts (units `s`/`sec`, `m`/`min`, `h`/`hr`, `d`; a part without
+            a unit counts seconds), or a number as a string.
         name: argument name used in error messages.
 
     Returns:
         The duration in seconds, a float.
 
+    Raises:
+        ValueError: a string that is no duration, or a duration that is not
+            positive and finite ("must be positive").
+        DurationTypeError: `value` is neither a number nor a string (a
+            `TypeError` that is also a `ValueError`).
+
     Example:
 
     >>> parse_duration("1h30m"), parse_duration(45), parse_duration("2.5m")
     (5400.0, 45.0, 150.0)
+    >>> parse_duration("1.5h"), parse_duration("20min"), parse_duration("90")
+    (5400.0, 1200.0, 90.0)
     """
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and value.strip():
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise DurationTypeError(
+            f"`{name}` must be {_FORMS}. Received: {name}={value!r} "
+            f"(of type {type(value).__name__})"
+        )
+    if isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
         parts = _PART.findall(text)
-        if not parts or "".join(n + u for n, u in parts) != text:
+        if (
+            parts
+            and "".join(n + u for n, u in parts) == text
+            and all(not u or u in _UNITS for _, u in parts)
+        ):
+            seconds = sum(float(n) * _UNITS[u or "s"] for n, u in parts)
+        else:
             try:
                 seconds = float(text)
             except ValueError:
-                seconds = None
-        else:
-            seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+                raise ValueError(
+                    f"`{name}` must be {_FORMS}. Received: {name}={value!r}"
+                ) from None
     else:
-        seconds = None
-    if seconds is None or not seconds > 0 or seconds == float("inf"):
+        seconds = float(value)
+    if not 0 < seconds < float("inf"):
         raise ValueError(
-            f"`{name}` must be a positive number of seconds or a duration such "
-            f"as '90s', '30m', '2h' or '1h30m'. Received: {name}={value!r}"
+            f"`{name}` must be positive and finite: {_FORMS}. "
+            f"Received: {name}={value!r}"
         )
     return seconds
 

@@ -5,12 +5,12 @@ their last epoch), time-boxed (`time_budget=`), observable (one progress line
 per trial, TensorBoard HParams), with atomic state files.
 """
 
+from keras_recipes.tuning.recipe_tuning import tune_from_recipe
+from keras_recipes.tuning.result import TuneResult
 from keras_recipes.tuning.space import SearchSpace
 from keras_recipes.tuning.tune import TUNERS
-from keras_recipes.tuning.tune import TuneResult
 from keras_recipes.tuning.tune import parse_time_budget
 from keras_recipes.tuning.tune import tune
-from keras_recipes.tuning.tune import tune_from_recipe
 
 __all__ = [
     "TUNERS",

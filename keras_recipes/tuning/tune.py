@@ -1,13 +1,18 @@
 """`kr.tune`: KerasTuner search over any keras_recipes template."""
 
 import os
-import re
 import time
 
+from keras_recipes import utils
 from keras_recipes import validation
+from keras_recipes.callbacks.time_budget import parse_duration
+from keras_recipes.distribute import get_strategy
+from keras_recipes.tuning import distributed as distributed_lib
+from keras_recipes.tuning import hparams
+from keras_recipes.tuning import space as space_lib
+from keras_recipes.tuning.result import TuneResult
 
 TUNERS = ("random", "bayesian", "hyperband", "grid")
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 # Keys accepted in the `tune:` section of a YAML recipe (see `tune`).
 RECIPE_KEYS = (
     "tuner",
@@ -34,6 +39,9 @@ RECIPE_KEYS = (
 def parse_time_budget(time_budget):
     """Parses `"20m"`, `"1h30m"`, `"90s"`, `"1.5h"` or seconds into seconds.
 
+    `None` (no budget) stays `None`; anything else goes through
+    `kr.callbacks.parse_duration`, the package's one duration parser.
+
     Example:
 
     >>> parse_time_budget("1h30m"), parse_time_budget("20m"), parse_time_budget(45)
@@ -41,155 +49,12 @@ def parse_time_budget(time_budget):
     """
     if time_budget is None:
         return None
-    if isinstance(time_budget, bool):
-        raise TypeError(
-            "`time_budget` must be seconds or a string like '20m', '1h'. "
-            f"Received: time_budget={time_budget!r}"
-        )
-    if isinstance(time_budget, int | float):
-        seconds = float(time_budget)
-    elif isinstance(time_budget, str):
-        text = time_budget.strip().lower().replace(" ", "")
-        parts = re.findall(r"(\d+(?:\.\d+)?)([a-z]*)", text)
-        if (
-            not parts
-            or "".join(n + u for n, u in parts) != text
-            or any(u and u not in _UNITS for _, u in parts)
-        ):
-            raise ValueError(
-                "`time_budget` must be seconds or a duration such as '90s', "
-                f"'20m', '1h30m', '1.5h'. Received: time_budget={time_budget!r}"
-            )
-        seconds = sum(float(n) * _UNITS.get(u or "s") for n, u in parts)
-    else:
-        raise TypeError(
-            "`time_budget` must be seconds or a string like '20m', '1h'. "
-            f"Received: time_budget={time_budget!r}"
-        )
-    if not seconds > 0:
-        raise ValueError(
-            f"`time_budget` must be positive. Received: time_budget={time_budget!r}"
-        )
-    return seconds
-
-
-class TuneResult:
-    """What `kr.tune` returns.
-
-    Attributes:
-        tuner: the KerasTuner tuner (full KerasTuner API: `oracle`,
-            `get_best_models(n)`, `results_summary()`, ...).
-        best_hyperparameters: KerasTuner `HyperParameters` of the best trial
-            (`.values` is a plain dict), or `None` when no trial finished.
-            Of trials with equal scores, the first started is the best (also
-            when a finished search is loaded again).
-        best_score: the best objective value, or `None`.
-        best_model_kwargs: constructor kwargs (tuned + fixed) of the best
-            trial: `factory(data=..., **best_model_kwargs)` rebuilds it.
-        objective: the objective name.
-        trials: list of dicts (`trial_id`, `status`, `score`, `values`) in
-            start order.
-        stopped_by_budget: whether the time budget ended the search.
-        trials_run: trials that finished in this call (0 on a re-run of a
-            finished search).
-        elapsed: seconds spent in this call.
-        trial_ids_run: ids of the trials that finished in this call (in
-            this process).
-        role: `"chief"` or `"worker"` in a distributed search, else `None`.
-    """
-
-    def __init__(self, tuner, space, elapsed, role=None):
-        self.tuner = tuner
-        self.objective = tuner.oracle.objective.name
-        self.stopped_by_budget = tuner.stopped_by_budget
-        self.trials_run = tuner.trials_run
-        self.trial_ids_run = list(tuner.trial_ids_run)
-        self.role = role
-        self.elapsed = elapsed
-        oracle = tuner.oracle
-        self.trials = []
-        for trial_id in oracle.start_order:
-            trial = oracle.trials[trial_id]
-            self.trials.append(
-                {
-                    "trial_id": trial.trial_id,
-                    "status": str(trial.status),
-                    "score": None if trial.score is None else float(trial.score),
-                    "values": dict(trial.hyperparameters.values),
-                }
-            )
-        from keras_recipes.tuning.tuners import best_trial
-
-        self._best_trial = best_trial(oracle)
-        if self._best_trial is None:
-            self.best_hyperparameters = None
-            self.best_score = None
-            self.best_model_kwargs = None
-        else:
-            self.best_hyperparameters = self._best_trial.hyperparameters
-            self.best_score = float(self._best_trial.score)
-            self.best_model_kwargs = space(self.best_hyperparameters.copy())
-        self._best_model = None
-
-    @property
-    def best_model(self):
-        """The best finished trial's model, with its best-epoch weights."""
-        if self._best_trial is None:
-            return None
-        if self._best_model is None:
-            self._best_model = self.tuner.load_model(self._best_trial)
-        return self._best_model
-
-    @property
-    def completed_trials(self):
-        return sum(t["status"] == "COMPLETED" for t in self.trials)
-
-    def summary(self, print_fn=None):
-        """Prints a table of the trials, best first.
-
-        Args:
-            print_fn: function taking one string (default `print`).
-        """
-        print_fn = print_fn or print
-        direction = self.tuner.oracle.objective.direction
-        rows = sorted(
-            self.trials,
-            key=lambda t: (
-                t["score"] is None,
-                (-t["score"] if direction == "max" else t["score"])
-                if t["score"] is not None
-                else 0,
-            ),
-        )
-        lines = [
-            f"kr.tune: {len(self.trials)} trials ({self.completed_trials} "
-            f"completed), objective {self.objective} ({direction})"
-            + (", stopped by time budget" if self.stopped_by_budget else ""),
-            f"{'trial':>6}  {'status':<9}  {self.objective:>12}  hyperparameters",
-        ]
-        for t in rows:
-            score = "-" if t["score"] is None else f"{t['score']:.4f}"
-            values = " ".join(
-                f"{k}={_fmt(v)}"
-                for k, v in t["values"].items()
-                if not k.startswith("tuner/")
-            )
-            lines.append(f"{t['trial_id']:>6}  {t['status']:<9}  {score:>12}  {values}")
-        print_fn("\n".join(lines))
-
-    def __repr__(self):
-        return (
-            f"<TuneResult trials={len(self.trials)} best "
-            f"{self.objective}={self.best_score}>"
-        )
-
-
-def _fmt(value):
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return parse_duration(time_budget, "time_budget")
 
 
 def _objective(objective, metric_names):
     """Resolves and validates the objective against the model's metrics."""
+    # keras_tuner is optional and heavy: loaded when a search is set up.
     import keras_tuner as kt
 
     known = ["loss", *metric_names]
@@ -432,11 +297,8 @@ def tune(
     >>> result.best_model.output_shape
     (None, 10)
     """
-    from keras_recipes import utils
-    from keras_recipes.distribute import get_strategy
-    from keras_recipes.tuning import distributed as distributed_lib
-    from keras_recipes.tuning import hparams
-    from keras_recipes.tuning import space as space_lib
+    # `tuners` imports keras_tuner, which `import keras_recipes` must not
+    # load: it is imported when a search runs.
     from keras_recipes.tuning import tuners
 
     start = time.monotonic()
@@ -610,69 +472,3 @@ def tune(
             + (f" Last error: {detail[0]}" if detail else "")
         )
     return result
-
-
-def tune_from_recipe(recipe, data=None, **overrides):
-    """Runs `kr.tune` from a parsed YAML recipe.
-
-    Recipe keys: `task` (a name registered in `keras_recipes.registry.TASKS`),
-    `data` or `dataset` (a demo dataset name or `{name: ..., **loader
-    kwargs}`; ignored when `data=` is passed), `model` (fixed constructor
-    kwargs), `fit`/`train` (`epochs`, `batch_size`, other fit kwargs) and a
-    `tune:` section with the keys listed in `kr.tune` (`tuner`,
-    `max_trials`, `time_budget`, `search_space`, ...).
-
-    Args:
-        recipe: the parsed recipe (a dict).
-        data: optional training data replacing the recipe's dataset.
-        **overrides: `kr.tune` arguments that win over the recipe.
-
-    Returns:
-        A `TuneResult`.
-    """
-    from keras_recipes import registry
-
-    if not isinstance(recipe, dict):
-        raise TypeError(
-            f"`recipe` must be a dict. Received: recipe of type {type(recipe).__name__}"
-        )
-    if "task" not in recipe:
-        raise ValueError(
-            f"`recipe` needs a 'task' key. Received: keys {sorted(recipe)}"
-        )
-    factory = registry.get_factory(recipe["task"])
-    section = dict(recipe.get("tune") or {})
-    for key in section:
-        validation.check_choice("tune key", key, RECIPE_KEYS)
-    if data is None:
-        spec = recipe.get("data", recipe.get("dataset"))
-        if spec is None:
-            spec = registry.DEMO_DATASETS.get(recipe["task"])
-        if isinstance(spec, dict):
-            spec = dict(spec)
-            name = spec.pop("name", None)
-            data, _ = registry.load_dataset(name, **spec)
-        elif isinstance(spec, str):
-            data, _ = registry.load_dataset(spec)
-        else:
-            raise ValueError(
-                "`recipe` needs a dataset ('data: digits') or pass `data=`. "
-                f"Received: data={spec!r}"
-            )
-    fit = dict(recipe.get("fit") or recipe.get("train") or {})
-    kwargs = {"model_kwargs": dict(recipe.get("model") or {})}
-    if "epochs" in fit:
-        kwargs["epochs"] = fit.pop("epochs")
-    if "batch_size" in fit:
-        kwargs["batch_size"] = fit.pop("batch_size")
-    if fit:
-        kwargs["fit_kwargs"] = fit
-    if "seed" in recipe:
-        kwargs["seed"] = recipe["seed"]
-    kwargs.update(section)
-    search = kwargs.get("search_space")
-    if isinstance(search, dict):
-        # YAML has no tuples: lists are choices, {min, max} dicts are ranges.
-        kwargs["search_space"] = dict(search)
-    kwargs.update(overrides)
-    return tune(factory, data, **kwargs)
