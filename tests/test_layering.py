@@ -9,7 +9,8 @@ of cycles across layers; within a layer the graph must be acyclic too.
     1 data        data, datasets
     2 components  layers, losses, metrics, regularizers, schedules,
                   optimizers, samplers
-    3 machinery   callbacks, export, plots, interpret, distribute
+    3 machinery   callbacks, export, plots, interpret, predictions,
+                  distribute
     4 tasks       tasks, addons
     5 workflows   tuning, serving, registry (task and dataset names; it
                   imports a template by its string name when asked)
@@ -44,7 +45,7 @@ LAYERS = [
         "optimizers",
         "samplers",
     ),
-    ("callbacks", "export", "plots", "interpret", "distribute"),
+    ("callbacks", "export", "plots", "interpret", "predictions", "distribute"),
     ("tasks", "addons"),
     ("tuning", "serving", "registry"),
     ("recipe",),

@@ -39,15 +39,17 @@ RECIPE_KEYS = (
 def parse_time_budget(time_budget):
     """Parses `"20m"`, `"1h30m"`, `"90s"`, `"1.5h"` or seconds into seconds.
 
-    `None` (no budget) stays `None`; anything else goes through
-    `kr.callbacks.parse_duration`, the package's one duration parser.
+    `None` and `float("inf")` (no budget) give `None`; anything else goes
+    through `kr.callbacks.parse_duration`, the package's one duration parser.
 
     Example:
 
     >>> parse_time_budget("1h30m"), parse_time_budget("20m"), parse_time_budget(45)
     (5400.0, 1200.0, 45.0)
+    >>> parse_time_budget(float("inf")) is None
+    True
     """
-    if time_budget is None:
+    if time_budget is None or time_budget == float("inf"):
         return None
     return parse_duration(time_budget, "time_budget")
 
