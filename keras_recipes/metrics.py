@@ -220,6 +220,37 @@ def bleu_statistics(references, hypotheses, tokenize="13a", max_ngram_order=4):
     )
 
 
+def translation_scores(references, hypotheses, tokenize="13a"):
+    """Corpus BLEU (`sacrebleu.corpus_bleu`) and exact-match rate.
+
+    Args:
+        references: list of reference strings (one per hypothesis).
+        hypotheses: list of hypothesis strings (e.g. translations).
+        tokenize: sacrebleu tokenizer (`"13a"`, `"char"`, `"intl"`, ...).
+
+    Returns:
+        `{"bleu": float in [0, 100], "exact_match": float in [0, 1],
+        "num_samples": int}`.
+
+    Example:
+
+    >>> scores = translation_scores(["a b c d", "e f"], ["a b c d", "e g"])
+    >>> scores["exact_match"], scores["num_samples"]
+    (0.5, 2)
+    """
+    import sacrebleu  # optional dependency, loaded on first use
+
+    bleu = sacrebleu.corpus_bleu(
+        list(hypotheses), [list(references)], tokenize=tokenize
+    )
+    exact = np.mean([h == t for h, t in zip(hypotheses, references)])
+    return {
+        "bleu": float(bleu.score),
+        "exact_match": float(exact),
+        "num_samples": len(references),
+    }
+
+
 @keras.saving.register_keras_serializable(package="keras_recipes")
 class CorpusBLEU(keras.metrics.Metric):
     """Corpus-level BLEU (sacrebleu-compatible), accumulated over batches.
@@ -352,4 +383,5 @@ __all__ = [
     "CorpusBLEU",
     "MatthewsCorrelationCoefficient",
     "bleu_statistics",
+    "translation_scores",
 ]

@@ -27,6 +27,7 @@ import yaml
 
 from keras_recipes import registry
 from keras_recipes import validation
+from keras_recipes.export.formats import FORMATS
 
 _ANY = object()
 SCHEMA = {
@@ -322,9 +323,7 @@ class Recipe:
         }
         formats = (self.config.get("export") or {}).get("formats", ["keras"])
         for fmt in formats:
-            validation.check_choice(
-                "export.formats", fmt, ("keras", "saved_model", "onnx")
-            )
+            validation.check_choice("export.formats", fmt, FORMATS)
             path = os.path.join(
                 out,
                 {

@@ -17,12 +17,13 @@ from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import num_samples
 from keras_recipes.data.pipeline import split
 from keras_recipes.data.pipeline import take
+from keras_recipes.export.formats import FORMATS
 from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks.steps_per_execution import AUTO_MIN_STEPS
 from keras_recipes.tasks.steps_per_execution import check_steps_per_execution
 from keras_recipes.tasks.steps_per_execution import resolve as resolve_steps
 
-EXPORT_FORMATS = ("keras", "saved_model", "onnx")
+EXPORT_FORMATS = FORMATS
 # What keras.Model (functional) itself takes; anything else is a typo.
 _MODEL_KWARGS = ("inputs", "outputs", "name", "trainable")
 
