@@ -211,7 +211,7 @@ def bleu_statistics(references, hypotheses, tokenize="13a", max_ngram_order=4):
     >>> bleu_statistics(["a b c"], ["a b d"], max_ngram_order=2).tolist()
     [2.0, 1.0, 3.0, 2.0, 3.0, 3.0]
     """
-    from sacrebleu.metrics import BLEU
+    from sacrebleu.metrics import BLEU  # optional dependency, loaded on first use
 
     bleu = BLEU(tokenize=tokenize, max_ngram_order=max_ngram_order)
     score = bleu.corpus_score(list(hypotheses), [list(references)])
@@ -304,7 +304,7 @@ class CorpusBLEU(keras.metrics.Metric):
             validation.check_int("end_id", end_id)
         validation.check_choice("smooth_method", smooth_method, ("exp", "none"))
         validation.check_int("max_ngram_order", max_ngram_order, minimum=1)
-        from sacrebleu.metrics.bleu import _TOKENIZERS
+        from sacrebleu.metrics.bleu import _TOKENIZERS  # optional, loaded on use
 
         validation.check_choice("tokenize", tokenize, tuple(_TOKENIZERS))
         self.pad_id = pad_id
