@@ -24,6 +24,7 @@ from keras_recipes import metrics  # noqa: E402
 from keras_recipes import optimizers  # noqa: E402
 from keras_recipes import plots  # noqa: E402
 from keras_recipes import regularizers  # noqa: E402
+from keras_recipes import samplers  # noqa: E402
 from keras_recipes import schedules  # noqa: E402
 from keras_recipes import tasks  # noqa: E402
 from keras_recipes import tuning  # noqa: E402
@@ -47,6 +48,7 @@ __all__ = [
     "optimizers",
     "plots",
     "regularizers",
+    "samplers",
     "schedules",
     "data",
     "datasets",

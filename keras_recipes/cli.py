@@ -16,6 +16,8 @@ import json
 import os
 import sys
 
+from keras_recipes.export.formats import FORMATS
+
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates")
 
 
@@ -33,7 +35,7 @@ def _demo_recipe(task, epochs, output_dir):
     base["output_dir"] = output_dir
     if epochs is not None:
         base.setdefault("fit", {})["epochs"] = epochs
-    formats = ["keras", "saved_model"]
+    formats = [f for f in FORMATS if f != "onnx"]
     try:
         import keras_recipes.export.onnx  # noqa: F401
 
@@ -242,9 +244,7 @@ def build_parser():
 
     export = sub.add_parser("export", help="export a saved .keras model")
     export.add_argument("model")
-    export.add_argument(
-        "--format", default="onnx", choices=("onnx", "saved_model", "keras")
-    )
+    export.add_argument("--format", default="onnx", choices=FORMATS)
     export.add_argument("--output", default=None)
     export.set_defaults(func=cmd_export)
 

@@ -211,13 +211,44 @@ def bleu_statistics(references, hypotheses, tokenize="13a", max_ngram_order=4):
     >>> bleu_statistics(["a b c"], ["a b d"], max_ngram_order=2).tolist()
     [2.0, 1.0, 3.0, 2.0, 3.0, 3.0]
     """
-    from sacrebleu.metrics import BLEU
+    from sacrebleu.metrics import BLEU  # optional dependency, loaded on first use
 
     bleu = BLEU(tokenize=tokenize, max_ngram_order=max_ngram_order)
     score = bleu.corpus_score(list(hypotheses), [list(references)])
     return np.asarray(
         [*score.counts, *score.totals, score.sys_len, score.ref_len], "float64"
     )
+
+
+def translation_scores(references, hypotheses, tokenize="13a"):
+    """Corpus BLEU (`sacrebleu.corpus_bleu`) and exact-match rate.
+
+    Args:
+        references: list of reference strings (one per hypothesis).
+        hypotheses: list of hypothesis strings (e.g. translations).
+        tokenize: sacrebleu tokenizer (`"13a"`, `"char"`, `"intl"`, ...).
+
+    Returns:
+        `{"bleu": float in [0, 100], "exact_match": float in [0, 1],
+        "num_samples": int}`.
+
+    Example:
+
+    >>> scores = translation_scores(["a b c d", "e f"], ["a b c d", "e g"])
+    >>> scores["exact_match"], scores["num_samples"]
+    (0.5, 2)
+    """
+    import sacrebleu  # optional dependency, loaded on first use
+
+    bleu = sacrebleu.corpus_bleu(
+        list(hypotheses), [list(references)], tokenize=tokenize
+    )
+    exact = np.mean([h == t for h, t in zip(hypotheses, references)])
+    return {
+        "bleu": float(bleu.score),
+        "exact_match": float(exact),
+        "num_samples": len(references),
+    }
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -273,7 +304,7 @@ class CorpusBLEU(keras.metrics.Metric):
             validation.check_int("end_id", end_id)
         validation.check_choice("smooth_method", smooth_method, ("exp", "none"))
         validation.check_int("max_ngram_order", max_ngram_order, minimum=1)
-        from sacrebleu.metrics.bleu import _TOKENIZERS
+        from sacrebleu.metrics.bleu import _TOKENIZERS  # optional, loaded on use
 
         validation.check_choice("tokenize", tokenize, tuple(_TOKENIZERS))
         self.pad_id = pad_id
@@ -352,4 +383,5 @@ __all__ = [
     "CorpusBLEU",
     "MatthewsCorrelationCoefficient",
     "bleu_statistics",
+    "translation_scores",
 ]

@@ -30,6 +30,7 @@ from keras_recipes import registry
 from keras_recipes import validation
 from keras_recipes.callbacks import TimeBudget
 from keras_recipes.data import pipeline
+from keras_recipes.export.formats import FORMATS
 
 _ANY = object()
 SCHEMA = {
@@ -323,9 +324,7 @@ class Recipe:
         }
         formats = (self.config.get("export") or {}).get("formats", ["keras"])
         for fmt in formats:
-            validation.check_choice(
-                "export.formats", fmt, ("keras", "saved_model", "onnx")
-            )
+            validation.check_choice("export.formats", fmt, FORMATS)
             path = os.path.join(
                 out,
                 {

@@ -48,3 +48,32 @@ def digits():
     import keras_recipes as kr
 
     return kr.datasets.load_digits()
+
+
+@pytest.fixture(scope="session")
+def dates():
+    import keras_recipes as kr
+
+    return kr.datasets.load_dates(num_train=1200, num_test=100, seed=3)
+
+
+@pytest.fixture(scope="session")
+def trained_translator(dates):
+    """A tiny `Seq2SeqTransformer` trained on `dates`, and its history."""
+    from task_checks import TINY_SEQ2SEQ
+
+    import keras_recipes as kr
+
+    (x, y), _ = dates
+    kr.set_seed(0)
+    model = kr.seq2seq_transformer(data=(x, y), seed=0, **TINY_SEQ2SEQ)
+    history = model.fit(
+        (x, y),
+        epochs=8,
+        batch_size=32,
+        validation_split=0.1,
+        seed=0,
+        tensorboard=False,
+        verbose=0,
+    )
+    return model, history

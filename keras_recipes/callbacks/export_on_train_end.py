@@ -4,10 +4,10 @@ import os
 
 import keras
 
+from keras_recipes import export as export_lib
 from keras_recipes import validation
-
-_FORMATS = ("keras", "saved_model", "onnx")
-_SUFFIX = {"keras": ".keras", "saved_model": "_saved_model", "onnx": ".onnx"}
+from keras_recipes.export.formats import FORMATS
+from keras_recipes.export.formats import SUFFIXES
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -40,11 +40,11 @@ class ExportOnTrainEnd(keras.callbacks.Callback):
             formats = [formats]
         if not formats:
             raise ValueError(
-                f"`formats` must name at least one of {list(_FORMATS)}. "
+                f"`formats` must name at least one of {list(FORMATS)}. "
                 f"Received: formats={formats!r}"
             )
         for fmt in formats:
-            validation.check_choice("formats", fmt, _FORMATS)
+            validation.check_choice("formats", fmt, FORMATS)
         validation.check_float("tolerance", tolerance, minimum=0.0)
         self.filepath = os.fspath(filepath)
         self.formats = list(formats)
@@ -58,10 +58,8 @@ class ExportOnTrainEnd(keras.callbacks.Callback):
         self.reports = {}
 
     def on_train_end(self, logs=None):
-        from keras_recipes import export as export_lib
-
         for fmt in self.formats:
-            path = self.filepath + _SUFFIX[fmt]
+            path = self.filepath + SUFFIXES[fmt]
             kwargs = {}
             if fmt == "onnx":
                 kwargs = {"tolerance": self.tolerance, "samples": self.samples}

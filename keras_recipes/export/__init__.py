@@ -5,8 +5,9 @@ import shutil
 
 from keras_recipes import utils
 from keras_recipes import validation
-
-FORMATS = ("keras", "saved_model", "onnx")
+from keras_recipes.export import onnx as onnx_export
+from keras_recipes.export.formats import FORMATS
+from keras_recipes.export.onnx_convert import write_saved_model
 
 
 def export(model, filepath, format="keras", verify=True, **kwargs):
@@ -28,8 +29,6 @@ def export(model, filepath, format="keras", verify=True, **kwargs):
         return filepath
     if format == "saved_model":
         return export_saved_model(model, filepath)
-    from keras_recipes.export import onnx as onnx_export
-
     return onnx_export.export_onnx(model, filepath, verify=verify, **kwargs)
 
 
@@ -46,8 +45,6 @@ def export_saved_model(model, filepath):
     The folder is written next to its destination and renamed into place, so
     an existing export is never left half-overwritten.
     """
-    from keras_recipes.export.onnx import write_saved_model
-
     parent = os.path.dirname(os.path.abspath(filepath))
     utils.check_writable_dir("filepath", parent)
     tmp = os.path.join(parent, f".{os.path.basename(filepath)}.tmp-{os.getpid()}")

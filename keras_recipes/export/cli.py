@@ -3,27 +3,28 @@
 import json
 import os
 
+from keras_recipes import export as export_lib
 from keras_recipes import validation
-
-FORMATS = ("onnx", "saved_model", "keras")
+from keras_recipes.export.formats import FORMATS
+from keras_recipes.export.formats import SUFFIXES
+from keras_recipes.saving import load_model
 
 
 def default_output(model_path, format):
     """Output path next to the model: `m.onnx`, `m_saved_model/`, `m.keras`."""
     stem = os.path.splitext(os.fspath(model_path))[0]
-    if format == "onnx":
-        return stem + ".onnx"
-    if format == "saved_model":
-        return stem + "_saved_model"
-    return stem + "_export.keras"
+    if format == "keras":  # not the input file itself
+        stem += "_export"
+    return stem + SUFFIXES[format]
 
 
 def export_command(args):
     """Runs the `export` subcommand; prints what was written.
 
     Args:
-        args: namespace with `model` (a `.keras` path), `format` (`"onnx"`,
-            `"saved_model"` or `"keras"`) and `output` (path or `None`).
+        args: namespace with `model` (a `.keras` path), `format` (one of
+            `FORMATS`: `"keras"`, `"saved_model"` or `"onnx"`) and `output`
+            (path or `None`).
 
     Returns:
         The ONNX report dict, or `{"path": ...}` for the other formats.
@@ -32,16 +33,12 @@ def export_command(args):
         ValueError: bad path or format, or an ONNX export that fails
             verification (no file is left behind).
     """
-    from keras_recipes.saving import load_model
-
     fmt = validation.check_choice("format", args.format, FORMATS)
     output = args.output or default_output(args.model, fmt)
     model = load_model(args.model)
     if hasattr(model, "export"):
         result = model.export(output, format=fmt)
     else:
-        from keras_recipes import export as export_lib
-
         result = export_lib.export(model, output, format=fmt)
     if fmt == "onnx":
         info = result.to_dict()

@@ -243,7 +243,7 @@ class OnnxPredictor:
     """
 
     def __init__(self, path):
-        import onnxruntime as ort
+        import onnxruntime as ort  # optional dependency, loaded on first use
 
         self.path = os.fspath(path)
         self.session = ort.InferenceSession(
@@ -355,7 +355,7 @@ class OnnxTranslator:
         return translator
 
     def _setup(self, encoder_path, decoder_path, sidecar):
-        import onnxruntime as ort
+        import onnxruntime as ort  # optional dependency, loaded on first use
 
         self.sidecar = sidecar
         self.encoder = ort.InferenceSession(

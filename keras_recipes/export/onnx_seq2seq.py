@@ -15,6 +15,9 @@ Greedy translation then runs with numpy + onnxruntime only
 decoder re-reads the whole prefix each step (no key/value cache): simple,
 and the same computation as the Keras greedy decoder.
 
+The graphs themselves come from `decoder_graphs`, which the model's
+`onnx_decoder_graphs()` calls with its encoder and decoder functions.
+
 Verification (each graph goes through the shared `convert_verified`:
 checker with `full_check`, onnxruntime session, inputs/outputs by name,
 dynamic batch axis, outputs vs Keras within `tolerance`):
@@ -35,15 +38,16 @@ import dataclasses
 import json
 import os
 
+import keras
 import numpy as np
 
 from keras_recipes import utils
-from keras_recipes.export import onnx as onnx_export
+from keras_recipes.export import onnx_convert
 from keras_recipes.export import onnx_preprocess
 
 
 @dataclasses.dataclass
-class Seq2SeqOnnxReport(onnx_export.OnnxReport):
+class Seq2SeqOnnxReport(onnx_convert.OnnxReport):
     """`OnnxReport` of a seq2seq export (two graphs + sidecar).
 
     `path` is the sidecar (what `translate_onnx` reads); `files` names all
@@ -62,6 +66,58 @@ class Seq2SeqOnnxReport(onnx_export.OnnxReport):
     decoding: str = "greedy, whole prefix each step (no key/value cache)"
 
 
+def decoder_graphs(encoder_forward, decoder_forward, embedding_dim, name):
+    """The encoder and decoder `keras.Model`s of greedy decoding.
+
+    Both share the weights of the model the two functions belong to and run
+    with `training=False`:
+
+    - encoder: `encoder_ids (batch, source_length) int32` ->
+      `encoded (batch, source_length, embedding_dim) float32` and
+      `encoder_mask (batch, source_length) bool` (`ids != 0`);
+    - decoder: `encoded`, `encoder_mask` and `decoder_ids (batch, t) int32`
+      (the start token and the tokens generated so far) ->
+      `logits (batch, t, target_vocabulary_size) float32`. Decoding feeds the
+      whole prefix every step (no key/value cache).
+
+    Args:
+        encoder_forward: `(encoder_ids, training) -> (encoded, encoder_mask)`.
+        decoder_forward: `(decoder_ids, encoded, encoder_mask, training) ->
+            logits`.
+        embedding_dim: width of `encoded`.
+        name: the model's name; the graphs are `{name}_encoder` and
+            `{name}_decoder`.
+
+    Returns:
+        `(encoder, decoder)`.
+    """
+    encoder_ids = keras.Input(shape=(None,), dtype="int32", name="encoder_ids")
+    encoded, encoder_mask = encoder_forward(encoder_ids, training=False)
+    encoder = keras.Model(
+        encoder_ids,
+        [
+            keras.layers.Identity(name="encoded", dtype="float32")(encoded),
+            keras.layers.Identity(name="encoder_mask", dtype="float32")(encoder_mask),
+        ],
+        name=f"{name}_encoder",
+    )
+    inputs = {
+        "encoded": keras.Input(
+            shape=(None, int(embedding_dim)), dtype="float32", name="encoded"
+        ),
+        "encoder_mask": keras.Input(shape=(None,), dtype="bool", name="encoder_mask"),
+        "decoder_ids": keras.Input(shape=(None,), dtype="int32", name="decoder_ids"),
+    }
+    logits = decoder_forward(
+        inputs["decoder_ids"],
+        inputs["encoded"],
+        inputs["encoder_mask"],
+        training=False,
+    )
+    decoder = keras.Model(inputs, logits, name=f"{name}_decoder")
+    return encoder, decoder
+
+
 def output_paths(filepath):
     """`x.onnx` -> `{"encoder": x.encoder.onnx, "decoder": ..., "sidecar": x.json}`."""
     stem = os.fspath(filepath)[: -len(".onnx")]
@@ -78,8 +134,8 @@ def export_seq2seq_onnx(
     verify=True,
     samples=None,
     tolerance=1e-5,
-    opset=onnx_export.DEFAULT_OPSET,
-    routes=onnx_export.ROUTES,
+    opset=onnx_convert.DEFAULT_OPSET,
+    routes=onnx_convert.ROUTES,
     num_samples=8,
     seed=0,
     max_length=None,
@@ -104,7 +160,7 @@ def export_seq2seq_onnx(
     Returns:
         A `Seq2SeqOnnxReport`.
     """
-    full, cast = onnx_export.as_float32(model)
+    full, cast = onnx_convert.as_float32(model)
     encoder, decoder, sidecar = full.onnx_decoder_graphs()
     paths = output_paths(filepath)
     sidecar = dict(
@@ -123,7 +179,7 @@ def export_seq2seq_onnx(
     keras_ids = np.asarray(full.vectorize_sources(sentences))
     if verify and not np.array_equal(ids, keras_ids):
         row = int(np.argmax(np.any(ids != keras_ids, axis=1)))
-        raise onnx_export.OnnxParityError(
+        raise onnx_convert.OnnxParityError(
             "The pure-Python source tokenization differs from "
             f"`vectorize_sources` on {sentences[row]!r}: {ids[row].tolist()} vs "
             f"{keras_ids[row].tolist()}. No file was written."
@@ -151,7 +207,7 @@ def export_seq2seq_onnx(
             ("encoder", encoder, enc_tmp, enc_feeds, enc_ref),
             ("decoder", decoder, dec_tmp, dec_feeds, dec_ref),
         ):
-            route, checked, tried = onnx_export.convert_verified(
+            route, checked, tried = onnx_convert.convert_verified(
                 core,
                 tmp,
                 feeds,
@@ -164,9 +220,9 @@ def export_seq2seq_onnx(
                 checked,
                 route=route,
                 routes_tried=tried,
-                input_names=onnx_export.input_specs(core)[0],
-                keras_latency_ms=onnx_export._keras_latency_ms(
-                    core, feeds, onnx_export.input_specs(core)[0]
+                input_names=onnx_convert.input_specs(core)[0],
+                keras_latency_ms=onnx_convert.keras_latency_ms(
+                    core, feeds, onnx_convert.input_specs(core)[0]
                 ),
             )
         with open(side_tmp, "w", encoding="utf-8") as file:
@@ -188,7 +244,7 @@ def export_seq2seq_onnx(
         )[0]
         first_error = float(np.max(np.abs(got_first - want_first)))
         if verify and not first_error <= tolerance:
-            raise onnx_export.OnnxParityError(
+            raise onnx_convert.OnnxParityError(
                 f"first decoding step: max abs logit error {first_error:.3g} "
                 f"exceeds tolerance={tolerance:g}. No file was written."
             )
@@ -205,17 +261,17 @@ def export_seq2seq_onnx(
                     i for i, (g, w) in enumerate(zip(got_text, want_text)) if g != w
                 )
             )
-            raise onnx_export.OnnxParityError(
+            raise onnx_convert.OnnxParityError(
                 f"ONNX greedy decoding differs from Keras on {int((~same).sum())}"
                 f" of {len(same)} sentences; first: {sentences[row]!r} -> "
                 f"{got_ids[row].tolist()} ({got_text[row]!r}) vs Keras "
                 f"{want_ids[row].tolist()} ({want_text[row]!r}). No file was "
                 "written."
             )
-        ort_ms = onnx_export._median_ms(
+        ort_ms = onnx_convert.median_ms(
             lambda: translator.generate_ids(ids, max_length=max_length), repeats=3
         )
-        keras_ms = onnx_export._median_ms(
+        keras_ms = onnx_convert.median_ms(
             lambda: full.generate_ids(ids, max_length=max_length), repeats=3
         )
 
@@ -259,8 +315,7 @@ def export_seq2seq_onnx(
 
 
 def _outputs(core, feeds):
-    names, _ = onnx_export.input_specs(core)
-    return onnx_export._keras_outputs(core, None, feeds, names, False)
+    return onnx_convert.keras_outputs(core, feeds)
 
 
 def _samples(model, samples, sidecar, count, seed):

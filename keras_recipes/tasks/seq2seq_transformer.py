@@ -1,28 +1,28 @@
 """`kr.seq2seq_transformer` / `kr.tasks.Seq2SeqTransformer`."""
 
-import collections
-import math
-import warnings
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from keras_recipes import validation
+from keras_recipes.data.pipeline import Data
+from keras_recipes.distribute import get_strategy
+from keras_recipes.export import onnx_seq2seq
 from keras_recipes.layers.transformer import TokenAndPositionEmbedding
 from keras_recipes.layers.transformer import TransformerDecoder
 from keras_recipes.layers.transformer import TransformerEncoder
+from keras_recipes.metrics import translation_scores
 from keras_recipes.optimizers import FastAdamW
+from keras_recipes.samplers import TracedDecoder
+from keras_recipes.tasks.seq2seq_preprocessor import END_ID
+from keras_recipes.tasks.seq2seq_preprocessor import PAD_ID
+from keras_recipes.tasks.seq2seq_preprocessor import START_ID
+from keras_recipes.tasks.seq2seq_preprocessor import Seq2SeqPreprocessor
+from keras_recipes.tasks.seq2seq_preprocessor import check_pair
 from keras_recipes.tasks.steps_per_execution import AUTO_MIN_STEPS
 from keras_recipes.tasks.task import Task
-
-# Token ids shared by both sides: 0 is padding, then the reserved tokens, then
-# the vocabulary (so a vocabulary of n tokens gives n + 4 ids).
-PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3
-RESERVED_TOKENS = ("", "[UNK]", "[START]", "[END]")
-SPLITS = ("character", "whitespace")
-NEG_INF = -1e9
+from keras_recipes.utils import set_seed
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -31,18 +31,20 @@ class Seq2SeqTransformer(Task):
 
     The functional graph maps `{"encoder_ids", "decoder_ids"}` (int token ids,
     0 = padding) to next-token logits; padding masks reach every attention and
-    the decoder is causal. The raw-string side lives in the model too: the
-    vocabularies are constructor arguments (so they are saved in the config)
-    and strings are split and looked up in the tf.data pipeline
-    (`preprocess_batch`) for training, and in `translate` for inference.
+    the decoder is causal. The raw-string side is `model.preprocessor` (a
+    `Seq2SeqPreprocessor`): the vocabularies are constructor arguments (so
+    they are saved in the config) and strings are split and looked up in the
+    tf.data pipeline (`preprocess_batch`) for training, and in `translate`
+    for inference.
 
     Training data is `(sources, targets)`, two lists of strings. The loss is
     the cross-entropy of the next target token with padding ignored; the
     `accuracy` metric is the token accuracy over non-padding positions.
 
     `translate` decodes in graph (`tf.function` + `tf.while_loop`), running
-    the encoder once per batch: greedy (`beam_width=1`) or beam search with a
-    GNMT length penalty.
+    the encoder once per batch: greedy (`beam_width=1`,
+    `kr.samplers.GreedySampler`) or beam search with a GNMT length penalty
+    (`kr.samplers.BeamSampler`).
 
     Args:
         source_vocabulary: list of source tokens (characters or words), or
@@ -106,19 +108,16 @@ class Seq2SeqTransformer(Task):
         learning_rate=1e-3,
         **kwargs,
     ):
-        validation.check_choice("source_split", source_split, SPLITS)
-        validation.check_choice("target_split", target_split, SPLITS)
-        source_size = _check_vocabulary(
-            "source_vocabulary", source_vocabulary, source_vocabulary_size
+        preprocessor = Seq2SeqPreprocessor(
+            source_vocabulary=source_vocabulary,
+            target_vocabulary=target_vocabulary,
+            source_vocabulary_size=source_vocabulary_size,
+            target_vocabulary_size=target_vocabulary_size,
+            sequence_length=sequence_length,
+            target_sequence_length=target_sequence_length,
+            source_split=source_split,
+            target_split=target_split,
         )
-        target_size = _check_vocabulary(
-            "target_vocabulary", target_vocabulary, target_vocabulary_size
-        )
-        validation.check_int("sequence_length", sequence_length, minimum=1)
-        target_length = sequence_length
-        if target_sequence_length is not None:
-            target_length = target_sequence_length
-        validation.check_int("target_sequence_length", target_length, minimum=2)
         validation.check_int("embedding_dim", embedding_dim, minimum=1)
         validation.check_int("num_heads", num_heads, minimum=1)
         if int(embedding_dim) % int(num_heads):
@@ -143,14 +142,14 @@ class Seq2SeqTransformer(Task):
             norm_first=bool(norm_first),
         )
         self.source_embedding = TokenAndPositionEmbedding(
-            source_size,
+            preprocessor.source_size,
             int(sequence_length),
             int(embedding_dim),
             name="source_embedding",
         )
         self.target_embedding = TokenAndPositionEmbedding(
-            target_size,
-            int(target_length),
+            preprocessor.target_size,
+            preprocessor.target_length,
             int(embedding_dim),
             name="target_embedding",
         )
@@ -174,7 +173,7 @@ class Seq2SeqTransformer(Task):
                 epsilon=1e-5, name="decoder_norm"
             )
         self.logits_dense = keras.layers.Dense(
-            target_size, dtype="float32", name="logits"
+            preprocessor.target_size, dtype="float32", name="logits"
         )
 
         # === Functional Model ===
@@ -189,14 +188,10 @@ class Seq2SeqTransformer(Task):
         )
 
         # === Config ===
-        self.source_vocabulary = _as_list(source_vocabulary)
-        self.target_vocabulary = _as_list(target_vocabulary)
-        self.source_vocabulary_size = source_vocabulary_size
-        self.target_vocabulary_size = target_vocabulary_size
-        self.sequence_length = sequence_length
-        self.target_sequence_length = target_sequence_length
-        self.source_split = source_split
-        self.target_split = target_split
+        self.preprocessor = preprocessor
+        # The tokenization arguments (`source_vocabulary`, ...), as given.
+        for key, value in preprocessor.get_config().items():
+            setattr(self, key, value)
         self.embedding_dim = embedding_dim
         self.num_heads = num_heads
         self.intermediate_dim = intermediate_dim
@@ -206,7 +201,7 @@ class Seq2SeqTransformer(Task):
         self.activation = activation
         self.norm_first = norm_first
         self.learning_rate = learning_rate
-        self._state = _State(self, int(target_size), int(target_length))
+        self._state = _State(self, preprocessor)
         self.compile()
 
     # ------------------------------------------------------------- the graph
@@ -264,48 +259,13 @@ class Seq2SeqTransformer(Task):
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
     # ------------------------------------------------------------- data path
-    @property
-    def _target_length(self):
-        return self._state.target_length
-
-    def _require_vocabularies(self, what):
-        missing = [
-            name
-            for name in ("source_vocabulary", "target_vocabulary")
-            if getattr(self, name) is None
-        ]
-        if missing:
-            raise ValueError(
-                f"{what} needs the model's vocabularies, but this model was built "
-                f"without them ({', '.join(m + '=None' for m in missing)}). Build "
-                "it with `kr.seq2seq_transformer(data=(sources, targets))`, which "
-                "adapts both vocabularies, or pass `source_vocabulary=` and "
-                "`target_vocabulary=`."
-            )
-
     def check_x(self, x, name="x"):
         """Validates source sentences (or passes a dict of token ids through)."""
-        if isinstance(x, dict):
-            return _check_id_dict(name, x)
-        self._require_vocabularies(f"Training on strings (`{name}`)")
-        return _check_sentences(
-            name, x, self.source_split, self.sequence_length, "sequence_length"
-        )
+        return self.preprocessor.check_x(x, name)
 
     def encode_y(self, y, name="y"):
         """Validates target sentences; the pipeline vectorizes them."""
-        array = np.asarray(y)
-        if array.dtype.kind in "iu":
-            validation.check_rank(name, array, (2,), "batch of target token ids")
-            return array.astype("int32")
-        self._require_vocabularies(f"Training on strings (`{name}`)")
-        return _check_sentences(
-            name,
-            y,
-            self.target_split,
-            self._target_length - 1,
-            "target_sequence_length - 1",
-        )
+        return self.preprocessor.check_y(y, name)
 
     def _frame_to_inputs(self, x, name):
         if x is None:
@@ -314,16 +274,11 @@ class Seq2SeqTransformer(Task):
 
     def vectorize_sources(self, sources):
         """Source strings (a `tf.string` batch) -> `(batch, sequence_length)` ids."""
-        return self._state.to_ids(
-            sources, "source", int(self.sequence_length), start=False, end=False
-        )
+        return self.preprocessor.vectorize_sources(sources)
 
     def vectorize_targets(self, targets):
         """Target strings -> `(decoder_ids, labels)`, both `(batch, length)`."""
-        ids = self._state.to_ids(
-            targets, "target", self._target_length + 1, start=True, end=True
-        )
-        return ids[:, :-1], ids[:, 1:]
+        return self.preprocessor.vectorize_targets(targets)
 
     def preprocess_batch(self, x, y=None, sample_weight=None):
         """Strings -> `({"encoder_ids", "decoder_ids"}, labels, weights)`.
@@ -331,23 +286,7 @@ class Seq2SeqTransformer(Task):
         Weights are 1 for target tokens and 0 for padding (times any given
         `sample_weight`); batches of token ids pass through unchanged.
         """
-        if isinstance(x, dict):
-            inputs = dict(x)
-        else:
-            inputs = {"encoder_ids": self.vectorize_sources(x)}
-        if y is None:
-            return inputs
-        if y.dtype == tf.string:
-            inputs["decoder_ids"], labels = self.vectorize_targets(y)
-        else:
-            labels = tf.cast(y, "int32")
-        weights = tf.cast(tf.not_equal(labels, PAD_ID), "float32")
-        if sample_weight is not None:
-            sample_weight = tf.cast(sample_weight, "float32")
-            if sample_weight.shape.rank == 1:
-                sample_weight = sample_weight[:, None]
-            weights *= sample_weight
-        return inputs, labels, weights
+        return self.preprocessor.preprocess_batch(x, y, sample_weight)
 
     # Fixed-length vectorization, the same every epoch: in-memory sentences
     # are vectorized on the first pass only (`Task._cache_batch_map`; the
@@ -381,29 +320,16 @@ class Seq2SeqTransformer(Task):
             Logits of shape `(batch, target_length, target_vocabulary_size)`.
             Use `translate()` to translate sentences.
         """
-        self._resolve_predict_steps()
-        if isinstance(x, tf.data.Dataset) or isinstance(x, dict):
-            if isinstance(x, dict):
-                x = _check_id_dict("x", x)
-            return keras.Model.predict(
-                self, x, batch_size=batch_size, verbose=verbose, **kwargs
-            )
-        if not (isinstance(x, tuple | list) and len(x) == 2):
+        if isinstance(x, tuple | list) and len(x) == 2:
+            data = self.to_data(x, None, "x")  # vectorized by the pipeline
+            x = Data(dataset=self.make_dataset(data, batch_size).map(_inputs_only))
+        elif not isinstance(x, tf.data.Dataset | dict):
             raise TypeError(
                 "`x` must be a (sources, targets) pair, a dict of token ids or "
                 "a tf.data.Dataset; use `translate(sentences)` to translate. "
                 f"Received: x of type {type(x).__name__}"
             )
-        data = self.to_data(x, None, "x")
-        ds = self.make_dataset(data, batch_size).map(_inputs_only)
-        return keras.Model.predict(self, ds, verbose=verbose, **kwargs)
-
-    def predict_labels(self, x, batch_size=None, verbose=0):
-        """Not meaningful for a translator: use `translate`."""
-        raise NotImplementedError(
-            "`Seq2SeqTransformer` predicts sentences, not class labels: use "
-            "`translate(sentences)`."
-        )
+        return super().predict(x, batch_size=batch_size, verbose=verbose, **kwargs)
 
     def generate_ids(
         self,
@@ -429,33 +355,12 @@ class Seq2SeqTransformer(Task):
             Int numpy array `(batch, max_length + 1)`: the start token, the
             generated tokens, the end token, then padding.
         """
-        beam_width, max_length, length_penalty = self._check_decoding(
+        beam_width, max_length, length_penalty = self._state.decoder.check_arguments(
             beam_width, max_length, length_penalty
         )
-        if method is None:
-            method = "greedy" if beam_width == 1 else "beam"
-        validation.check_choice("method", method, ("greedy", "beam"))
-        if method == "greedy" and beam_width != 1:
-            raise ValueError(
-                "`method='greedy'` needs `beam_width=1`. "
-                f"Received: beam_width={beam_width}"
-            )
-        fn = self._state.decode_fn(method, beam_width, max_length)
+        fn = self._state.decoder.function(beam_width, max_length, method=method)
         ids = tf.convert_to_tensor(np.asarray(encoder_ids), dtype="int32")
         return fn(ids, tf.constant(length_penalty, "float32")).numpy()
-
-    def _check_decoding(self, beam_width, max_length, length_penalty):
-        beam_width = validation.check_int("beam_width", beam_width, minimum=1)
-        limit = self._target_length - 1
-        if max_length is None:
-            max_length = limit
-        max_length = validation.check_int(
-            "max_length", max_length, minimum=1, maximum=limit
-        )
-        length_penalty = validation.check_float(
-            "length_penalty", length_penalty, minimum=0.0
-        )
-        return beam_width, max_length, length_penalty
 
     def translate(
         self,
@@ -482,24 +387,14 @@ class Seq2SeqTransformer(Task):
         Returns:
             A list of translated strings, one per sentence.
         """
-        self._require_vocabularies("`translate`")
-        if isinstance(sentences, str):
-            sentences = [sentences]
-        sentences = _check_sentences(
-            "sentences",
-            sentences,
-            self.source_split,
-            self.sequence_length,
-            "sequence_length",
-        )
-        beam_width, max_length, length_penalty = self._check_decoding(
+        sentences = self.preprocessor.check_sources(sentences, "sentences")
+        beam_width, max_length, length_penalty = self._state.decoder.check_arguments(
             beam_width, max_length, length_penalty
         )
         batch_size = validation.check_int(
             "batch_size", batch_size or self.default_batch_size, minimum=1
         )
-        method = "greedy" if beam_width == 1 else "beam"
-        fn = self._state.decode_fn(method, beam_width, max_length, strings=True)
+        fn = self._state.decoder.function(beam_width, max_length, strings=True)
         penalty = tf.constant(length_penalty, "float32")
         outputs = []
         for start in range(0, len(sentences), batch_size):
@@ -507,92 +402,37 @@ class Seq2SeqTransformer(Task):
             outputs.extend(self.detokenize(fn(batch, penalty).numpy()))
         return outputs
 
+    def _next_logits(self, buffer, step, context):
+        """Logits of token `step + 1` (the decoder reads the whole prefix)."""
+        encoded, encoder_mask = context
+        logits = self._decoder_forward(buffer, encoded, encoder_mask, training=False)
+        return tf.gather(logits, step, axis=1) + self._state.logit_bias
+
     def detokenize(self, ids):
         """Target ids `(batch, length)` (starting with the start token) -> strings."""
-        self._require_vocabularies("`detokenize`")
-        tokens = self._state.target_tokens
-        joiner = "" if self.target_split == "character" else " "
-        out = []
-        for row in np.asarray(ids):
-            words = []
-            for i in row[1:]:
-                if i in (END_ID, PAD_ID):
-                    break
-                words.append(tokens[i])
-            out.append(joiner.join(words))
-        return out
+        return self.preprocessor.detokenize(ids)
 
     def onnx_decoder_graphs(self):
         """The two ONNX graphs of greedy decoding, and their JSON sidecar.
 
-        Used by `export(path, format="onnx")` (see
-        `keras_recipes.export.onnx_seq2seq`). Both graphs share this model's
-        weights and run with `training=False`:
-
-        - encoder: `encoder_ids (batch, source_length) int32` ->
-          `encoded (batch, source_length, embedding_dim) float32` and
-          `encoder_mask (batch, source_length) bool` (`ids != 0`);
-        - decoder: `encoded`, `encoder_mask` and `decoder_ids (batch, t)
-          int32` (the start token and the tokens generated so far) ->
-          `logits (batch, t, target_vocabulary_size) float32`. Decoding feeds
-          the whole prefix every step (no key/value cache).
+        Used by `export(path, format="onnx")`; the graphs are built by
+        `keras_recipes.export.onnx_seq2seq.decoder_graphs` (encoder:
+        `encoder_ids` -> `encoded`, `encoder_mask`; decoder: `encoded`,
+        `encoder_mask`, `decoder_ids` -> `logits`), share this model's weights
+        and run with `training=False`.
 
         Returns:
             `(encoder, decoder, sidecar)`: two `keras.Model`s and a
             JSON-ready dict with everything the pure-Python tokenizer and
             greedy loop need (`onnx_preprocess.translate_onnx`).
         """
-        self._require_vocabularies("ONNX export")
-        encoder_ids = keras.Input(shape=(None,), dtype="int32", name="encoder_ids")
-        encoded, encoder_mask = self._encoder_forward(encoder_ids, training=False)
-        encoder = keras.Model(
-            encoder_ids,
-            [
-                keras.layers.Identity(name="encoded", dtype="float32")(encoded),
-                keras.layers.Identity(name="encoder_mask", dtype="float32")(
-                    encoder_mask
-                ),
-            ],
-            name=f"{self.name}_encoder",
+        sidecar = self.preprocessor.onnx_sidecar(self.task_name)
+        encoder, decoder = onnx_seq2seq.decoder_graphs(
+            self._encoder_forward,
+            self._decoder_forward,
+            int(self.embedding_dim),
+            self.name,
         )
-        inputs = {
-            "encoded": keras.Input(
-                shape=(None, int(self.embedding_dim)),
-                dtype="float32",
-                name="encoded",
-            ),
-            "encoder_mask": keras.Input(
-                shape=(None,), dtype="bool", name="encoder_mask"
-            ),
-            "decoder_ids": keras.Input(
-                shape=(None,), dtype="int32", name="decoder_ids"
-            ),
-        }
-        logits = self._decoder_forward(
-            inputs["decoder_ids"],
-            inputs["encoded"],
-            inputs["encoder_mask"],
-            training=False,
-        )
-        decoder = keras.Model(inputs, logits, name=f"{self.name}_decoder")
-        sidecar = {
-            "task": self.task_name,
-            "source_tokens": list(RESERVED_TOKENS) + self.source_vocabulary,
-            "target_tokens": self._state.target_tokens,
-            "source_split": self.source_split,
-            "target_split": self.target_split,
-            "standardize": None,
-            "sequence_length": int(self.sequence_length),
-            "max_output_length": self._target_length - 1,
-            "special_ids": {
-                "pad": PAD_ID,
-                "unk": UNK_ID,
-                "start": START_ID,
-                "end": END_ID,
-            },
-            "never_generated": [PAD_ID, UNK_ID, START_ID],
-            "never_generated_logit": NEG_INF,
-        }
         return encoder, decoder, sidecar
 
     def evaluate_bleu(
@@ -614,11 +454,9 @@ class Seq2SeqTransformer(Task):
 
         Returns:
             `{"bleu": float in [0, 100], "exact_match": float in [0, 1],
-            "num_samples": int}`.
+            "num_samples": int}` (`kr.metrics.translation_scores`).
         """
-        import sacrebleu
-
-        sources, targets = _check_pair("data", data)
+        sources, targets = check_pair("data", data)
         hypotheses = self.translate(
             sources,
             beam_width=beam_width,
@@ -626,27 +464,14 @@ class Seq2SeqTransformer(Task):
             length_penalty=length_penalty,
             batch_size=batch_size,
         )
-        bleu = sacrebleu.corpus_bleu(hypotheses, [list(targets)], tokenize=tokenize)
-        exact = np.mean([h == t for h, t in zip(hypotheses, targets)])
-        return {
-            "bleu": float(bleu.score),
-            "exact_match": float(exact),
-            "num_samples": len(targets),
-        }
+        return translation_scores(targets, hypotheses, tokenize=tokenize)
 
     # ---------------------------------------------------------------- config
     def get_config(self):
         config = super().get_config()
+        config.update(self.preprocessor.get_config())
         config.update(
             {
-                "source_vocabulary": self.source_vocabulary,
-                "target_vocabulary": self.target_vocabulary,
-                "source_vocabulary_size": self.source_vocabulary_size,
-                "target_vocabulary_size": self.target_vocabulary_size,
-                "sequence_length": self.sequence_length,
-                "target_sequence_length": self.target_sequence_length,
-                "source_split": self.source_split,
-                "target_split": self.target_split,
                 "embedding_dim": self.embedding_dim,
                 "num_heads": self.num_heads,
                 "intermediate_dim": self.intermediate_dim,
@@ -673,306 +498,24 @@ class Seq2SeqTransformer(Task):
 
 
 class _State:
-    """Untracked helpers: lookup tables and compiled decoding functions."""
+    """Untracked helpers: the logit bias and the traced functions."""
 
-    def __init__(self, model, target_size, target_length):
-        self.model = model
-        self.target_size = target_size
-        self.target_length = target_length
-        self.tables = {}
-        for side in ("source", "target"):
-            vocabulary = getattr(model, f"{side}_vocabulary")
-            if vocabulary is not None:
-                self.tables[side] = tf.lookup.StaticHashTable(
-                    tf.lookup.KeyValueTensorInitializer(
-                        tf.constant(vocabulary, dtype=tf.string),
-                        tf.range(4, len(vocabulary) + 4, dtype=tf.int32),
-                    ),
-                    default_value=UNK_ID,
-                )
-        self.target_tokens = None
-        if model.target_vocabulary is not None:
-            self.target_tokens = list(RESERVED_TOKENS) + model.target_vocabulary
-        bias = np.zeros(target_size, "float32")
-        bias[[PAD_ID, UNK_ID, START_ID]] = NEG_INF  # never generated
-        self.logit_bias = tf.constant(bias)
+    def __init__(self, model, preprocessor):
+        self.logit_bias = tf.constant(preprocessor.logit_bias())
         self.fns = {}
-
-    def to_ids(self, strings, side, length, start, end):
-        split = getattr(self.model, f"{side}_split")
-        strings = tf.convert_to_tensor(strings, dtype=tf.string)
-        if split == "character":
-            tokens = tf.strings.unicode_split(strings, "UTF-8")
-        else:
-            tokens = tf.strings.split(strings)
-        ids = tf.ragged.map_flat_values(self.tables[side].lookup, tokens)
-        ids = ids[:, : length - int(start) - int(end)]
-        rows = tf.shape(strings)[0]
-        parts = [ids]
-        if start:
-            parts.insert(0, tf.RaggedTensor.from_tensor(tf.fill([rows, 1], START_ID)))
-        if end:
-            parts.append(tf.RaggedTensor.from_tensor(tf.fill([rows, 1], END_ID)))
-        ids = tf.concat(parts, axis=1) if len(parts) > 1 else ids
-        return ids.to_tensor(default_value=PAD_ID, shape=[None, length])
-
-    def decode_fn(self, method, beam_width, max_length, strings=False):
-        key = (method, beam_width, max_length, strings)
-        if key not in self.fns:
-            search = self.greedy if method == "greedy" else self.beam
-            spec = tf.TensorSpec([None], tf.string)
-            if not strings:
-                spec = tf.TensorSpec([None, None], tf.int32)
-
-            @tf.function(
-                input_signature=[spec, tf.TensorSpec([], tf.float32)],
-                reduce_retracing=True,
-            )
-            def fn(inputs, length_penalty):
-                if strings:
-                    inputs = self.model.vectorize_sources(inputs)
-                return search(inputs, beam_width, max_length, length_penalty)
-
-            self.fns[key] = fn
-        return self.fns[key]
-
-    def step_logits(self, buffer, step, encoded, encoder_mask):
-        logits = self.model._decoder_forward(
-            buffer, encoded, encoder_mask, training=False
+        # Greedy and beam decoding (`kr.samplers`), the encoder run once.
+        self.decoder = TracedDecoder(
+            encode=lambda ids: model._encoder_forward(ids, training=False),
+            next_logits=model._next_logits,
+            start_id=START_ID,
+            end_id=END_ID,
+            max_length=preprocessor.target_length - 1,
+            vectorize=model.vectorize_sources,
         )
-        return tf.gather(logits, step, axis=1) + self.logit_bias
-
-    def greedy(self, encoder_ids, beam_width, max_length, length_penalty):
-        del beam_width, length_penalty
-        encoded, encoder_mask = self.model._encoder_forward(encoder_ids, training=False)
-        batch = tf.shape(encoder_ids)[0]
-        width = max_length + 1
-        buffer = tf.concat(
-            [tf.fill([batch, 1], START_ID), tf.zeros([batch, max_length], tf.int32)],
-            axis=1,
-        )
-        finished = tf.zeros([batch], tf.bool)
-
-        def cond(step, buffer, finished):
-            return tf.logical_and(
-                step < max_length, tf.logical_not(tf.reduce_all(finished))
-            )
-
-        def body(step, buffer, finished):
-            logits = self.step_logits(buffer, step, encoded, encoder_mask)
-            token = tf.argmax(logits, axis=-1, output_type=tf.int32)
-            token = tf.where(finished, PAD_ID, token)
-            buffer += tf.one_hot(step + 1, width, dtype=tf.int32)[None] * token[:, None]
-            return step + 1, buffer, finished | tf.equal(token, END_ID)
-
-        _, buffer, _ = tf.while_loop(cond, body, (tf.constant(0), buffer, finished))
-        return buffer
-
-    def beam(self, encoder_ids, beam_width, max_length, length_penalty):
-        k, vocab, width = beam_width, self.target_size, max_length + 1
-        encoded, encoder_mask = self.model._encoder_forward(encoder_ids, training=False)
-        # The encoder ran once; each beam reuses its sentence's encoding.
-        encoded = tf.repeat(encoded, k, axis=0)
-        encoder_mask = tf.repeat(encoder_mask, k, axis=0)
-        batch = tf.shape(encoder_ids)[0]
-        buffer = tf.concat(
-            [
-                tf.fill([batch * k, 1], START_ID),
-                tf.zeros([batch * k, max_length], tf.int32),
-            ],
-            axis=1,
-        )
-        # Only the first beam is alive at the start (all beams are identical).
-        scores = tf.tile(tf.constant([[0.0] + [NEG_INF] * (k - 1)]), [batch, 1])
-        finished = tf.zeros([batch, k], tf.bool)
-        pad_only = tf.constant([0.0] + [NEG_INF] * (vocab - 1))
-
-        def cond(step, buffer, scores, finished):
-            return tf.logical_and(
-                step < max_length, tf.logical_not(tf.reduce_all(finished))
-            )
-
-        def body(step, buffer, scores, finished):
-            logits = self.step_logits(buffer, step, encoded, encoder_mask)
-            log_probs = tf.reshape(tf.nn.log_softmax(logits), [batch, k, vocab])
-            # Finished beams only extend with padding, at no cost.
-            log_probs = tf.where(finished[..., None], pad_only, log_probs)
-            candidates = tf.reshape(scores[..., None] + log_probs, [batch, k * vocab])
-            scores, index = tf.math.top_k(candidates, k=k)
-            parent, token = index // vocab, index % vocab
-            buffer = tf.gather(
-                tf.reshape(buffer, [batch, k, width]), parent, batch_dims=1
-            )
-            buffer += tf.one_hot(step + 1, width, dtype=tf.int32) * token[..., None]
-            finished = tf.gather(finished, parent, batch_dims=1)
-            finished = finished | tf.equal(token, END_ID)
-            return step + 1, tf.reshape(buffer, [batch * k, width]), scores, finished
-
-        _, buffer, scores, _ = tf.while_loop(
-            cond, body, (tf.constant(0), buffer, scores, finished)
-        )
-        buffer = tf.reshape(buffer, [batch, k, width])
-        lengths = tf.reduce_sum(
-            tf.cast(tf.not_equal(buffer[:, :, 1:], PAD_ID), tf.float32), axis=-1
-        )
-        penalty = tf.pow((5.0 + lengths) / 6.0, length_penalty)
-        best = tf.argmax(scores / penalty, axis=-1, output_type=tf.int32)
-        return tf.gather(buffer, best, batch_dims=1)
 
 
 def _inputs_only(inputs, labels, weights):
     return inputs
-
-
-def _as_list(vocabulary):
-    return None if vocabulary is None else [str(t) for t in vocabulary]
-
-
-def _check_vocabulary(name, vocabulary, size):
-    size_name = f"{name}_size"
-    if vocabulary is None:
-        if size is None:
-            raise ValueError(
-                f"`{name}` or `{size_name}` is required (use "
-                "`kr.seq2seq_transformer(data=...)` to adapt vocabularies). "
-                f"Received: {name}=None, {size_name}=None"
-            )
-        return validation.check_int(size_name, size, minimum=len(RESERVED_TOKENS) + 1)
-    if isinstance(vocabulary, str) or not isinstance(vocabulary, list | tuple):
-        raise TypeError(
-            f"`{name}` must be a list of token strings. "
-            f"Received: {name} of type {type(vocabulary).__name__}"
-        )
-    if not vocabulary:
-        raise ValueError(f"`{name}` must not be empty. Received: {name}=[]")
-    bad = [t for t in vocabulary if not isinstance(t, str) or t in RESERVED_TOKENS]
-    if bad:
-        raise ValueError(
-            f"`{name}` must hold non-empty strings other than the reserved "
-            f"tokens {list(RESERVED_TOKENS[1:])}. Received: {bad[:3]}"
-        )
-    dupes = [t for t, c in collections.Counter(vocabulary).items() if c > 1]
-    if dupes:
-        raise ValueError(
-            f"`{name}` must not repeat tokens. Received duplicates: {dupes[:5]}"
-        )
-    expected = len(vocabulary) + len(RESERVED_TOKENS)
-    if size is not None and size != expected:
-        raise ValueError(
-            f"`{size_name}` must equal len({name}) + {len(RESERVED_TOKENS)} = "
-            f"{expected} (or be None). Received: {size_name}={size}"
-        )
-    return expected
-
-
-def _tokens(sentence, split):
-    return list(sentence) if split == "character" else sentence.split()
-
-
-def _check_sentences(name, sentences, split, budget, budget_name):
-    """Checks a list of strings; warns once about sentences to be truncated."""
-    if isinstance(sentences, str):
-        raise TypeError(
-            f"`{name}` must be a list of strings, not a single string. "
-            f"Received: {name}={sentences[:40]!r}"
-        )
-    if hasattr(sentences, "to_numpy"):
-        sentences = sentences.to_numpy()
-    sentences = (
-        list(np.asarray(sentences, dtype=object).reshape(-1))
-        if (np.ndim(sentences) > 1)
-        else list(sentences)
-    )
-    if not sentences:
-        raise ValueError(
-            f"`{name}` is empty: expected at least one sentence. Received: {name}=[]"
-        )
-    for i, s in enumerate(sentences):
-        if isinstance(s, bytes):
-            sentences[i] = s = s.decode("utf-8")
-        if not isinstance(s, str):
-            raise TypeError(
-                f"`{name}` must hold strings. Received: {name}[{i}]={s!r} of "
-                f"type {type(s).__name__}"
-            )
-    empty = [i for i, s in enumerate(sentences) if not s.strip()]
-    if empty:
-        raise ValueError(
-            f"`{name}` must not contain empty strings; found {len(empty)} "
-            f"(first at index {empty[0]}). "
-            f"Received: {name}[{empty[0]}]={sentences[empty[0]]!r}"
-        )
-    lengths = [len(_tokens(s, split)) for s in sentences]
-    long = [i for i, n in enumerate(lengths) if n > budget]
-    if long:
-        warnings.warn(
-            f"{len(long)} sentence(s) in `{name}` are longer than {budget} "
-            f"tokens ({budget_name}) and are truncated; the longest has "
-            f"{max(lengths)} tokens (first at index {long[0]}).",
-            stacklevel=3,
-        )
-    return np.asarray(sentences, dtype=object)
-
-
-def _check_id_dict(name, x):
-    expected = {"encoder_ids", "decoder_ids"}
-    if set(x) != expected and set(x) != {"encoder_ids"}:
-        raise ValueError(
-            f"`{name}` as a dict must hold token ids under {sorted(expected)}. "
-            f"Received keys: {sorted(x)}"
-        )
-    out = {}
-    for key, value in x.items():
-        array = np.asarray(value)
-        if array.dtype.kind not in "iu":
-            raise TypeError(
-                f"`{name}['{key}']` must hold integer token ids. "
-                f"Received: dtype {array.dtype}"
-            )
-        validation.check_rank(f"{name}['{key}']", array, (2,), "batch of ids")
-        out[key] = array.astype("int32")
-    return out
-
-
-def _check_pair(name, data):
-    if not (isinstance(data, tuple | list) and len(data) == 2):
-        raise TypeError(
-            f"`{name}` must be a (sources, targets) pair of string lists. "
-            f"Received: {name} of type {type(data).__name__}"
-        )
-    sources, targets = data
-    if isinstance(sources, str) or isinstance(targets, str):
-        raise TypeError(
-            f"`{name}` must be a (sources, targets) pair of string lists. "
-            f"Received: a single string"
-        )
-    validation.check_same_length(
-        f"{name}[0]", list(sources), f"{name}[1]", list(targets)
-    )
-    sources = _check_sentences(f"{name}[0]", sources, "character", math.inf, "")
-    targets = _check_sentences(f"{name}[1]", targets, "character", math.inf, "")
-    return list(sources), list(targets)
-
-
-def build_vocabulary(sentences, split, max_size=None):
-    """Tokens of `sentences` by decreasing frequency (ties: alphabetical).
-
-    Example:
-
-    >>> build_vocabulary(["abca", "b"], "character")
-    ['a', 'b', 'c']
-    """
-    counts = collections.Counter()
-    for sentence in sentences:
-        counts.update(_tokens(sentence, split))
-    for token in RESERVED_TOKENS:
-        counts.pop(token, None)
-    tokens = sorted(counts, key=lambda t: (-counts[t], t))
-    return tokens if max_size is None else tokens[:max_size]
-
-
-def _round_up(n, multiple=8):
-    return int(multiple * math.ceil(n / multiple))
 
 
 def seq2seq_transformer(
@@ -1020,38 +563,17 @@ def seq2seq_transformer(
     >>> model.target_vocabulary, model.sequence_length
     (['1', '2'], 8)
     """
-    from keras_recipes.distribute import get_strategy
-    from keras_recipes.utils import set_seed
-
-    validation.check_choice("source_split", source_split, SPLITS)
-    validation.check_choice("target_split", target_split, SPLITS)
-    validation.check_int(
-        "max_vocabulary_size", max_vocabulary_size, minimum=len(RESERVED_TOKENS) + 1
+    config = Seq2SeqPreprocessor.adapt_config(
+        data,
+        source_vocabulary=source_vocabulary,
+        target_vocabulary=target_vocabulary,
+        sequence_length=sequence_length,
+        target_sequence_length=target_sequence_length,
+        source_split=source_split,
+        target_split=target_split,
+        max_vocabulary_size=max_vocabulary_size,
     )
-    if data is not None:
-        sources, targets = _check_pair("data", data)
-        keep = int(max_vocabulary_size) - len(RESERVED_TOKENS)
-        if source_vocabulary is None:
-            source_vocabulary = build_vocabulary(sources, source_split, keep)
-        if target_vocabulary is None:
-            target_vocabulary = build_vocabulary(targets, target_split, keep)
-        if sequence_length is None:
-            longest = max(len(_tokens(s, source_split)) for s in sources)
-            sequence_length = _round_up(longest + 2)
-        if target_sequence_length is None:
-            longest = max(len(_tokens(t, target_split)) for t in targets)
-            target_sequence_length = _round_up(longest + 3)
-    if sequence_length is None:
-        sequence_length = 32
     if seed is not None:
         set_seed(seed)
     with get_strategy(strategy).scope():
-        return Seq2SeqTransformer(
-            source_vocabulary=source_vocabulary,
-            target_vocabulary=target_vocabulary,
-            sequence_length=sequence_length,
-            target_sequence_length=target_sequence_length,
-            source_split=source_split,
-            target_split=target_split,
-            **kwargs,
-        )
+        return Seq2SeqTransformer(**config, **kwargs)

@@ -24,10 +24,11 @@ from keras_recipes.data.pipeline import split
 from keras_recipes.data.pipeline import take
 from keras_recipes.distribute import round_batch_size
 from keras_recipes.distribute.build import maybe_symbolic_build
+from keras_recipes.export.formats import FORMATS
 from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks import steps_per_execution as steps_policy
 
-EXPORT_FORMATS = ("keras", "saved_model", "onnx")
+EXPORT_FORMATS = FORMATS
 # What keras.Model (functional) itself takes; anything else is a typo.
 _MODEL_KWARGS = ("inputs", "outputs", "name", "trainable")
 

@@ -1,19 +1,22 @@
 """`kr.text_classifier` / `kr.tasks.TextClassifier`."""
 
 import keras
-import numpy as np
 from keras import ops
 
 from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
+from keras_recipes.distribute import get_strategy
 from keras_recipes.layers.attention_pooling import AttentionPooling
 from keras_recipes.tasks.classifier import Classifier
+from keras_recipes.tasks.text_preprocessor import TextPreprocessor
+from keras_recipes.tasks.text_preprocessor import check_text_options
+from keras_recipes.tasks.text_preprocessor import check_texts
+from keras_recipes.tasks.text_preprocessor import check_vocabulary
+from keras_recipes.tasks.text_preprocessor import is_text
+from keras_recipes.utils import set_seed
 
 RNNS = ("lstm", "gru")
 POOLINGS = ("attention", "last")
-STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
-SPLITS = ("whitespace", "character")
-SPECIAL_TOKENS = ("", "[UNK]")  # padding (id 0) and out-of-vocabulary (id 1)
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -28,13 +31,14 @@ class TextClassifier(Classifier):
     binary problems). Padding is masked end to end, so a text gets the same
     prediction alone or in a batch of longer texts.
 
-    The vectorizer is part of the model: `predict`, a saved `.keras` file and a
-    SavedModel export all take raw strings. For training speed, `fit` and
-    `evaluate` vectorize in the tf.data pipeline (`preprocess_batch`), in
-    parallel with the training step; the model's `call` accepts either raw
-    strings or integer token ids. The token-id model is `model.core` (what
-    ONNX export converts, with the vocabulary in a JSON sidecar:
-    `TextVectorization` has no ONNX form; see `onnx_core`).
+    The vectorizer (`model.preprocessor`, a `TextPreprocessor`) is part of the
+    model: `predict`, a saved `.keras` file and a SavedModel export all take
+    raw strings. For training speed, `fit` and `evaluate` vectorize in the
+    tf.data pipeline (`preprocess_batch`), in parallel with the training
+    step; the model's `call` accepts either raw strings or integer token ids.
+    The token-id model is `model.core` (what ONNX export converts, with the
+    vocabulary in a JSON sidecar: `TextVectorization` has no ONNX form; see
+    `onnx_core`).
 
     The vocabulary is a constructor argument, so `get_config()` holds it and
     `kr.load_model` rebuilds the model without `custom_objects`. The factory
@@ -99,7 +103,7 @@ class TextClassifier(Classifier):
         class_names=None,
         **kwargs,
     ):
-        tokens = _check_vocabulary(vocabulary)
+        check_vocabulary(vocabulary)
         num_classes = validation.check_int("num_classes", num_classes, minimum=2)
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(
@@ -107,7 +111,7 @@ class TextClassifier(Classifier):
                 f"Received: class_names={list(class_names)}"
             )
         validation.check_int("sequence_length", sequence_length, minimum=1)
-        _check_text_options(standardize, split, ngrams)
+        check_text_options(standardize, split, ngrams)
         validation.check_int("embedding_dim", embedding_dim, minimum=1)
         validation.check_choice("rnn", rnn, RNNS)
         if not isinstance(bidirectional, bool):
@@ -129,16 +133,11 @@ class TextClassifier(Classifier):
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
 
         # === Layers ===
-        vectorizer = keras.layers.TextVectorization(
-            standardize=standardize,
-            split=split,
-            ngrams=None if ngrams is None else int(ngrams),
-            output_mode="int",
-            vocabulary=tokens,
-            name="vectorizer",
+        preprocessor = TextPreprocessor(
+            vocabulary, sequence_length, standardize, split, ngrams
         )
         core = _build_core(
-            vocab_size=len(tokens) + len(SPECIAL_TOKENS),
+            vocab_size=preprocessor.vocabulary_size,
             num_classes=num_classes,
             embedding_dim=int(embedding_dim),
             rnn=rnn,
@@ -153,8 +152,7 @@ class TextClassifier(Classifier):
 
         # === Functional Model ===
         inputs = keras.Input(shape=(), dtype="string", name="text")
-        token_ids = _fit_length(vectorizer(inputs), int(sequence_length))
-        outputs = core(token_ids)
+        outputs = core(preprocessor(inputs))
         super().__init__(
             inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
         )
@@ -163,7 +161,8 @@ class TextClassifier(Classifier):
         self.input_spec = None
 
         # === Config ===
-        self.vectorizer = vectorizer
+        self.preprocessor = preprocessor
+        self.vectorizer = preprocessor.vectorizer
         self.core = core
         self.vocabulary = list(vocabulary)
         self.num_classes = num_classes
@@ -186,7 +185,7 @@ class TextClassifier(Classifier):
     # ------------------------------------------------------------- model API
     def call(self, inputs, training=None, mask=None, **kwargs):
         """Runs on raw strings, or on int token ids straight into `core`."""
-        if not _is_text(inputs):
+        if not is_text(inputs):
             # Keras' distributed symbolic build feeds a MEAN-reduced (float)
             # copy of a batch here, hence the cast.
             return self.core(ops.cast(inputs, "int64"), training=training)
@@ -202,11 +201,7 @@ class TextClassifier(Classifier):
             An int `(n, length)` numpy array, 0-padded to the longest text
             (at most `sequence_length`, at least 1).
         """
-        if isinstance(texts, str | bytes):
-            texts = [texts]
-        texts = self.check_x(self._frame_to_inputs(texts, "texts"), "texts")
-        ids = _fit_length(self.vectorizer(texts), int(self.sequence_length))
-        return keras.ops.convert_to_numpy(ids)
+        return self.preprocessor.token_ids(texts)
 
     def onnx_core(self):
         """ONNX export protocol (see `keras_recipes.export.onnx`).
@@ -217,48 +212,19 @@ class TextClassifier(Classifier):
         `keras_recipes.export.onnx_preprocess.text_tokens`. Texts are padded
         to `sequence_length` there; padding is masked, so it changes nothing.
         """
-        from keras_recipes.export.onnx import text_vectorization_sidecar
-
-        sidecar = text_vectorization_sidecar(
-            self.vectorizer, input_name="text", output_name="token_ids"
+        return (
+            self.core,
+            self.preprocessor.onnx_sidecar(self.class_names),
+            "text_tokens",
         )
-        sidecar["sequence_length"] = int(self.sequence_length)
-        sidecar["class_names"] = self.class_names
-        return self.core, sidecar, "text_tokens"
 
     # ------------------------------------------------------------- data path
     def preprocess_batch(self, x, y=None):
         """Vectorizes a batch of strings in tf.data (ids pass through)."""
-        if _is_text(x):
-            if len(x.shape) == 2:
-                x = x[:, 0]
-            ids = _fit_length(self.vectorizer(x), int(self.sequence_length))
-        else:
-            ids = x
-        return ids if y is None else (ids, y)
+        return self.preprocessor.preprocess_batch(x, y)
 
     def _frame_to_inputs(self, x, name):
-        if x is None:
-            raise ValueError(f"`{name}` is required. Received: {name}=None")
-        if isinstance(x, str | bytes):
-            raise TypeError(
-                f"`{name}` must be a list of strings, not a single string; wrap "
-                f"it in a list. Received: {name}={validation._short(x)}"
-            )
-        if hasattr(x, "columns"):  # a DataFrame: accept one text column
-            if len(x.columns) != 1:
-                raise ValueError(
-                    f"`{name}` must be a list/Series of strings or a DataFrame "
-                    f"with one text column. Received: a DataFrame with columns "
-                    f"{list(x.columns)}"
-                )
-            x = x.iloc[:, 0]
-        if isinstance(x, dict):
-            raise TypeError(
-                f"`{name}` must be a list of strings. Received: a dict with keys "
-                f"{list(x)[:5]}"
-            )
-        return x
+        return self.preprocessor.frame_to_inputs(x, name)
 
     def check_x(self, x, name="x"):
         return check_texts(name, x)
@@ -298,27 +264,6 @@ class TextClassifier(Classifier):
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1),
             "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log"),
         }
-
-
-def _is_text(inputs):
-    """Whether `inputs` hold strings (vs numeric token ids)."""
-    dtype = getattr(inputs, "dtype", None)
-    if dtype is None:  # a list of Python strings
-        return True
-    if isinstance(dtype, np.dtype):
-        return dtype.kind in "OUS"
-    return keras.backend.standardize_dtype(dtype) == "string"
-
-
-def _fit_length(ids, sequence_length):
-    """Truncates to `sequence_length` tokens and keeps at least one column.
-
-    `TextVectorization` pads to the longest text of the batch, which is 0
-    columns for a batch of empty strings: one padding column is added first
-    so every batch reaches the RNN with at least one (masked) step.
-    """
-    ids = ops.pad(ids, [[0, 0], [0, 1]])
-    return ids[:, :sequence_length]
 
 
 def _build_core(
@@ -363,159 +308,6 @@ def _build_core(
         num_classes, activation="softmax", dtype="float32", name="predictions"
     )(x)
     return keras.Model(token_ids, outputs, name="core")
-
-
-def _check_vocabulary(vocabulary):
-    if isinstance(vocabulary, str) or not isinstance(
-        vocabulary, list | tuple | np.ndarray
-    ):
-        raise TypeError(
-            "`vocabulary` must be a list of token strings. Received: "
-            f"vocabulary of type {type(vocabulary).__name__}"
-        )
-    tokens = list(vocabulary)
-    bad = [t for t in tokens if not isinstance(t, str)]
-    if bad:
-        raise TypeError(
-            "`vocabulary` must hold only strings. Received: "
-            f"{validation._short(bad[0])} of type {type(bad[0]).__name__}"
-        )
-    specials = [t for t in tokens if t in SPECIAL_TOKENS]
-    if specials:
-        raise ValueError(
-            "`vocabulary` must not hold the padding '' or OOV '[UNK]' tokens "
-            f"(they are ids 0 and 1 already). Received: {specials[:2]}"
-        )
-    if len(set(tokens)) != len(tokens):
-        seen, dupes = set(), []
-        for t in tokens:
-            if t in seen:
-                dupes.append(t)
-            seen.add(t)
-        raise ValueError(
-            f"`vocabulary` must hold unique tokens. Received duplicates: {dupes[:5]}"
-        )
-    if not tokens:
-        raise ValueError(
-            "`vocabulary` must hold at least 1 token besides padding and OOV. "
-            "Received: vocabulary=[]"
-        )
-    return [str(t) for t in tokens]
-
-
-def _check_text_options(standardize, split, ngrams):
-    if standardize is not None:
-        validation.check_choice("standardize", standardize, STANDARDIZE)
-    validation.check_choice("split", split, SPLITS)
-    if ngrams is not None:
-        validation.check_int("ngrams", ngrams, minimum=1, maximum=5)
-
-
-def check_texts(name, texts):
-    """Validates a 1D collection of strings; returns an object array of `str`.
-
-    Empty strings are allowed (they are predicted like any text). Bytes are
-    decoded as UTF-8; any other item (numbers, `None`, NaN) raises a
-    `TypeError` naming the first offender.
-    """
-    if isinstance(texts, str | bytes):
-        raise TypeError(
-            f"`{name}` must be a list of strings, not a single string; wrap it "
-            f"in a list. Received: {name}={validation._short(texts)}"
-        )
-    if hasattr(texts, "to_numpy"):
-        texts = texts.to_numpy()
-    if isinstance(texts, np.ndarray):
-        if texts.ndim == 2 and texts.shape[1] == 1:
-            texts = texts[:, 0]
-        if texts.ndim != 1:
-            raise ValueError(
-                f"`{name}` must be a 1D list of strings (one per sample). "
-                f"Received: {name} with shape {texts.shape}"
-            )
-        items = texts.tolist()
-    else:
-        try:
-            items = list(texts)
-        except TypeError:
-            raise TypeError(
-                f"`{name}` must be a list of strings. Received: {name} of type "
-                f"{type(texts).__name__}"
-            ) from None
-    if not items:
-        raise ValueError(
-            f"`{name}` is empty: expected at least one text. Received: {name}=[]"
-        )
-    out = np.empty(len(items), dtype=object)
-    bad = []
-    for i, item in enumerate(items):
-        if isinstance(item, str):
-            out[i] = item
-        elif isinstance(item, bytes):
-            out[i] = item.decode("utf-8", errors="replace")
-        else:
-            bad.append(i)
-    if bad:
-        first = items[bad[0]]
-        raise TypeError(
-            f"`{name}` must hold only strings; found {len(bad)} non-string "
-            f"item(s), the first at index {bad[0]}. Received: "
-            f"{name}[{bad[0]}]={validation._short(first)} of type "
-            f"{type(first).__name__}"
-        )
-    return out
-
-
-def adapt_vocabulary(
-    texts,
-    max_tokens=20000,
-    standardize="lower_and_strip_punctuation",
-    split="whitespace",
-    ngrams=None,
-    name="data",
-):
-    """Adapts a `TextVectorization` on `texts` and returns its vocabulary.
-
-    Args:
-        texts: training texts (list/array of strings).
-        max_tokens: vocabulary size cap, padding and OOV tokens included.
-        standardize: as in `TextClassifier`.
-        split: as in `TextClassifier`.
-        ngrams: as in `TextClassifier`.
-        name: argument name used in error messages.
-
-    Returns:
-        The token list, most frequent first, without `""` and `"[UNK]"`.
-
-    Example:
-
-    >>> adapt_vocabulary(["the cat", "The dog!", "the cat sat"])[:2]
-    ['the', 'cat']
-    """
-    import tensorflow as tf
-
-    validation.check_int("max_tokens", max_tokens, minimum=3)
-    _check_text_options(standardize, split, ngrams)
-    texts = check_texts(name, texts)
-    adapter = keras.layers.TextVectorization(
-        max_tokens=int(max_tokens),
-        standardize=standardize,
-        split=split,
-        ngrams=None if ngrams is None else int(ngrams),
-        output_mode="int",
-    )
-    adapter.adapt(tf.data.Dataset.from_tensor_slices(texts.astype(str)).batch(1024))
-    vocabulary = [str(t) for t in adapter.get_vocabulary(include_special_tokens=False)]
-    if not vocabulary:
-        example = next((t for t in texts if t), "")
-        raise ValueError(
-            f"`{name}` gives a vocabulary of size 2 after standardization "
-            f"(standardize={standardize!r}, split={split!r}): only the padding "
-            f"and OOV tokens, so there is nothing to learn from. A text "
-            f"classifier needs at least one word. Received: {len(texts)} "
-            f"text(s), e.g. {validation._short(example)}"
-        )
-    return vocabulary
 
 
 def text_classifier(
@@ -564,17 +356,14 @@ def text_classifier(
     >>> model.class_names, len(model.vocabulary)
     (['neg', 'pos'], 7)
     """
-    from keras_recipes.distribute import get_strategy
-    from keras_recipes.utils import set_seed
-
     validation.check_int("max_tokens", max_tokens, minimum=3)
-    _check_text_options(standardize, split, ngrams)
+    check_text_options(standardize, split, ngrams)
     if data is not None:
         texts, inferred_classes, inferred_names = _infer_from_data(data)
         class_names = class_names or inferred_names
         num_classes = num_classes or inferred_classes
         if vocabulary is None:
-            vocabulary = adapt_vocabulary(
+            vocabulary = TextPreprocessor.adapt_vocabulary(
                 texts, max_tokens, standardize, split, ngrams, name="data"
             )
     if num_classes is None and class_names is not None:

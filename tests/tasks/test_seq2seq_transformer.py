@@ -15,32 +15,8 @@ import yaml
 from task_checks import TINY_SEQ2SEQ as TINY
 
 import keras_recipes as kr
-from keras_recipes.tasks.seq2seq_transformer import END_ID
-from keras_recipes.tasks.seq2seq_transformer import START_ID
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture(scope="module")
-def dates():
-    return kr.datasets.load_dates(num_train=1200, num_test=100, seed=3)
-
-
-@pytest.fixture(scope="module")
-def trained(dates):
-    (x, y), _ = dates
-    kr.set_seed(0)
-    model = kr.seq2seq_transformer(data=(x, y), seed=0, **TINY)
-    history = model.fit(
-        (x, y),
-        epochs=8,
-        batch_size=32,
-        validation_split=0.1,
-        seed=0,
-        tensorboard=False,
-        verbose=0,
-    )
-    return model, history
 
 
 def test_load_dates_is_seeded_and_disjoint():
@@ -68,8 +44,8 @@ def test_factory_adapts_vocabularies_and_lengths():
     assert words.source_vocabulary == ["le", "chat", "chien"]
 
 
-def test_learns_dates_and_decodes(trained, dates):
-    model, history = trained
+def test_learns_dates_and_decodes(trained_translator, dates):
+    model, history = trained_translator
     _, (x_test, y_test) = dates
     assert history.history["loss"][-1] < history.history["loss"][0] / 3
     # Token accuracy ignores padding: on held-out dates the tiny model is good.
@@ -82,35 +58,8 @@ def test_learns_dates_and_decodes(trained, dates):
     assert model.translate(x_test[0]) == model.translate([x_test[0]])
 
 
-def test_beam_width_1_equals_greedy(trained, dates):
-    model, _ = trained
-    _, (x_test, _) = dates
-    ids = model.vectorize_sources(tf.constant(x_test[:30])).numpy()
-    greedy = model.generate_ids(ids, method="greedy")
-    beam = model.generate_ids(ids, beam_width=1, method="beam")
-    np.testing.assert_array_equal(beam, greedy)
-    assert (greedy[:, 0] == START_ID).all() and (greedy == END_ID).any(axis=1).all()
-
-
-def test_greedy_matches_teacher_forced_argmax(trained, dates):
-    """The in-graph decoder reproduces the functional model's predictions."""
-    model, _ = trained
-    _, (x_test, _) = dates
-    ids = model.vectorize_sources(tf.constant(x_test[:16])).numpy()
-    out = model.generate_ids(ids, max_length=8)
-    width = out.shape[1]
-    logits = model.predict({"encoder_ids": ids, "decoder_ids": out}, verbose=0)
-    predicted = np.argmax(logits[:, : width - 1, 4:], axis=-1) + 4
-    for row, pred in zip(out, predicted):
-        generated = row[1:]
-        n = int((generated != 0).sum())
-        if END_ID in generated:
-            n = int(np.argmax(generated == END_ID))  # END itself is masked
-        np.testing.assert_array_equal(pred[:n], generated[:n])
-
-
-def test_padding_does_not_change_encoder_or_loss(trained, dates):
-    model, _ = trained
+def test_padding_does_not_change_encoder_or_loss(trained_translator, dates):
+    model, _ = trained_translator
     _, (x_test, y_test) = dates
     ids = model.vectorize_sources(tf.constant(x_test[:4]))
     encoded, _ = model._encoder_forward(ids, training=False)
@@ -132,8 +81,8 @@ def test_padding_does_not_change_encoder_or_loss(trained, dates):
     np.testing.assert_allclose(got, expected, rtol=1e-4)
 
 
-def test_fit_on_tf_data_of_raw_strings(trained, dates):
-    model, _ = trained
+def test_fit_on_tf_data_of_raw_strings(trained_translator, dates):
+    model, _ = trained_translator
     (x, y), _ = dates
     ds = tf.data.Dataset.from_tensor_slices((x[:64], y[:64])).batch(32)
     history = model.fit(ds, epochs=1, tensorboard=False, verbose=0)
@@ -141,10 +90,10 @@ def test_fit_on_tf_data_of_raw_strings(trained, dates):
     assert set(model.evaluate(ds, verbose=0)) == {"loss", "accuracy"}
 
 
-def test_pipelines_reuse_one_trace_of_the_vectorization(trained, dates):
+def test_pipelines_reuse_one_trace_of_the_vectorization(trained_translator, dates):
     # Each fit/evaluate builds a new pipeline; the batch map is traced once
     # per model and gives what the plain method gives.
-    model, _ = trained
+    model, _ = trained_translator
     _, (x_test, y_test) = dates
     data = model.to_data((x_test[:40], y_test[:40]))
     fn = model._batch_map()
@@ -174,8 +123,8 @@ def test_pipelines_reuse_one_trace_of_the_vectorization(trained, dates):
     assert fn.experimental_get_tracing_count() - before <= 1
 
 
-def test_config_round_trip(trained, dates):
-    model, _ = trained
+def test_config_round_trip(trained_translator, dates):
+    model, _ = trained_translator
     _, (x_test, y_test) = dates
     config = model.get_config()
     json.dumps(config)
@@ -189,8 +138,8 @@ def test_config_round_trip(trained, dates):
     assert clone.translate(x_test[:6]) == model.translate(x_test[:6])
 
 
-def test_save_load_fresh_process(trained, dates, tmp_path):
-    model, _ = trained
+def test_save_load_fresh_process(trained_translator, dates, tmp_path):
+    model, _ = trained_translator
     _, (x_test, y_test) = dates
     sentences = list(x_test[:6])
     path = str(tmp_path / "translator.keras")
@@ -237,8 +186,8 @@ def test_save_load_fresh_process(trained, dates, tmp_path):
     )
 
 
-def test_bad_input_messages(trained):
-    model, _ = trained
+def test_bad_input_messages(trained_translator):
+    model, _ = trained_translator
     with pytest.raises(
         ValueError,
         match=r"`data\[0\]` and `data\[1\]` must have "
@@ -270,14 +219,14 @@ def test_bad_input_messages(trained):
         model.translate(["May 1, 2000"], beam_width=0)
     with pytest.raises(ValueError, match=r"`max_length` must be <= 15"):
         model.translate(["May 1, 2000"], max_length=99)
-    with pytest.raises(NotImplementedError, match="use `translate"):
-        model.predict_labels(["May 1, 2000"])
+    # A translator is no classifier: it has no `predict_labels` to refuse.
+    assert not hasattr(model, "predict_labels")
     with pytest.raises(ValueError, match="does not export to ONNX"):
         kr.seq2seq_transformer(data=(["a"], ["b"]), activation="gelu")
 
 
-def test_too_long_sentences_warn_once_and_truncate(trained):
-    model, _ = trained
+def test_too_long_sentences_warn_once_and_truncate(trained_translator):
+    model, _ = trained_translator
     too_long = ["Wednesday, September 27, 2023 " * 3] * 3
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
