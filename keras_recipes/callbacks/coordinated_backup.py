@@ -28,8 +28,8 @@ class CoordinatedBackup(StatelessCallback, EpochCheckpoint):
     backup. At the start of `fit` every worker reads that one state file and
     restores the same epoch, random layers' states included: with seeded,
     deterministic ops the resumed run ends with the weights of an
-    uninterrupted one. It is a `kr.callbacks.EpochCheckpoint` (one
-    mechanism with `fit(resume_dir=...)` and kr.tune's trial backups), whose
+    uninterrupted one. It is an `EpochCheckpoint` (one mechanism with
+    `fit(resume_dir=...)` and kr.tune's trial backups), whose
     `initial_epoch()` tells a template's `fit` the epoch to continue at, so
     it also continues the shuffled data order.
 

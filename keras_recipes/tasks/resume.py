@@ -1,11 +1,11 @@
 """Crash-safe, resumable training for `Task.fit(resume_dir=...)`.
 
-A `kr.callbacks.EpochCheckpoint` (see there for the protocol: atomic
-per-epoch weights and optimizer state, seed-generator states, chief-only
-writes, no checkpoint of a non-finite epoch) in `resume_dir`'s layout:
-`ckpt-<epoch>.weights.h5` beside a `state.json` that names it and counts the
-last finished epoch, and also records the model's class, the base learning
-rate and the epoch's logs.
+An `EpochCheckpoint` (see `keras_recipes.callbacks.epoch_checkpoint` for
+the protocol: atomic per-epoch weights and optimizer state, seed-generator
+states, chief-only writes, no checkpoint of a non-finite epoch) in
+`resume_dir`'s layout: `ckpt-<epoch>.weights.h5` beside a `state.json` that
+names it and counts the last finished epoch, and also records the model's
+class, the base learning rate and the epoch's logs.
 
 On restart, `fit` loads the checkpoint and continues at the next epoch, whose
 batches come in the order they had in the uninterrupted run (the pipeline's

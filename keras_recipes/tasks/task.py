@@ -455,8 +455,8 @@ class Task(keras.Model):
         # the end, which the next epoch reads. (Half the iterator set-ups,
         # ~14 ms each for the text template's pipeline: < 1% of its epoch.)
         # A callback that continues an earlier run says at which epoch
-        # through its `initial_epoch()` (the resume hook, documented in
-        # `kr.callbacks.EpochCheckpoint`; `None`: nothing to continue).
+        # through its `initial_epoch()` (`None`: nothing to continue), the
+        # resume hook documented in `keras_recipes.callbacks.epoch_checkpoint`.
         for callback in callbacks:
             continues_at = getattr(callback, "initial_epoch", None)
             if callable(continues_at):

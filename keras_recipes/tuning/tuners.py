@@ -160,7 +160,7 @@ class TaskHyperModel(kt.HyperModel):
 
 # ---------------------------------------------------------------- callbacks
 class _TrialBackup(EpochCheckpoint):
-    """A trial's `kr.callbacks.EpochCheckpoint`, with the epoch logs so far.
+    """A trial's `EpochCheckpoint`, with the epoch logs so far.
 
     Written at each epoch end except after the fit's last epoch, when the
     trial completes and its backup is removed. A damaged backup (unreadable,
