@@ -10,7 +10,6 @@ import tensorflow as tf
 from keras_recipes import export as export_lib
 from keras_recipes import utils
 from keras_recipes import validation
-from keras_recipes.callbacks.coordinated_backup import CoordinatedBackup
 from keras_recipes.callbacks.epoch_cosine_decay import EpochCosineDecay
 from keras_recipes.callbacks.lr_finder import lr_find
 from keras_recipes.callbacks.one_cycle import fit_one_cycle
@@ -27,6 +26,7 @@ from keras_recipes.distribute.build import maybe_symbolic_build
 from keras_recipes.export.formats import FORMATS
 from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks import steps_per_execution as steps_policy
+from keras_recipes.tasks.resume import ResumeCheckpoint
 
 EXPORT_FORMATS = FORMATS
 # What keras.Model (functional) itself takes; anything else is a typo.
@@ -326,7 +326,11 @@ class Task(keras.Model):
                 replica count under a distribution strategy).
             epochs: number of epochs.
             verbose: as in `keras.Model.fit`.
-            callbacks: extra Keras callbacks.
+            callbacks: extra Keras callbacks. One with a callable
+                `initial_epoch()` (the resume hook, e.g.
+                `kr.callbacks.CoordinatedBackup`) continues an earlier run:
+                training starts at the epoch it returns (unless `None`),
+                with that epoch's data order.
             validation_split: fraction held out for validation, split with a
                 seeded shuffle and stratified by class (not the last rows).
             validation_data: same kinds of input as `x`.
@@ -407,14 +411,17 @@ class Task(keras.Model):
         # end (`EpochIterator._enumerate_iterator`); with it, only the one at
         # the end, which the next epoch reads. (Half the iterator set-ups,
         # ~14 ms each for the text template's pipeline: < 1% of its epoch.)
-        first_pass = initial_epoch
+        # A callback that continues an earlier run says at which epoch
+        # through its `initial_epoch()` (`None`: nothing to continue), the
+        # resume hook documented in `keras_recipes.callbacks.epoch_checkpoint`.
         for callback in callbacks:
-            if isinstance(callback, CoordinatedBackup):  # it sets the epoch later
-                state = callback.read_state()
-                if state is not None:
-                    first_pass = int(state["epoch"])
+            continues_at = getattr(callback, "initial_epoch", None)
+            if callable(continues_at):
+                epoch = continues_at()
+                if epoch is not None:
+                    initial_epoch = int(epoch)
         train_ds = self.make_dataset(
-            data, batch_size, training=shuffle, seed=seed, first_pass=first_pass
+            data, batch_size, training=shuffle, seed=seed, first_pass=initial_epoch
         )
         val_ds = None if val is None else self.make_dataset(val, batch_size)
         user_steps = kwargs.get("steps_per_epoch"), kwargs.get("validation_steps")
@@ -460,19 +467,15 @@ class Task(keras.Model):
 
     def _resume(self, data, resume_dir, callbacks):
         """Restores from `resume_dir`; returns the epoch to start at."""
-        from keras_recipes.tasks import resume
-
         resume_dir = utils.check_writable_dir("resume_dir", resume_dir)
         if data.x is None:
             raise ValueError(
                 "`resume_dir` needs in-memory data (arrays, DataFrames, folders) "
                 "so the data order can be continued. Received: x=tf.data.Dataset"
             )
-        base_lr = float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
-        initial_epoch, state = resume.restore(self, resume_dir)
-        if state is not None:
-            base_lr = state.get("base_learning_rate", base_lr)
-        callbacks.append(resume.ResumeCheckpoint(resume_dir, base_lr))
+        checkpoint = ResumeCheckpoint(resume_dir)
+        initial_epoch = checkpoint.restore(self)
+        callbacks.append(checkpoint)
         return initial_epoch
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):

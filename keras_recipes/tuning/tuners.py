@@ -23,13 +23,17 @@ import keras_tuner as kt
 import numpy as np
 
 from keras_recipes import utils
-from keras_recipes.callbacks.base import restore_seed_states
-from keras_recipes.callbacks.base import seed_states
+from keras_recipes import validation
+from keras_recipes.callbacks.epoch_checkpoint import CheckpointLayout
+from keras_recipes.callbacks.epoch_checkpoint import EpochCheckpoint
+from keras_recipes.protocol import is_task
 from keras_recipes.tuning import distributed
+from keras_recipes.tuning import hparams
 
 BACKUP_DIR = "backup"
 STATE_FILE = "state.json"
 WEIGHTS_FILE = "latest.weights.h5"
+LAYOUT = CheckpointLayout(STATE_FILE, WEIGHTS_FILE, epoch_offset=0)
 
 
 def _now():
@@ -50,14 +54,6 @@ def _json_default(value):
     if isinstance(value, set):
         return sorted(value)
     raise TypeError(f"Not JSON serializable: {type(value).__name__}")
-
-
-def _read_json(path):
-    try:
-        with open(path) as file:
-            return json.load(file)
-    except (OSError, ValueError):
-        return None
 
 
 class BudgetExhausted(kt.errors.FatalError):
@@ -145,12 +141,10 @@ class TaskHyperModel(kt.HyperModel):
         )
 
     def fit(self, hp, model, *args, **kwargs):
-        from keras_recipes.tasks.task import Task
-
         kwargs = {**self.fit_defaults, **kwargs}
         data = args[0] if args else self.data
         tensorboard = kwargs.pop("tensorboard", False)
-        if isinstance(model, Task):
+        if is_task(model):
             kwargs["tensorboard"] = tensorboard
             kwargs.setdefault("seed", self.seed)
             # A diverging trial reports a NaN score, as in plain Keras, rather
@@ -165,17 +159,35 @@ class TaskHyperModel(kt.HyperModel):
 
 
 # ---------------------------------------------------------------- callbacks
-class _TrialBackup(keras.callbacks.Callback):
-    """Backs up weights, optimizer, seed states and epoch logs at each epoch end.
+class _TrialBackup(EpochCheckpoint):
+    """A trial's `EpochCheckpoint`, with the epoch logs so far.
 
-    Except after the fit's last epoch, when the trial completes and its
-    backup is removed.
+    Written at each epoch end except after the fit's last epoch, when the
+    trial completes and its backup is removed. A damaged backup (unreadable,
+    or naming missing weights) restarts the trial.
+
+    Args:
+        trial_dir: the trial's folder; the backup goes to its `backup/`.
+        directory: the tuner's folder, named in errors.
     """
 
-    def __init__(self, trial_dir, history):
-        super().__init__()
-        self.backup_dir = os.path.join(trial_dir, BACKUP_DIR)
-        self.history = list(history)
+    def __init__(self, trial_dir, directory):
+        super().__init__(
+            os.path.join(trial_dir, BACKUP_DIR),
+            LAYOUT,
+            argument="directory",
+            argument_value=directory,
+        )
+        self.history = []
+
+    def read_state(self):
+        try:
+            return super().read_state()
+        except (OSError, ValueError):
+            return None
+
+    def extra_state(self, epoch, logs):
+        return {"history": self.history}
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items() if np.ndim(v) == 0}
@@ -185,20 +197,7 @@ class _TrialBackup(keras.callbacks.Callback):
             # trial's backup is removed (a kill before that re-runs only this
             # epoch, from the previous backup).
             return
-        os.makedirs(self.backup_dir, exist_ok=True)
-        weights = os.path.join(self.backup_dir, WEIGHTS_FILE)
-        with utils.atomic_path(weights, suffix=".weights.h5") as tmp:
-            self.model.save_weights(tmp)
-        # The state names the epoch to resume from; written after the
-        # weights, so it never points at weights that are not there.
-        write_json_atomic(
-            os.path.join(self.backup_dir, STATE_FILE),
-            {
-                "epoch": int(epoch) + 1,
-                "history": self.history,
-                "seed_states": seed_states(self.model),
-            },
-        )
+        self.write(epoch, logs)
 
 
 class _SaveBestEpoch(keras.callbacks.Callback):
@@ -232,8 +231,6 @@ class _CheckObjective(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if not self.objective.has_value(logs):
-            from keras_recipes import validation
-
             name = self.objective.name
             raise kt.errors.FatalValueError(
                 f"`objective` {name!r} is not a metric the model reports."
@@ -443,14 +440,11 @@ class SearchTuner(kt.Tuner):
     def run_trial(self, trial, *args, **kwargs):
         hp = trial.hyperparameters
         trial_dir = self.get_trial_dir(trial.trial_id)
-        backup_dir = os.path.join(trial_dir, BACKUP_DIR)
-        state = _read_json(os.path.join(backup_dir, STATE_FILE))
-        weights = os.path.join(backup_dir, WEIGHTS_FILE)
-        if state is not None and not os.path.isfile(weights):
-            state = None
-        history = list(state["history"]) if state else []
+        backup = _TrialBackup(trial_dir, self.directory)
+        state = backup.read_state()
+        backup.history = list(state["history"]) if state else []
         objective = self.oracle.objective
-        _, best_value = _best(history, objective)
+        _, best_value = _best(backup.history, objective)
 
         callbacks = self._deepcopy_callbacks(kwargs.pop("callbacks", None) or [])
         callbacks += [
@@ -458,31 +452,20 @@ class SearchTuner(kt.Tuner):
             _SaveBestEpoch(
                 objective, self._get_checkpoint_fname(trial.trial_id), best_value
             ),
-            _TrialBackup(trial_dir, history),
+            backup,
             _Budget(self),
         ]
         kwargs["callbacks"] = callbacks
         if self.tensorboard:
-            from keras_recipes.tuning import hparams
-
             logdir = os.path.join(self.tensorboard, f"trial_{trial.trial_id}")
             hparams.write_trial(logdir, trial)
             kwargs["tensorboard"] = logdir
 
         model = self._try_build(hp)
         if state is not None:
-            with _maybe_scope(self.distribution_strategy):
-                base_lr = _plain_learning_rate(model)
-                restore_seed_states(  # dropout / augmentation draws
-                    model, state.get("seed_states"), "directory", self.directory
-                )
-                model.load_weights(weights)
-                if base_lr is not None:
-                    # The backup holds the learning rate of its last epoch
-                    # (per-epoch decays edit it); epoch callbacks recompute
-                    # it from the initial value and the epoch index.
-                    model.optimizer.learning_rate = base_lr
-            kwargs["initial_epoch"] = int(state["epoch"])
+            # Weights, optimizer, seed states (dropout / augmentation draws)
+            # and the base learning rate, under the trial's strategy.
+            kwargs["initial_epoch"] = backup.restore(model, state)
             self._log(
                 f"trial {trial.trial_id}: resuming at epoch {int(state['epoch']) + 1}"
             )
@@ -493,7 +476,7 @@ class SearchTuner(kt.Tuner):
         write_json_atomic(
             self._get_build_config_fname(trial.trial_id), model.get_build_config()
         )
-        history = callbacks[-2].history
+        history = backup.history
         done = history[-1]["epoch"] + 1 if history else kwargs.get("initial_epoch", 0)
         if self._budget_hit and done < epochs:
             raise BudgetExhausted(
@@ -573,14 +556,6 @@ def _as_history(history):
     keys = sorted({k for logs in history for k in logs if k != "epoch"})
     result.history = {k: [logs.get(k, math.nan) for logs in history] for k in keys}
     return result
-
-
-def _plain_learning_rate(model):
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None:
-        return None
-    value = optimizer.get_config().get("learning_rate")
-    return float(value) if isinstance(value, int | float) else None
 
 
 class _maybe_scope:
