@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from keras_recipes import validation
@@ -331,7 +332,6 @@ class CorpusBLEU(keras.metrics.Metric):
         )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        import tensorflow as tf
 
         if tf.executing_eagerly():
             stats = self._batch_stats(np.asarray(y_true), np.asarray(y_pred))

@@ -26,11 +26,16 @@ import time
 import numpy as np
 import yaml
 
+from keras_recipes import data as kr_data
+from keras_recipes import plots
 from keras_recipes import registry
+from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.callbacks import TimeBudget
 from keras_recipes.data import pipeline
 from keras_recipes.export.formats import FORMATS
+from keras_recipes.tuning import tune_from_recipe
+from keras_recipes.tuning.tune import RECIPE_KEYS
 
 _ANY = object()
 SCHEMA = {
@@ -130,8 +135,6 @@ def validate(config):
         )
     tune = config.get("tune")
     if tune is not None:
-        from keras_recipes.tuning.tune import RECIPE_KEYS
-
         _check(tune, dict.fromkeys(RECIPE_KEYS, _ANY), "tune")
     if "path" in data and not os.path.exists(data["path"]):
         raise RecipeError(
@@ -258,7 +261,6 @@ class Recipe:
         Args:
             **overrides: `kr.tune` arguments that win over the recipe.
         """
-        from keras_recipes.tuning import tune_from_recipe
 
         config = json.loads(json.dumps(self.config))
         section = dict(config.get("tune") or {})
@@ -292,7 +294,6 @@ class Recipe:
         Also writes `summary.json`, `training_curves.png` and, for
         classifiers, `confusion_matrix.png` (test split) into `output_dir`.
         """
-        from keras_recipes import utils
 
         start = time.time()
         out = utils.check_writable_dir("output_dir", self.output_dir)
@@ -349,7 +350,6 @@ class Recipe:
 
     def _plots(self, model, history, test, out):
         """Writes `training_curves.png` (+ `confusion_matrix.png`) into `out`."""
-        from keras_recipes import plots
 
         paths = {}
         if history.history.get("loss"):
@@ -451,7 +451,6 @@ def _take(values, indices):
 
 
 def _load_path(task, data):
-    from keras_recipes import data as kr_data
 
     path = data["path"]
     test_size = data.get("test_size", 0.2)

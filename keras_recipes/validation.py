@@ -6,6 +6,7 @@ reaches `fit` and never surfaces as a TensorFlow traceback.
 """
 
 import difflib
+import inspect
 
 import numpy as np
 
@@ -250,3 +251,26 @@ def infer_classes(name, y):
             f"classifier. Received: only class {int(y[0])}"
         )
     return max(num_classes, 2), None
+
+
+def check_known_arguments(cls, kwargs, allowed):
+    """Refuses keyword arguments `cls` does not take (typos, old names).
+
+    Args:
+        cls: the class being built; its `__init__` names the valid arguments.
+        kwargs: the keyword arguments left after its own.
+        allowed: names that pass through to a base class (`name`, ...).
+    """
+    unknown = [k for k in kwargs if k not in allowed]
+    if unknown:
+        params = [
+            p
+            for p in inspect.signature(cls.__init__).parameters
+            if p not in ("self", "args", "kwargs")
+        ]
+        raise TypeError(
+            f"{cls.__name__} got an unexpected argument "
+            f"`{unknown[0]}`.{did_you_mean(unknown[0], params)} "
+            f"Valid arguments: {params}. "
+            f"Received: {unknown[0]}={kwargs[unknown[0]]!r}"
+        )

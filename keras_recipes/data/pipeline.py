@@ -1,5 +1,6 @@
 """One tf.data pipeline for every kind of input."""
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -73,6 +74,27 @@ def take(x, indices):
     if isinstance(x, dict):
         return {k: np.asarray(v)[indices] for k, v in x.items()}
     return np.asarray(x)[indices]
+
+
+def predict_by_batches(predict_on_batch, x, batch_size, verbose="auto"):
+    """`predict_on_batch` over consecutive slices of `x`, concatenated.
+
+    What `kr.tasks.Task.predict` runs for in-memory inputs instead of Keras'
+    predict loop (same numbers, less overhead per call). With
+    `verbose="auto"` Keras' progress bar shows for more than one batch.
+    """
+    x = take(x, slice(None))  # lists to arrays once, not per batch
+    count = num_samples(x)
+    steps = -(-count // batch_size)
+    if verbose == "auto":  # Keras' bar, but not for a single batch
+        verbose = 1 if steps > 1 else 0
+    bar = keras.utils.Progbar(steps, verbose=verbose, unit_name="step")
+    outputs = []
+    for step, start in enumerate(range(0, count, batch_size)):
+        outputs.append(predict_on_batch(take(x, slice(start, start + batch_size))))
+        if verbose:
+            bar.update(step + 1)
+    return keras.tree.map_structure(lambda *parts: np.concatenate(parts), *outputs)
 
 
 def split(data, validation_split, seed=None, stratify=True):

@@ -486,6 +486,13 @@ class Seq2SeqTransformer(Task):
         return config
 
     @classmethod
+    def from_config(cls, config):
+        # Files saved before `kr.tasks.Classifier` existed hold
+        # `class_names: None` for every task, this one included.
+        config = {k: v for k, v in config.items() if k != "class_names"}
+        return super().from_config(config)
+
+    @classmethod
     def search_space(cls, hp):
         """Default KerasTuner search space for `kr.tune`."""
         return {

@@ -1,10 +1,8 @@
 """`kr.tasks.Task`: the base class of every template."""
 
-import inspect
 import os
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from keras_recipes import export as export_lib
@@ -19,8 +17,8 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.data.pipeline import cardinality
 from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import num_samples
+from keras_recipes.data.pipeline import predict_by_batches
 from keras_recipes.data.pipeline import split
-from keras_recipes.data.pipeline import take
 from keras_recipes.distribute import round_batch_size
 from keras_recipes.distribute.build import maybe_symbolic_build
 from keras_recipes.export.formats import FORMATS
@@ -28,7 +26,6 @@ from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks import steps_per_execution as steps_policy
 from keras_recipes.tasks.resume import ResumeCheckpoint
 
-EXPORT_FORMATS = FORMATS
 # What keras.Model (functional) itself takes; anything else is a typo.
 _MODEL_KWARGS = ("inputs", "outputs", "name", "trainable")
 
@@ -75,19 +72,7 @@ class Task(keras.Model):
     def __init__(self, *args, **kwargs):
         # Keras' functional Model silently ignores unknown keyword arguments,
         # so a misspelled template argument (`widht=8`) would be dropped.
-        unknown = [k for k in kwargs if k not in _MODEL_KWARGS]
-        if unknown:
-            params = [
-                p
-                for p in inspect.signature(type(self).__init__).parameters
-                if p not in ("self", "args", "kwargs")
-            ]
-            raise TypeError(
-                f"{type(self).__name__} got an unexpected argument "
-                f"`{unknown[0]}`.{validation.did_you_mean(unknown[0], params)} "
-                f"Valid arguments: {params}. "
-                f"Received: {unknown[0]}={kwargs[unknown[0]]!r}"
-            )
+        validation.check_known_arguments(type(self), kwargs, _MODEL_KWARGS)
         super().__init__(*args, **kwargs)
         self.last_log_dir = None
 
@@ -527,7 +512,9 @@ class Task(keras.Model):
         else:
             batch_size = self._resolve_batch_size(batch_size)
             if self._predict_by_batches(data, kwargs):
-                return self._predict_in_memory(data.x, batch_size, verbose)
+                return predict_by_batches(
+                    self.predict_on_batch, data.x, batch_size, verbose
+                )
             ds = make_dataset(
                 data.x, batch_size=batch_size, loader=data.loader, cache=False
             )
@@ -542,22 +529,6 @@ class Task(keras.Model):
             and self.distribute_strategy.num_replicas_in_sync == 1
             and num_samples(data.x) > 0
         )
-
-    def _predict_in_memory(self, x, batch_size, verbose):
-        """`predict_on_batch` over consecutive slices of `x`, concatenated."""
-        x = take(x, slice(None))  # lists to arrays once, not per batch
-        count = num_samples(x)
-        steps = -(-count // batch_size)
-        if verbose == "auto":  # Keras' bar, but not for a single batch
-            verbose = 1 if steps > 1 else 0
-        bar = keras.utils.Progbar(steps, verbose=verbose, unit_name="step")
-        outputs = []
-        for step, start in enumerate(range(0, count, batch_size)):
-            batch = take(x, slice(start, start + batch_size))
-            outputs.append(self.predict_on_batch(batch))
-            if verbose:
-                bar.update(step + 1)
-        return keras.tree.map_structure(lambda *parts: np.concatenate(parts), *outputs)
 
     # ------------------------------------------------------------ persistence
     def save(self, filepath, overwrite=True, **kwargs):
@@ -592,7 +563,7 @@ class Task(keras.Model):
         Returns:
             The path for `"keras"`/`"saved_model"`; a report dict for `"onnx"`.
         """
-        validation.check_choice("format", format, EXPORT_FORMATS)
+        validation.check_choice("format", format, FORMATS)
         return export_lib.export(self, filepath, format=format, verify=verify, **kwargs)
 
     # ------------------------------------------------- training helpers (#6)
@@ -623,28 +594,8 @@ class Task(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        if config.get("class_names", False) is None and not _takes(cls, "class_names"):
-            # Files written when every task held class names (before
-            # `Classifier`) carry `class_names: None` for the translator.
-            del config["class_names"]
         dtype = config.pop("dtype", None)  # absent in older files: global policy
         if dtype is None:
             return cls(**config)
         with utils.dtype_policy(dtype):
             return cls(**config)
-
-
-def _takes(cls, argument):
-    """Whether `cls.__init__` takes `argument` (by name, through its bases)."""
-    for klass in cls.__mro__:
-        if klass is Task:
-            return False
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        parameters = inspect.signature(init).parameters
-        if argument in parameters:
-            return True
-        if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-            return False
-    return False

@@ -136,6 +136,10 @@ def test_config_round_trip(trained_translator, dates):
     inputs = {"encoder_ids": ids, "decoder_ids": decoder_ids}
     np.testing.assert_allclose(clone(inputs), model(inputs), atol=1e-5)
     assert clone.translate(x_test[:6]) == model.translate(x_test[:6])
+    # Files saved when every task carried class names (before the classifier
+    # base) hold `class_names: None`; they still load.
+    older = kr.tasks.Seq2SeqTransformer.from_config({**config, "class_names": None})
+    assert older.get_config() == config
 
 
 def test_save_load_fresh_process(trained_translator, dates, tmp_path):
