@@ -21,7 +21,7 @@ BIN = os.path.join(VENV, "Scripts" if os.name == "nt" else "bin")
 PY = os.path.join(BIN, "python")
 STAMP = os.path.join(VENV, ".keras-recipes-installed")
 # Modules in benchmarks/ that the scripts import; `bench` does not run them.
-BENCHMARK_HELPERS = ("common.py", "variants.py")
+BENCHMARK_HELPERS = ("common.py",)
 
 
 def run(*cmd, **kwargs):

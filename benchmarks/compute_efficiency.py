@@ -47,19 +47,63 @@ not a variant: Keras 3.15 reports the template as not supporting
 
 import contextlib
 import os
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+from common import EpochTimer
 from common import arg_parser
 from common import report
 from common import spread
-from variants import stock_conv2d
-from variants import tf_kernel_gradient
+from common import timed
 
 import keras_recipes as kr
+from keras_recipes.layers import conv_blocks
+from keras_recipes.layers import fast_conv
 from keras_recipes.tasks import steps_per_execution as policy
+
+
+# Earlier versions of the kit's code, patched back in for side-by-side rows.
+@contextlib.contextmanager
+def stock_conv2d():
+    """`ResidualBlock`s built inside the context use `keras.layers.Conv2D`.
+
+    The template before `FastConv2D` (same weights and outputs; TensorFlow's
+    gradient kernels for both convolution gradients).
+    """
+    fast = conv_blocks.FastConv2D
+    conv_blocks.FastConv2D = keras.layers.Conv2D
+    try:
+        yield
+    finally:
+        conv_blocks.FastConv2D = fast
+
+
+@contextlib.contextmanager
+def tf_kernel_gradient():
+    """`FastConv2D` as before its kernel gradient became a forward convolution.
+
+    Inside the context, layers traced take their kernel gradient from
+    TensorFlow's `Conv2DBackpropFilter` (their input gradient stays a forward
+    convolution). The choice is made when a function is traced, so trace
+    (first call) inside the context; later calls keep it.
+    """
+
+    def backprop_filter(x, dy, kernel_shape, tf_padding):
+        return tf.raw_ops.Conv2DBackpropFilter(
+            input=x,
+            filter_sizes=list(kernel_shape),
+            out_backprop=dy,
+            strides=[1, 1, 1, 1],
+            padding=tf_padding,
+        )
+
+    fast = fast_conv._kernel_gradient
+    fast_conv._kernel_gradient = backprop_filter
+    try:
+        yield
+    finally:
+        fast_conv._kernel_gradient = fast
 
 
 def matmul_peak(n, repeats, inner=5):
@@ -78,12 +122,7 @@ def matmul_peak(n, repeats, inner=5):
         return tf.reduce_sum(out)
 
     run(a, b).numpy()  # trace + warm-up
-    best = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run(a, b).numpy()
-        best.append(inner * 2 * n**3 / (time.perf_counter() - start))
-    return best
+    return [inner * 2 * n**3 / timed(lambda: run(a, b).numpy()) for _ in range(repeats)]
 
 
 def numpy_matmul_peak(n, repeats, inner=5):
@@ -93,13 +132,12 @@ def numpy_matmul_peak(n, repeats, inner=5):
     b = rng.standard_normal((n, n), dtype="float32")
     out = np.empty_like(a)
     np.matmul(a, b, out=out)  # warm-up (BLAS threads, pages)
-    best = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+
+    def chain():
         for _ in range(inner):
             np.matmul(a, b, out=out)
-        best.append(inner * 2 * n**3 / (time.perf_counter() - start))
-    return best
+
+    return [inner * 2 * n**3 / timed(chain) for _ in range(repeats)]
 
 
 def forward_flops_per_sample(model, batch=8):
@@ -126,18 +164,6 @@ SPE16 = {"steps_per_execution": policy.AUTO_STEPS_PER_EXECUTION}
 # What "auto" runs in a model's first short fits.
 SPE1 = {"steps_per_execution": 1}
 LONG_FIT_STEPS = kr.tasks.ImageClassifier.auto_min_steps
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Wall and CPU time from epoch begin to epoch end (no batch hooks: no syncs)."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-        self.cpu_start = time.process_time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds = time.perf_counter() - self.start
-        self.cpu_seconds = time.process_time() - self.cpu_start
 
 
 def random_images(size=32, count=1024, classes=10):
@@ -225,7 +251,7 @@ def make_variants(x_digits, y_digits):
 
 
 def main():
-    parser = arg_parser()
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--matmul-size", type=int, default=2048)
     parser.add_argument(
@@ -275,8 +301,8 @@ def main():
     def train(run, epochs=1):
         vx, vy = run["data"]
         timer = EpochTimer()
-        start = time.perf_counter()
-        run["model"].fit(
+        call = timed(
+            run["model"].fit,
             (vx, vy),
             batch_size=run["batch"],
             epochs=epochs,
@@ -285,7 +311,6 @@ def main():
             seed=0,
             callbacks=[timer],
         )
-        call = time.perf_counter() - start
         return len(vx) / call, len(vx) / timer.seconds
 
     for run in runs:  # warm-up: tracing + cache fill

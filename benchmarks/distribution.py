@@ -9,11 +9,10 @@ BatchNorm (global-batch statistics, `kr.distribute.synchronize_batch_norm`).
 Epoch times after the first (tracing) epoch are divided by the steps.
 
     .venv/bin/python benchmarks/distribution.py [--epochs 6] [--batch-size 64]
+        [--note "..."] [--no-write]
 """
 
-import argparse
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -24,24 +23,13 @@ tf.config.set_logical_device_configuration(
     _cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2
 )
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import append_results  # noqa: E402
+from common import EpochTimer  # noqa: E402
+from common import arg_parser  # noqa: E402
+from common import report  # noqa: E402
 from common import spread  # noqa: E402
 
 import keras_recipes as kr  # noqa: E402
-
-
-class EpochTimer(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.times = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self.start)
 
 
 def run(x, y, strategy, sync_bn, epochs, batch_size):
@@ -76,7 +64,7 @@ def run(x, y, strategy, sync_bn, epochs, batch_size):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=64)
     args = parser.parse_args()
@@ -104,7 +92,8 @@ def main():
         f"depth=2, no augmentation/dropout, global batch {args.batch_size}, "
         f"{args.epochs} epochs (first epoch excluded from timing), "
         "`shuffle=False` (see docs/distribution.md, Known limits).\n"
-        "Command: `.venv/bin/python benchmarks/distribution.py`\n\n"
+        f"Command: `.venv/bin/python benchmarks/distribution.py --epochs "
+        f"{args.epochs} --batch-size {args.batch_size}`\n\n"
         "| run | replicas | step time ms, median (min-max) | final loss "
         "| max rel. loss gap vs 1 device |\n|---|---|---|---|---|\n"
         + "\n".join(rows)
@@ -114,7 +103,7 @@ def main():
         "changes training; with it, the remaining gap comes from the last "
         "partial batch, split unevenly over the replicas."
     )
-    append_results("Distribution: 1 vs 2 replicas (MirroredStrategy)", body)
+    report("Distribution: 1 vs 2 replicas (MirroredStrategy)", body, args)
 
 
 if __name__ == "__main__":

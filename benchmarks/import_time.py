@@ -102,7 +102,7 @@ def importtime_breakdown():
 
 
 def main():
-    parser = arg_parser()
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
 

@@ -27,14 +27,9 @@ import tensorflow as tf
 from common import arg_parser
 from common import report
 from common import spread
+from common import timed
 
 import keras_recipes as kr
-
-
-def timed(fn, samples):
-    start = time.perf_counter()
-    fn()
-    return samples / (time.perf_counter() - start)
 
 
 def pipeline_part(repeats):
@@ -65,7 +60,7 @@ def pipeline_part(repeats):
         fn()  # warm-up: tracing, cache fill
     for _ in range(repeats):
         for name, fn in paths.items():
-            rates[name].append(timed(fn, len(x)))
+            rates[name].append(len(x) / timed(fn))
     base = rates["numpy -> keras.Model.fit"]
     lines = [
         "| input path (image template, digits, batch 32) | samples/s | "
@@ -128,7 +123,7 @@ def xla_part(repeats):
             continue
         for _ in range(repeats):
             for jit in (False, True):
-                runs[jit]["rates"].append(timed(runs[jit]["fit"], runs[jit]["n"]))
+                runs[jit]["rates"].append(runs[jit]["n"] / timed(runs[jit]["fit"]))
         ratio = [a / b for a, b in zip(runs[True]["rates"], runs[False]["rates"])]
         lines.append(
             f"| {name} | {spread(runs[False]['rates'])} | "
@@ -144,7 +139,7 @@ def xla_part(repeats):
 
 
 def main():
-    parser = arg_parser()
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 

@@ -8,20 +8,19 @@ Checks two claims and appends a dated section to benchmarks/RESULTS.md:
 2. `model.fit_one_cycle(data, epochs=k, max_lr=suggested)` reaches the test
    accuracy of a plain `fit` of `plain_epochs` epochs in fewer epochs.
 
-Run: .venv/bin/python benchmarks/lr_find_one_cycle.py [--seeds 0 1] [--quick]
+Run: .venv/bin/python benchmarks/lr_find_one_cycle.py [--seeds 0 1]
+    [--cycle-epochs 6 8 10] [--note "..."] [--no-write]
 """
 
-import argparse
-import datetime
 import os
-import platform
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+from common import arg_parser
+from common import report
+from common import timed
+from common import timed_call
 
-import keras_recipes as kr  # noqa: E402
+import keras_recipes as kr
 
 
 def build(seed, data):
@@ -33,7 +32,7 @@ def test_accuracy(model, x_test, y_test):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--plain-epochs", type=int, default=12)
     parser.add_argument("--cycle-epochs", type=int, nargs="+", default=[6, 8, 10])
@@ -46,21 +45,15 @@ def main():
     parser.add_argument(
         "--plot", default=os.path.join("tb_logs", "benchmarks", "lr_find_digits.png")
     )
-    parser.add_argument("--no-append", action="store_true")
     args = parser.parse_args()
-
-    import keras
-    import tensorflow as tf
 
     (x, y), (x_test, y_test) = kr.datasets.load_digits()
     lines, ok = [], True
     for seed in args.seeds:
         model = build(seed, (x, y))
         default_lr = float(model.learning_rate)
-        start = time.time()
         plot = args.plot.replace(".png", f"-seed{seed}.png")
-        found = model.lr_find((x, y), seed=seed, plot_path=plot)
-        find_s = time.time() - start
+        found, find_s = timed_call(model.lr_find, (x, y), seed=seed, plot_path=plot)
         ratio = found.suggested_lr / default_lr
         within = 0.1 <= ratio <= 10 and os.path.getsize(found.plot_path) > 0
         ok &= within
@@ -71,8 +64,8 @@ def main():
         )
 
         model = build(seed, (x, y))
-        start = time.time()
-        history = model.fit(
+        history, plain_s = timed_call(
+            model.fit,
             (x, y),
             epochs=args.plain_epochs,
             seed=seed,
@@ -80,7 +73,6 @@ def main():
             tensorboard=False,
             validation_data=(x_test, y_test),
         )
-        plain_s = time.time() - start
         plain_acc = test_accuracy(model, x_test, y_test)
         curve = history.history["val_accuracy"]
         target = plain_acc - args.tolerance
@@ -94,8 +86,8 @@ def main():
         best = None
         for epochs in sorted(args.cycle_epochs):
             model = build(seed, (x, y))
-            start = time.time()
-            model.fit_one_cycle(
+            cycle_s = timed(
+                model.fit_one_cycle,
                 (x, y),
                 epochs=epochs,
                 max_lr=found.suggested_lr,
@@ -103,7 +95,6 @@ def main():
                 verbose=0,
                 tensorboard=False,
             )
-            cycle_s = time.time() - start
             acc = test_accuracy(model, x_test, y_test)
             lines.append(
                 f"  - fit_one_cycle {epochs} epochs (max_lr="
@@ -121,21 +112,14 @@ def main():
         )
     verdict = "PASS" if ok else "FAIL"
     header = (
-        f"\n## lr_find + fit_one_cycle on digits ({datetime.date.today()}): "
-        f"{verdict}\n\n"
-        f"Machine: {platform.platform()}, {platform.processor() or 'cpu'}, "
-        f"{os.cpu_count()} logical CPUs; Python {platform.python_version()}, "
-        f"TF {tf.__version__}, Keras {keras.__version__}. "
         f"Command: `.venv/bin/python benchmarks/lr_find_one_cycle.py "
         f"{' '.join(sys.argv[1:])}`. Model: `kr.image_classifier` defaults "
         f"(resnet_se, width 32, depth 3, AdamW 2e-3), batch 32, digits 1437 "
         f"train / 360 test.\n\n"
     )
-    text = header + "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_append:
-        with open(os.path.join(HERE, "RESULTS.md"), "a") as file:
-            file.write(text)
+    report(
+        f"lr_find + fit_one_cycle on digits: {verdict}", header + "\n".join(lines), args
+    )
     return 0 if ok else 1
 
 

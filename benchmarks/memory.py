@@ -16,10 +16,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 from common import arg_parser
 from common import report
+from common import timed_call
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Demo-sized runs with fewer epochs; translation also on a smaller corpus.
@@ -72,7 +72,7 @@ def measure(task, settings, output_dir):
 
 
 def main():
-    parser = arg_parser()
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="*", default=list(RUNS))
     args = parser.parse_args()
 
@@ -83,8 +83,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kr_memory_") as root:
         for name in args.tasks:
             settings = RUNS[name]
-            start = time.perf_counter()
-            result = measure(
+            result, wall = timed_call(
+                measure,
                 None if settings is None else name,
                 settings,
                 os.path.join(root, name),
@@ -98,7 +98,7 @@ def main():
             lines.append(
                 f"| {name} | {shown} | {gib:.2f} | {result['seconds']:.0f} | {goal} |"
             )
-            print(lines[-1], f"(wall {time.perf_counter() - start:.0f} s)")
+            print(lines[-1], f"(wall {wall:.0f} s)")
     body = (
         "`.venv/bin/python benchmarks/memory.py`: each run in a fresh "
         "interpreter, the `keras-recipes demo` recipe for the task (bundled "

@@ -2,8 +2,8 @@
 
 Each template is built and compiled under each Keras dtype policy (the
 global policy is set around the build and each `fit` only), with its
-defaults on its demo data (`benchmarks/first_fit.py`'s `TASKS`: digits,
-penguins, WordNet glosses, 2000 dates), seeded alike. Under a mixed policy
+defaults on its demo data (`common.DEMOS`: digits, penguins, WordNet
+glosses, 2000 dates), seeded alike. Under a mixed policy
 the layers compute in float16 / bfloat16 with float32 weights, the
 templates keep their output layers in float32, and under `mixed_float16`
 Keras wraps the optimizer in a `LossScaleOptimizer` (dynamic loss scaling).
@@ -28,33 +28,25 @@ machine line of the results names the GPU if one is visible.
 
 import statistics
 
+from common import DEMOS
+from common import EpochTimer
 from common import arg_parser
 from common import report
 from common import spread
-from compute_efficiency import EpochTimer
-from first_fit import TASKS
 
 import keras_recipes as kr
 from keras_recipes.utils import dtype_policy
 
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
-TEST_DATA = {
-    "image": lambda: kr.datasets.load_digits()[1],
-    "tabular": lambda: kr.datasets.load_penguins()[1],
-    "text": lambda: kr.datasets.load_wordnet_glosses()[1],
-    "translation": lambda: kr.datasets.load_dates(num_train=2000, num_test=200, seed=0)[
-        1
-    ],
-}
 
 
 class Run:
     """One template model under one policy, trained an epoch at a time."""
 
     def __init__(self, task, policy):
-        factory, loader, kwargs = TASKS[task]
+        factory, kwargs, loader = DEMOS[task]
         self.policy = policy
-        self.train = loader()
+        self.train, self.test = loader()
         kr.set_seed(0)
         with dtype_policy(policy):
             self.model = factory(data=self.train, **kwargs)
@@ -96,7 +88,7 @@ def measure(task, policies, rounds):
             + ", ".join(f"{p} {runs[p].rates[-1]:.0f}/s" for p in policies),
             flush=True,
         )
-    test = TEST_DATA[task]()
+    test = runs[policies[0]].test
     lines = []
     base = runs[policies[0]].rates
     for policy, run in runs.items():
@@ -111,9 +103,9 @@ def measure(task, policies, rounds):
 
 
 def main():
-    parser = arg_parser()
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
+    parser.add_argument("--tasks", nargs="+", default=list(DEMOS), choices=DEMOS)
     parser.add_argument("--policies", nargs="+", default=list(POLICIES))
     args = parser.parse_args()
     if args.policies[0] != "float32":

@@ -1,7 +1,7 @@
 """ONNX Runtime vs `model.predict` vs `model(x)` latency for the image classifier.
 
     python benchmarks/onnx_latency.py [--repeats 15] [--image-size 32]
-        [--seq2seq] [--skip-image] [--no-append]
+        [--seq2seq] [--skip-image] [--note "..."] [--no-write]
 
 `--seq2seq` adds greedy translation throughput (sentences/s) of a
 `kr.seq2seq_transformer` (template defaults) briefly trained on
@@ -14,92 +14,54 @@ Exports a `kr.image_classifier` (default settings, 3 classes, 32x32x3) to
 verified ONNX, then times batch-1 and batch-256 inference with the three
 methods, interleaved (one call of each per repeat, so load changes hit all
 three alike). Prints medians with the interquartile range and appends a dated
-section with machine info to `benchmarks/RESULTS.md` (never overwrites it).
+section with machine info to `benchmarks/RESULTS.md` (`common.report`).
 Goal: ONNX Runtime batch-1 <= 0.2x `predict` batch-1.
 """
 
-import argparse
-import datetime
 import os
-import platform
 import sys
 import tempfile
-import time
 
 import numpy as np
+from common import arg_parser
+from common import report
+from common import timed
+from common import timed_call
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def timed(fn):
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1e3
+import keras_recipes as kr
+from keras_recipes.export import onnx_preprocess
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     parser.add_argument(
         "--seq2seq", action="store_true", help="also time seq2seq greedy translation"
     )
     parser.add_argument("--seq2seq-train", type=int, default=2000)
     parser.add_argument("--seq2seq-epochs", type=int, default=3)
     parser.add_argument("--skip-image", action="store_true")
-    parser.add_argument(
-        "--no-append",
-        action="store_true",
-        help="print only; do not append to RESULTS.md",
-    )
     args = parser.parse_args(argv)
-    text = "" if args.skip_image else image_section(args)
+    if not args.skip_image:
+        report("ONNX latency", image_section(args), args)
     if args.seq2seq:
-        text += seq2seq_section(args)
-    print(text)
-    if args.no_append:
-        return 0
-    new = not os.path.exists(args.results)
-    with open(args.results, "a", encoding="utf-8") as file:
-        if new:
-            file.write(
-                "# Benchmark results\n\nAppended by the scripts in "
-                "`benchmarks/`; newest last.\n"
-            )
-        file.write(text)
+        report("Seq2seq ONNX greedy translation", seq2seq_section(args), args)
     return 0
 
 
 def versions():
-    import keras
-    import onnxruntime as ort
-    import tensorflow as tf
-    import tf2onnx
+    import onnxruntime as ort  # optional dependency: export only
+    import tf2onnx  # optional dependency: export only
 
     return (
-        f"Machine: {cpu_model()}, {os.cpu_count()} logical cores visible; "
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
-        f"Keras {keras.__version__}, onnxruntime {ort.__version__}, "
-        f"tf2onnx {tf2onnx.__version__}, numpy {np.__version__}."
+        f"Versions: onnxruntime {ort.__version__}, tf2onnx {tf2onnx.__version__}, "
+        f"numpy {np.__version__}."
     )
 
 
 def image_section(args):
-    import onnxruntime as ort
-
-    import keras_recipes as kr
+    import onnxruntime as ort  # optional dependency: export only
 
     kr.set_seed(0)
     size = args.image_size
@@ -109,7 +71,7 @@ def image_section(args):
         b: rng.integers(0, 256, (b, size, size, 3)).astype("float32") for b in (1, 256)
     }
     path = os.path.join(tempfile.mkdtemp(), "model.onnx")
-    report = model.export(path, format="onnx", samples=batches[256][:32])
+    export = model.export(path, format="onnx", samples=batches[256][:32])
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
 
     methods = {
@@ -124,7 +86,7 @@ def image_section(args):
     for _ in range(args.repeats):
         for b, x in batches.items():
             for name, fn in methods.items():
-                times[(name, b)].append(timed(lambda fn=fn, x=x: fn(x)))
+                times[(name, b)].append(timed(fn, x) * 1e3)
 
     rows = []
     for (name, b), values in times.items():
@@ -135,15 +97,12 @@ def image_section(args):
     ratio256 = med[("onnxruntime", 256)] / med[("model.predict", 256)]
 
     lines = [
-        "",
-        f"## ONNX latency — {datetime.datetime.now():%Y-%m-%d %H:%M}",
-        "",
         f"`python benchmarks/onnx_latency.py --repeats {args.repeats} "
         f"--image-size {size}`: `kr.image_classifier(num_classes=3, "
         f"image_shape=({size}, {size}, 3))` (default resnet_se, "
-        f"{model.count_params():,} params), ONNX route `{report.route}`, "
-        f"opset {report.opset}, parity max abs error "
-        f"{report.max_abs_error:.1e}. Interleaved repeats; times in ms.",
+        f"{model.count_params():,} params), ONNX route `{export.route}`, "
+        f"opset {export.opset}, parity max abs error "
+        f"{export.max_abs_error:.1e}. Interleaved repeats; times in ms.",
         "",
         versions(),
         "",
@@ -163,16 +122,13 @@ def image_section(args):
 
 
 def seq2seq_section(args):
-    import keras_recipes as kr
-    from keras_recipes.export import onnx_preprocess
-
     kr.set_seed(0)
     (x, y), (x_test, y_test) = kr.datasets.load_dates(
         num_train=args.seq2seq_train, num_test=64, seed=0
     )
     model = kr.seq2seq_transformer(data=(x, y), seed=0)
-    start = time.perf_counter()
-    model.fit(
+    train_s = timed(
+        model.fit,
         (x, y),
         epochs=args.seq2seq_epochs,
         batch_size=64,
@@ -180,11 +136,10 @@ def seq2seq_section(args):
         tensorboard=False,
         verbose=0,
     )
-    train_s = time.perf_counter() - start
     path = os.path.join(tempfile.mkdtemp(), "translator.onnx")
-    start = time.perf_counter()
-    report = model.export(path, format="onnx", samples=x_test[:16])
-    export_s = time.perf_counter() - start
+    export, export_s = timed_call(
+        model.export, path, format="onnx", samples=x_test[:16]
+    )
     translator = onnx_preprocess.OnnxTranslator(path)
     keras_out = model.translate(x_test)
     same = translator.translate(x_test) == keras_out
@@ -202,20 +157,16 @@ def seq2seq_section(args):
     for _ in range(args.repeats):
         for b, x in batches.items():
             for name, fn in methods.items():
-                times[(name, b)].append(timed(lambda fn=fn, x=x: fn(x)))
+                times[(name, b)].append(timed(fn, x) * 1e3)
     lines = [
-        "",
-        "## Seq2seq ONNX greedy translation — "
-        f"{datetime.datetime.now():%Y-%m-%d %H:%M}",
-        "",
         f"`python benchmarks/onnx_latency.py --seq2seq --repeats {args.repeats}`: "
         f"`kr.seq2seq_transformer` template defaults "
         f"({model.count_params():,} params) trained {args.seq2seq_epochs} epochs "
         f"on {args.seq2seq_train} `load_dates` pairs ({train_s:.0f} s; "
         f"{exact}/64 test dates exact); export {export_s:.0f} s, route "
-        f"`{report.route}`, opset {report.opset}, max abs error "
-        f"{report.max_abs_error:.1e}, first-step logit error "
-        f"{report.first_step_max_abs_error:.1e}, ONNX translations "
+        f"`{export.route}`, opset {export.opset}, max abs error "
+        f"{export.max_abs_error:.1e}, first-step logit error "
+        f"{export.first_step_max_abs_error:.1e}, ONNX translations "
         f"{'identical to' if same else 'DIFFERENT from'} Keras on 64 test "
         "sentences. Interleaved repeats.",
         "",

@@ -79,7 +79,6 @@ only in float round-off, so a single fixed seed ranks contenders by luck.
 
 import contextlib
 import math
-import os
 import statistics
 import tempfile
 import time
@@ -88,14 +87,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 from common import arg_parser
+from common import recipe_settings
 from common import report
 from common import spread
 from keras import ops
 
 import keras_recipes as kr
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-TEMPLATES = os.path.join(os.path.dirname(HERE), "templates")
 
 
 class StopAtTarget(keras.callbacks.Callback):
@@ -124,13 +121,6 @@ class StopAtTarget(keras.callbacks.Callback):
         if value is not None and value >= self.target and self.reached is None:
             self.reached = time.perf_counter() - self.start
             self.model.stop_training = True
-
-
-def recipe_settings(name):
-    from keras_recipes import recipe as recipe_lib
-
-    config = recipe_lib.load(os.path.join(TEMPLATES, name)).config
-    return dict(config.get("model", {})), dict(config.get("fit", {}))
 
 
 def run_template(factory, recipe, train, test, goal, seed, stop=None, **factory_kwargs):
@@ -699,7 +689,7 @@ def autokeras_available():
 
 
 def main():
-    parser = arg_parser()
+    parser = arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=sorted(TASKS), default="image")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--target", type=float, default=None)

@@ -19,12 +19,11 @@ Runs, in one process, on a tiny digits subset:
    functions by cumulative time (where the per-trial time goes).
 
 Appends a dated section with machine info to benchmarks/RESULTS.md (through
-`common.append_results`; `--no-write` only prints it).
+`common.report`; `--no-write` only prints it).
 
     .venv/bin/python benchmarks/tuning.py [--trials 3] [--repeats 3]
 """
 
-import argparse
 import os
 import statistics
 import sys
@@ -188,14 +187,13 @@ def profile(data, trials, epochs, directory, top=25):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = common.arg_parser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--rss-trials", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
     import keras_recipes as kr
@@ -293,10 +291,7 @@ def measure(args, data, load, root):
     body = "\n".join(lines)
     if args.profile:
         print(profile(data, args.trials, args.epochs, os.path.join(root, "profile")))
-    if args.no_write:
-        print(body)
-    else:
-        common.append_results("kr.tune overhead vs raw KerasTuner", body)
+    common.report("kr.tune overhead vs raw KerasTuner", body, args)
     return 0
 
 

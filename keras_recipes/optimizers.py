@@ -149,7 +149,7 @@ class FastAdamW(keras.optimizers.AdamW):
     Measured on a 2-core CPU, the image, tabular and text templates' first
     one-epoch `fit` takes 0.63x-0.88x of the time with this optimizer
     (image on digits: 5 s -> 3.1-3.6 s), and later steps run at the same
-    speed (`benchmarks/first_fit.py`). On the TensorFlow backend this
+    speed (`benchmarks/README.md`). On the TensorFlow backend this
     optimizer runs each dense update as TensorFlow's fused `ResourceApplyAdam`
     kernel (the one `tf.compat.v1.train.AdamOptimizer` used), which computes
     the same step: `m += (g - m) * (1 - beta_1)`,

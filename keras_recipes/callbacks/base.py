@@ -31,7 +31,7 @@ def read_values(variables):
     takes ~1.6-1.9x less than numpy copies of `value()` reads and ~2.6-3.7x
     less than `get_weights()` (2-core CPU: the tabular template's 39
     variables 1.9 vs 3.1 vs 4.9 ms, the image template's 143 5.9 vs 11.4 vs
-    21.6 ms; `benchmarks/nan_snapshot.py`), which shows when an epoch takes
+    21.6 ms; `benchmarks/README.md`), which shows when an epoch takes
     tens of milliseconds (small tables). The tensor keeps the value of this
     moment: TensorFlow copies a variable's buffer before an in-place update
     while a read of it is alive. A value read on a GPU (or other

@@ -37,7 +37,7 @@ class TerminateOnNaN(StatelessCallback):
     weights were all finite (or at the start of training). Keeping that copy
     costs one read of every variable per epoch, never per batch (~2 ms for
     the tabular template, ~6 ms for the image template on a 2-core CPU,
-    `benchmarks/nan_snapshot.py`); the copy is held as TensorFlow tensors. An
+    `benchmarks/README.md`); the copy is held as TensorFlow tensors. An
     epoch whose loss stayed finite but whose weights did not (a last batch
     that diverged) is caught at the epoch end.
 

@@ -181,7 +181,7 @@ def make_dataset(
     itself. With autotuning on, destroying the iterator Keras makes for each
     `fit`/`evaluate` call sometimes took 0.4-1.2 s after the last step (2-core
     CPU); in-epoch speed and file decoding were the same either way
-    (`benchmarks/fit_overheads.py`).
+    (`benchmarks/README.md`, Settled questions).
 
     Args:
         x: numpy array, dict of arrays, or array of file paths.

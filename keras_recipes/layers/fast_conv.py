@@ -35,7 +35,7 @@ class FastConv2D(keras.layers.Conv2D):
     no visible GPU (cuDNN's kernels do not have this problem), strides and
     dilation rate 1, `groups=1`, `data_format="channels_last"`, and
     `padding="valid"` or `padding="same"` with odd kernel sizes.
-    `benchmarks/conv_gradient.py` measures the speed-up per shape.
+    `benchmarks/README.md` (Settled questions) records the speed-up per shape.
 
     Args:
         filters: number of output channels (positive integer).

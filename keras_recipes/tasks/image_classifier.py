@@ -73,7 +73,7 @@ class ImageClassifier(Classifier):
 
     task_name = "image_classifier"
     # 16 steps per call from fits of 300 steps (break-even ~290, up to 355;
-    # later fits 0.85x the time: benchmarks/steps_per_execution.py).
+    # later fits 0.85x the time: benchmarks/overhead.py --section steps).
     auto_min_steps = 300
 
     def __init__(

@@ -83,8 +83,8 @@ class Seq2SeqTransformer(Task):
     task_name = "seq2seq_transformer"
     default_batch_size = 64
     # No gain from 16 steps per call on a 2-core CPU (~230 ms steps: later
-    # fits 1.02x the time, ~2.5 s more tracing; benchmarks/
-    # steps_per_execution.py): the kit's default.
+    # fits 1.02x the time, ~2.5 s more tracing; benchmarks/overhead.py
+    # --section steps): the kit's default.
     auto_min_steps = AUTO_MIN_STEPS
 
     def __init__(
@@ -300,7 +300,7 @@ class Seq2SeqTransformer(Task):
         # pipeline each `fit`/`evaluate` call builds then reuses the trace
         # instead of tracing the vectorization again (dates demo, 2-core CPU:
         # pipeline build and first pass 0.50 -> 0.26 s per call,
-        # `benchmarks/pipeline_build.py`).
+        # `benchmarks/README.md`, Settled questions).
         fn = self._state.fns.get("preprocess_batch")
         if fn is None:
             fn = tf.function(self.preprocess_batch, reduce_retracing=True)

@@ -24,7 +24,7 @@ import keras
 AUTO_STEPS_PER_EXECUTION = 16
 # The multi-step function takes longer to trace and optimise on its first call
 # (2-core CPU: 0.2-0.8 s more for the tabular, image and text templates, for
-# 1.2-3.3 ms saved per step; benchmarks/steps_per_execution.py), so "auto"
+# 1.2-3.3 ms saved per step; benchmarks/overhead.py --section steps), so "auto"
 # only switches for calls long enough to win that back, or once it is traced.
 # The default for a model whose template sets no `auto_min_steps` of its own.
 AUTO_MIN_STEPS = 1000

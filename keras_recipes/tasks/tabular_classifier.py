@@ -100,7 +100,7 @@ class TabularClassifier(Classifier):
     # (break-even ~140 steps without validation), but a first fit with
     # validation also traces a multi-step test function: the 30-epoch
     # penguins recipe (210 steps) took 1.07-1.17x the time with 16 per call
-    # (benchmarks/steps_per_execution.py, also --recipes).
+    # (benchmarks/overhead.py --section steps, also --section recipes).
     auto_min_steps = 500
 
     def __init__(

@@ -66,7 +66,7 @@ class Task(keras.Model):
     # of this model's calls since its compile together, from which
     # `steps_per_execution="auto"` runs 16 steps per call before that
     # function is traced: its longer first trace must pay for itself.
-    # Templates set their own, measured by `benchmarks/steps_per_execution.py`.
+    # Templates set their own, measured by `benchmarks/overhead.py --section steps`.
     auto_min_steps = steps_policy.AUTO_MIN_STEPS
 
     def __init__(self, *args, **kwargs):
@@ -498,7 +498,7 @@ class Task(keras.Model):
         same numbers as Keras' `predict`. On a 2-core CPU that is ~3 instead
         of ~16 ms for one sample, 2.8x faster for the 69 penguins test rows
         and 1.1-1.4x for hundreds to thousands of samples
-        (`benchmarks/predict_latency.py`). The progress bar shows when asked
+        (`benchmarks/README.md`). The progress bar shows when asked
         for (`verbose=1` or `2`) and, with `verbose="auto"`, for more than one
         batch. Files to decode, a `tf.data.Dataset`, `steps`, `callbacks`,
         several replicas or an integer `steps_per_execution` above 1 take

@@ -79,7 +79,7 @@ class TextClassifier(Classifier):
 
     task_name = "text_classifier"
     # 16 steps per call from fits of 300 steps (break-even ~110, up to 340;
-    # later fits 0.90x the time: benchmarks/steps_per_execution.py).
+    # later fits 0.90x the time: benchmarks/overhead.py --section steps).
     auto_min_steps = 300
 
     def __init__(

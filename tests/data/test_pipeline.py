@@ -56,7 +56,7 @@ def test_make_dataset_first_pass_continues_the_shuffle_sequence():
 
 def test_make_dataset_turns_tf_data_autotune_off_and_loads_in_parallel():
     # Autotune on made the iterator teardown at the end of fit/evaluate
-    # stall for up to ~1 s (benchmarks/fit_overheads.py); the loader still
+    # stall for up to ~1 s (benchmarks/README.md); the loader still
     # runs in parallel without it, and every sample arrives once.
     x = np.arange(40)
     ds = kr.data.make_dataset(

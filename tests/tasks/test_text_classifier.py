@@ -65,7 +65,7 @@ def test_demo_accuracy_bar(trained, demo):
     _, test = demo
     accuracy = trained.evaluate(test, verbose=0)["accuracy"]
     # A TF-IDF + logistic regression baseline gets 0.88 on this split
-    # (benchmarks/text_accuracy.py); 5 classes, chance is 0.2.
+    # (benchmarks/accuracy.py --task text); 5 classes, chance is 0.2.
     assert accuracy >= 0.75, accuracy
     labels = trained.predict_labels(
         ["a tall evergreen tree with needles and cones", "a person who bakes bread"]
