@@ -16,18 +16,23 @@ import json
 import os
 import sys
 
+import numpy as np
+
+import keras_recipes as kr
+from keras_recipes import recipe as recipe_lib
+from keras_recipes import registry
+from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
+from keras_recipes.distribute.launch import launch_command
+from keras_recipes.export import cli as export_cli
 from keras_recipes.export.formats import FORMATS
+from keras_recipes.validation import check_choice
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates")
 
 
 def _demo_recipe(task, epochs, output_dir):
-    from keras_recipes import registry
-
     path = os.path.join(TEMPLATES, f"{_TEMPLATE_FILES.get(task, task)}.yaml")
     if os.path.isfile(path):
-        from keras_recipes import recipe as recipe_lib
-
         base = recipe_lib.load(path).config
     else:
         base = {"task": task, "data": {"dataset": registry.DEMO_DATASETS[task]}}
@@ -35,14 +40,7 @@ def _demo_recipe(task, epochs, output_dir):
     base["output_dir"] = output_dir
     if epochs is not None:
         base.setdefault("fit", {})["epochs"] = epochs
-    formats = [f for f in FORMATS if f != "onnx"]
-    try:
-        import keras_recipes.export.onnx  # noqa: F401
-
-        formats.append("onnx")
-    except ImportError:
-        pass
-    base["export"] = {"formats": formats}
+    base["export"] = {"formats": list(FORMATS)}
     return base
 
 
@@ -82,10 +80,6 @@ def _print_summary(summary):
 
 
 def cmd_demo(args):
-    from keras_recipes import recipe as recipe_lib
-    from keras_recipes import registry
-    from keras_recipes.validation import check_choice
-
     check_choice("--task", args.task, tuple(registry.DEMO_DATASETS))
     config = _demo_recipe(args.task, args.epochs, args.output_dir)
     summary = recipe_lib.load(config).train(verbose=2 if args.verbose else 0)
@@ -93,8 +87,6 @@ def cmd_demo(args):
 
 
 def cmd_train(args):
-    from keras_recipes import recipe as recipe_lib
-
     overrides = list(args.set or [])
     if args.output_dir:
         overrides.append(f"output_dir={args.output_dir}")
@@ -104,8 +96,6 @@ def cmd_train(args):
 
 def cmd_tune(args):
     import yaml
-
-    from keras_recipes import recipe as recipe_lib
 
     overrides = list(args.set or [])
     recipe = recipe_lib.load(args.recipe, overrides)
@@ -121,15 +111,10 @@ def cmd_tune(args):
 
 
 def _load(model_path):
-    import keras_recipes as kr
-
     return kr.load_model(model_path)
 
 
 def cmd_evaluate(args):
-    from keras_recipes import recipe as recipe_lib
-    from keras_recipes import registry
-
     model = _load(args.model)
     if args.dataset:
         _, test = registry.load_dataset(args.dataset)
@@ -152,8 +137,6 @@ def _task_of(model):
 
 
 def cmd_predict(args):
-    import numpy as np
-
     model = _load(args.model)
     task = _task_of(model)
     inputs = args.inputs
@@ -190,14 +173,10 @@ def cmd_predict(args):
 
 
 def cmd_export(args):
-    from keras_recipes.export import cli as export_cli
-
     export_cli.export_command(args)
 
 
 def cmd_launch(args):
-    from keras_recipes.distribute.launch import launch_command
-
     launch_command(args)
 
 
@@ -261,7 +240,6 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
 
     try:
         args.func(args)

@@ -332,7 +332,6 @@ class CorpusBLEU(keras.metrics.Metric):
         )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-
         if tf.executing_eagerly():
             stats = self._batch_stats(np.asarray(y_true), np.asarray(y_pred))
         else:

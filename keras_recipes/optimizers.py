@@ -128,7 +128,6 @@ class Lookahead(keras.optimizers.Optimizer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-
         config = copy.deepcopy(config)  # Keras' deserialize edits dicts in place
         config["optimizer"] = keras.optimizers.deserialize(
             config["optimizer"], custom_objects=custom_objects
@@ -205,7 +204,6 @@ class FastAdamW(keras.optimizers.AdamW):
             self._step_scalars = None
 
     def update_step(self, gradient, variable, learning_rate):
-
         if (
             keras.backend.backend() != "tensorflow"
             or self.amsgrad

@@ -442,7 +442,6 @@ def subsample(data, limit, seed=0, target=None, stratify=True):
 
 
 def _take(values, indices):
-
     if isinstance(values, list):
         return [values[i] for i in indices]
     if hasattr(values, "iloc"):
@@ -451,7 +450,6 @@ def _take(values, indices):
 
 
 def _load_path(task, data):
-
     path = data["path"]
     test_size = data.get("test_size", 0.2)
     if task == "image_classifier":

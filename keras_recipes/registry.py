@@ -43,12 +43,10 @@ def resolve(spec):
 
 
 def get_factory(task):
-
     check_choice("task", task, tuple(TASKS))
     return resolve(TASKS[task])
 
 
 def load_dataset(name, **kwargs):
-
     check_choice("dataset", name, tuple(DATASETS))
     return resolve(DATASETS[name])(**kwargs)

@@ -166,6 +166,7 @@ CALLBACKS = {
 HELPERS = {
     "effective_number_weights",
     "bleu_statistics",
+    "translation_scores",
     "get",
     "LRFinderResult",
     "lr_find",

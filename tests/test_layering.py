@@ -54,9 +54,6 @@ LAYERS = [
 
 # Modules whose imports inside functions are all deliberate, and why.
 LAZY_MODULES = {
-    # `--help`, argument errors and recipe checks must not wait for
-    # TensorFlow: each subcommand imports what it runs.
-    "keras_recipes.cli": "start-up time of the command line",
     # Registers every serializable class before loading; a top-level import
     # would import the package from inside its own __init__.
     "keras_recipes.saving": "registers the package's classes at load time",

@@ -83,7 +83,6 @@ class FastConv2D(keras.layers.Conv2D):
 
 @functools.cache
 def _gpu_visible():
-
     return bool(tf.config.list_logical_devices("GPU"))
 
 

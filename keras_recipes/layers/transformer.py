@@ -17,7 +17,6 @@ ACTIVATIONS = ("relu", "gelu_approximate")
 
 
 def _check_common(intermediate_dim, num_heads, dropout, activation):
-
     validation.check_int("intermediate_dim", intermediate_dim, minimum=1)
     validation.check_int("num_heads", num_heads, minimum=1)
     validation.check_float(
