@@ -64,8 +64,9 @@ def main(argv):
         )
         if code != 0:
             return code
-        # Two xdist workers: one per core on the 2-core CI machine.
-        return run(PY, "-m", "pytest", "-n", "2", *rest, env=env)
+        # Two xdist workers: one per core on the 2-core CI machine; the 15
+        # slowest tests listed at the end, to keep the suite's time in view.
+        return run(PY, "-m", "pytest", "-n", "2", "--durations=15", *rest, env=env)
     code = 0
     for script in sorted(os.listdir(os.path.join(ROOT, "benchmarks"))):
         if script.endswith(".py") and script not in BENCHMARK_HELPERS:

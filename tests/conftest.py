@@ -77,3 +77,24 @@ def trained_translator(dates):
         verbose=0,
     )
     return model, history
+
+
+# The bad-input corpus reports its share of clear errors in the summary.
+_CORPUS_CASES = {"clear": 0, "total": 0}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and "test_bad_input_corpus.py::test_bad_input[" in (
+        report.nodeid
+    ):
+        _CORPUS_CASES["total"] += 1
+        _CORPUS_CASES["clear"] += int(report.passed)
+
+
+def pytest_terminal_summary(terminalreporter):
+    clear, total = _CORPUS_CASES["clear"], _CORPUS_CASES["total"]
+    if total:
+        terminalreporter.write_line(
+            f"bad-input corpus: {clear} of {total} bad inputs end in a clear error "
+            f"({100 * clear / total:.1f}%, goal 100%)"
+        )
