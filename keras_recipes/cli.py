@@ -123,7 +123,9 @@ def cmd_evaluate(args):
         data = {"path": args.data, "test_size": 0.2}
         if args.target:
             data["target"] = args.target
-        _, test = recipe_lib._load_path(task, data)
+        _, test = recipe_lib._load_path(
+            task, data, names={"path": "--data", "target": "--target"}
+        )
     else:
         raise ValueError(
             "evaluate needs --dataset NAME or --data PATH. Received: neither"

@@ -39,6 +39,7 @@ from keras_recipes.data.frames import read_csv
 from keras_recipes.recipe_schema import RecipeError
 from keras_recipes.recipe_schema import RecipeTypeError
 from keras_recipes.recipe_schema import apply_override
+from keras_recipes.recipe_schema import check_data_path
 from keras_recipes.recipe_schema import plain_copy
 from keras_recipes.recipe_schema import read_file
 from keras_recipes.recipe_schema import validate
@@ -359,9 +360,19 @@ def _take(values, indices):
     return np.asarray(values)[indices]
 
 
-def _load_path(task, data):
-    """`(train, test)` from `data.path`; errors name the recipe key."""
-    path = data["path"]
+def _load_path(task, data, names=None):
+    """`(train, test)` from `data.path`; errors name the recipe key.
+
+    `names` renames the keys in messages (the CLI's `{"path": "--data",
+    "target": "--target"}`).
+    """
+    names = {"path": "data.path", "target": "data.target", **(names or {})}
+
+    def label(key):
+        name = names.get(key, f"data.{key}")
+        return f"Recipe key `{name}`" if "." in name else f"`{name}`"
+
+    path = check_data_path(task, data["path"], names["path"])
     test_size = data.get("test_size", 0.2)
     if os.path.isdir(path) and task in ("image_classifier", "text_classifier"):
         if task == "image_classifier":
@@ -382,19 +393,20 @@ def _load_path(task, data):
         from sklearn.model_selection import train_test_split
 
         try:
-            frame = read_csv(path, name="data.path")
+            frame = read_csv(path, name=names["path"])
         except ValueError as error:  # pandas' parser and decoding errors
             raise RecipeError(
-                f"Recipe key `data.path` must be a readable CSV file "
-                f"({str(error).splitlines()[0][:200]}). Received: data.path={path!r}"
+                f"{label('path')} must be a readable CSV file "
+                f"({str(error).splitlines()[0][:200]}). "
+                f"Received: {names['path']}={path!r}"
             ) from None
         target = data.get("target")
         if target is not None and target not in frame.columns:
             columns = [str(c) for c in frame.columns]
             raise RecipeError(
-                f"Recipe key `data.target` must name a column of data.path "
+                f"{label('target')} must name a column of {names['path']} "
                 f"{columns[:20]}.{validation.did_you_mean(target, columns)} "
-                f"Received: data.target={target!r}"
+                f"Received: {names['target']}={target!r}"
             )
         stratify = frame[target] if target is not None else None
         try:
@@ -404,13 +416,13 @@ def _load_path(task, data):
         except ValueError as error:
             raise RecipeError(
                 f"Recipe key `data.test_size` cannot split the {len(frame)} rows "
-                f"of data.path ({str(error).splitlines()[0]}). "
+                f"of {names['path']} ({str(error).splitlines()[0]}). "
                 f"Received: data.test_size={test_size}"
             ) from None
         return train.reset_index(drop=True), test.reset_index(drop=True)
     raise RecipeError(
-        f"Recipe key `data.path` must be a folder (image/text classes) or a CSV "
-        f"file for task={task!r}. Received: data.path={path!r}"
+        f"{label('path')} must be a folder (image/text classes) or a CSV "
+        f"file for task={task!r}. Received: {names['path']}={path!r}"
     )
 
 

@@ -111,6 +111,8 @@ def _parse(text, what):
         raise RecipeError(f"{what} is not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise RecipeError(f"{what} nests too deeply. Received: {what}") from None
+    except RecipeError as error:  # an anchor, an alias or deep nesting
+        raise RecipeError(f"{what}: {error}") from None
 
 
 def read_file(path):
@@ -383,12 +385,19 @@ def _check_data(data, task):
             _number(f"data.image_size[{i}]", side, int, 1, MAX_IMAGE_SIDE)
 
 
-def _check_path(data, task):
-    path = _type("data.path", data["path"], str)
+def check_data_path(task, path, name="data.path"):
+    """Checks that `path` exists and is the kind of data `task` reads.
+
+    Args:
+        task: a registered task name.
+        path: the data path (a folder of class subfolders, or a CSV file).
+        name: what messages call it (`data.path` in a recipe, `--data` in
+            the CLI).
+    """
+    label = f"Recipe key `{name}`" if "." in name else f"`{name}`"
+    path = _type(name, path, str)
     if not os.path.exists(path):
-        raise RecipeError(
-            f"Recipe key `data.path` must exist. Received: data.path={path!r}"
-        )
+        raise RecipeError(f"{label} must exist. Received: {name}={path!r}")
     is_csv = path.lower().endswith(".csv") and os.path.isfile(path)
     kinds = {
         "image_classifier": (os.path.isdir(path), "a folder of class subfolders"),
@@ -399,12 +408,16 @@ def _check_path(data, task):
         "tabular_classifier": (is_csv, "a CSV file"),
         "seq2seq_transformer": (is_csv, "a CSV file"),
     }
-    ok, expected = kinds[task]
+    ok, expected = kinds.get(task, (os.path.isdir(path) or is_csv, "data"))
     if not ok:
         raise RecipeError(
-            f"Recipe key `data.path` must be {expected} for task={task!r}. "
-            f"Received: data.path={path!r}"
+            f"{label} must be {expected} for task={task!r}. Received: {name}={path!r}"
         )
+    return path
+
+
+def _check_path(data, task):
+    path = check_data_path(task, data["path"])
     if task == "tabular_classifier" and "target" not in data:
         raise RecipeError(
             "Recipe key `data.target` (the label column) is required with a CSV "
