@@ -89,7 +89,7 @@ def cmd_demo(args):
 def cmd_train(args):
     overrides = list(args.set or [])
     if args.output_dir:
-        overrides.append(f"output_dir={args.output_dir}")
+        overrides.append(("output_dir", args.output_dir))  # a path, not YAML
     summary = recipe_lib.load(args.recipe, overrides).train(verbose=2)
     _print_summary(summary)
 

@@ -119,7 +119,13 @@ class Recipe:
         data = self.config["data"]
         options = dict(data.get("options", {}))
         if "dataset" in data:
-            parts = registry.load_dataset(data["dataset"], **options)
+            try:
+                parts = registry.load_dataset(data["dataset"], **options)
+            except (ValueError, TypeError) as error:
+                if not options:
+                    raise
+                cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
+                raise cls(f"Recipe key `data.options`: {error}") from None
         else:
             parts = _load_path(self.task, data)
         if "limit" not in data:

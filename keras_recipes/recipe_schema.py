@@ -152,7 +152,15 @@ def read_file(path):
 
 
 def apply_override(config, assignment):
-    """Applies one `--set key.sub=value` (value parsed as bounded YAML)."""
+    """Applies one `--set key.sub=value` (value parsed as bounded YAML).
+
+    A `(key, value)` pair sets `value` as it is (not parsed), as the CLI's
+    `--output-dir` does.
+    """
+    if isinstance(assignment, tuple) and len(assignment) == 2:
+        key, value = assignment
+        _set(config, str(key), plain_copy(value, str(key)), f"{key}=...")
+        return
     if not isinstance(assignment, str) or "=" not in assignment:
         raise RecipeError(
             "An override (--set) must look like `key.sub=value`. "
@@ -171,6 +179,11 @@ def apply_override(config, assignment):
             f"Received: --set {key}=<{len(raw)} characters>"
         )
     value = plain_copy(_parse(raw, f"The override --set {short(assignment)}"), key)
+    _set(config, key.strip(), value, assignment)
+
+
+def _set(config, key, value, assignment):
+    parts = key.split(".")
     node = config
     for depth, part in enumerate(parts[:-1]):
         node = node.setdefault(part, {})

@@ -375,3 +375,8 @@ def test_data_path_kind_and_target_are_checked(tmp_path):
                 "data": {"path": str(tmp_path), "image_size": [10**6, 8]},
             }
         )
+
+
+def test_pair_overrides_are_not_parsed_as_yaml():
+    recipe = recipe_lib.load(BASE, [("output_dir", "*not-an-alias: [")])
+    assert recipe.config["output_dir"] == "*not-an-alias: ["
