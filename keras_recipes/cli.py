@@ -89,7 +89,7 @@ def cmd_demo(args):
 def cmd_train(args):
     overrides = list(args.set or [])
     if args.output_dir:
-        overrides.append(f"output_dir={args.output_dir}")
+        overrides.append(("output_dir", args.output_dir))  # a path, not YAML
     summary = recipe_lib.load(args.recipe, overrides).train(verbose=2)
     _print_summary(summary)
 
@@ -123,7 +123,9 @@ def cmd_evaluate(args):
         data = {"path": args.data, "test_size": 0.2}
         if args.target:
             data["target"] = args.target
-        _, test = recipe_lib._load_path(task, data)
+        _, test = recipe_lib._load_path(
+            task, data, names={"path": "--data", "target": "--target"}
+        )
     else:
         raise ValueError(
             "evaluate needs --dataset NAME or --data PATH. Received: neither"

@@ -1,7 +1,9 @@
 """YAML recipes: one file describes data, model, training and export.
 
-A recipe is validated against a small schema before anything runs: unknown
-keys are rejected with a "did you mean" hint, wrong types name the key.
+A whole recipe is validated before anything runs (`recipe_schema`): every
+section, unknown keys with a "did you mean" hint, wrong types and values
+naming the key path; nothing is loaded, trained or written for an invalid
+recipe. Files are read bounded in size, without YAML anchors or aliases.
 
 ```yaml
 task: image_classifier
@@ -21,10 +23,10 @@ seed: 0
 
 import json
 import os
+import re
 import time
 
 import numpy as np
-import yaml
 
 from keras_recipes import data as kr_data
 from keras_recipes import plots
@@ -33,167 +35,67 @@ from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.callbacks import TimeBudget
 from keras_recipes.data import pipeline
-from keras_recipes.export.formats import FORMATS
+from keras_recipes.data.frames import read_csv
+from keras_recipes.recipe_schema import RecipeError
+from keras_recipes.recipe_schema import RecipeTypeError
+from keras_recipes.recipe_schema import apply_override
+from keras_recipes.recipe_schema import check_data_path
+from keras_recipes.recipe_schema import plain_copy
+from keras_recipes.recipe_schema import read_file
+from keras_recipes.recipe_schema import validate
 from keras_recipes.tuning import tune_from_recipe
-from keras_recipes.tuning.tune import RECIPE_KEYS
 
-_ANY = object()
-SCHEMA = {
-    "task": str,
-    "name": str,
-    "description": str,
-    "seed": int,
-    "strategy": (str, type(None)),
-    "output_dir": str,
-    "tensorboard": bool,
-    "data": {
-        "dataset": str,
-        "path": str,
-        "target": str,
-        "image_size": list,
-        "test_size": float,
-        "options": dict,
-        "limit": int,
-    },
-    "model": _ANY,
-    "fit": {
-        "epochs": int,
-        "batch_size": int,
-        "validation_split": float,
-        "class_weight": (str, dict),
-        "time_budget": (str, int, float),
-    },
-    "tune": _ANY,
-    "export": {"formats": list},
+EXPORT_FILES = {
+    "keras": "model.keras",
+    "saved_model": "saved_model",
+    "onnx": "model.onnx",
 }
-REQUIRED = ("task", "data")
-
-
-class RecipeError(ValueError):
-    """A recipe file or dict that does not match the schema."""
-
-
-def _check(node, schema, where):
-    if schema is _ANY:
-        return
-    if isinstance(schema, dict):
-        if not isinstance(node, dict):
-            raise RecipeError(
-                f"Recipe key `{where or 'root'}` must be a mapping. "
-                f"Received: {where or 'root'}={node!r}"
-            )
-        for key, value in node.items():
-            path = f"{where}.{key}" if where else str(key)
-            if key not in schema:
-                raise RecipeError(
-                    f"Unknown recipe key `{path}`."
-                    f"{validation.did_you_mean(key, schema)} "
-                    f"Valid keys{' under ' + where if where else ''}: "
-                    f"{sorted(schema)}. Received: {path}={value!r}"
-                )
-            _check(value, schema[key], path)
-        return
-    types = schema if isinstance(schema, tuple) else (schema,)
-    if float in types and isinstance(node, int) and not isinstance(node, bool):
-        return
-    if isinstance(node, bool) and bool not in types:
-        ok = False
-    else:
-        ok = isinstance(node, types)
-    if not ok:
-        names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-        raise RecipeError(
-            f"Recipe key `{where}` must be {names}. "
-            f"Received: {where}={node!r} ({type(node).__name__})"
-        )
-
-
-def validate(config):
-    """Validates a parsed recipe dict; returns it."""
-    _check(config, SCHEMA, "")
-    for key in REQUIRED:
-        if key not in config:
-            raise RecipeError(f"Recipe key `{key}` is required. Received: no `{key}`")
-    try:
-        validation.check_choice("task", config["task"], tuple(registry.TASKS))
-        if "dataset" in config["data"]:
-            validation.check_choice(
-                "data.dataset", config["data"]["dataset"], tuple(registry.DATASETS)
-            )
-    except ValueError as error:
-        raise RecipeError(str(error)) from None
-    data = config["data"]
-    if ("dataset" in data) == ("path" in data):
-        raise RecipeError(
-            "Recipe key `data` needs exactly one of `dataset` or `path`. "
-            f"Received: data={data!r}"
-        )
-    if "limit" in data and data["limit"] < 1:
-        raise RecipeError(
-            "Recipe key `data.limit` must be a positive number of examples. "
-            f"Received: data.limit={data['limit']!r}"
-        )
-    tune = config.get("tune")
-    if tune is not None:
-        _check(tune, dict.fromkeys(RECIPE_KEYS, _ANY), "tune")
-    if "path" in data and not os.path.exists(data["path"]):
-        raise RecipeError(
-            f"Recipe key `data.path` must exist. Received: data.path={data['path']!r}"
-        )
-    return config
-
-
-def _set_override(config, assignment):
-    if "=" not in assignment:
-        raise RecipeError(
-            f"An override must look like `key.sub=value`. Received: {assignment!r}"
-        )
-    key, raw = assignment.split("=", 1)
-    value = yaml.safe_load(raw)
-    node = config
-    parts = key.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
 
 
 def load(source, overrides=()):
-    """Reads a recipe from a YAML path or a dict and validates it.
+    """Reads a recipe from a YAML path or a dict and validates all of it.
+
+    Every section is checked before anything runs (see
+    `keras_recipes.recipe_schema`): a bad key or value raises a
+    `RecipeError` (a `ValueError`) naming its key path. YAML files are read
+    bounded in size, without anchors or aliases.
 
     Args:
         source: path to a `.yaml` file, or an already-parsed dict.
-        overrides: `"key.sub=value"` strings applied before validation.
+        overrides: `"key.sub=value"` strings (the CLI's `--set`), each value
+            parsed as YAML, applied before validation.
 
     Returns:
         A `Recipe`.
     """
     if isinstance(source, dict):
-        config, origin = json.loads(json.dumps(source)), "<dict>"
-    else:
+        config, origin = plain_copy(source), "<dict>"
+    elif isinstance(source, str | os.PathLike):
         origin = os.fspath(source)
-        if not os.path.isfile(origin):
-            raise RecipeError(
-                f"`recipe` must be an existing YAML file. Received: recipe={origin!r}"
-            )
-        try:
-            with open(origin, encoding="utf-8") as file:
-                config = yaml.safe_load(file)
-        except yaml.YAMLError as error:
-            # One line: PyYAML's own message spans several.
-            mark = getattr(error, "problem_mark", None)
-            where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            raise RecipeError(
-                f"`recipe` is not valid YAML ({origin}{where}): {problem}"
-            ) from None
-        if not isinstance(config, dict):
-            raise RecipeError(
-                "`recipe` must hold a YAML mapping at the top level. "
-                f"Received: {type(config).__name__} in {origin}"
-            )
+        config = read_file(origin)
+    else:
+        raise RecipeTypeError(
+            "`recipe` must be a YAML file path or a dict. "
+            f"Received: recipe of type {type(source).__name__}"
+        )
+    if isinstance(overrides, str):
+        overrides = [overrides]
     for assignment in overrides:
-        _set_override(config, assignment)
+        apply_override(config, assignment)
     return Recipe(validate(config), origin)
+
+
+def _check_output_dir(path):
+    """Checks `output_dir` could be created, without creating anything."""
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
+        reason = "not a folder" if not os.path.isdir(probe) else "permission denied"
+        raise RecipeError(
+            f"`output_dir` must be a writable folder. Received: output_dir={path!r} "
+            f"({probe!r}: {reason})"
+        )
 
 
 class Recipe:
@@ -217,7 +119,13 @@ class Recipe:
         data = self.config["data"]
         options = dict(data.get("options", {}))
         if "dataset" in data:
-            parts = registry.load_dataset(data["dataset"], **options)
+            try:
+                parts = registry.load_dataset(data["dataset"], **options)
+            except (ValueError, TypeError) as error:
+                if not options:
+                    raise
+                cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
+                raise cls(f"Recipe key `data.options`: {error}") from None
         else:
             parts = _load_path(self.task, data)
         if "limit" not in data:
@@ -243,10 +151,23 @@ class Recipe:
         return kwargs
 
     def build(self, train=None):
-        """Builds the compiled model through the public factory."""
+        """Builds the compiled model through the public factory.
+
+        An error about one of the `model:` keys is prefixed with its recipe
+        key path (`Recipe key `model.width`: ...`).
+        """
         if train is None:
             train, _ = self.load_data()
-        return registry.get_factory(self.task)(data=train, **self.factory_kwargs())
+        kwargs = self.factory_kwargs()
+        try:
+            return registry.get_factory(self.task)(data=train, **kwargs)
+        except (ValueError, TypeError) as error:
+            named = re.match(r"`(\w+)", str(error))
+            model = self.config.get("model") or {}
+            if named is None or named.group(1) not in model:
+                raise
+            cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
+            raise cls(f"Recipe key `model.{named.group(1)}`: {error}") from None
 
     def tune(self, **overrides):
         """Runs the recipe's `tune:` section with `kr.tune`; returns a `TuneResult`.
@@ -296,11 +217,15 @@ class Recipe:
         """
 
         start = time.time()
-        out = utils.check_writable_dir("output_dir", self.output_dir)
+        # The recipe is valid (checked whole by `load`); the data and the
+        # model are made before the output folder, so a data or model error
+        # leaves nothing behind.
+        _check_output_dir(self.output_dir)
         if "seed" in self.config:
             utils.set_seed(self.config["seed"])
         train, test = self.load_data()
         model = self.build(train)
+        out = utils.check_writable_dir("output_dir", self.output_dir)
         fit = dict(self.config.get("fit") or {})
         fit.setdefault("epochs", 10)
         time_budget = fit.pop("time_budget", None)
@@ -324,16 +249,8 @@ class Recipe:
             "exports": {},
         }
         formats = (self.config.get("export") or {}).get("formats", ["keras"])
-        for fmt in formats:
-            validation.check_choice("export.formats", fmt, FORMATS)
-            path = os.path.join(
-                out,
-                {
-                    "keras": "model.keras",
-                    "saved_model": "saved_model",
-                    "onnx": "model.onnx",
-                }[fmt],
-            )
+        for fmt in formats:  # checked by `validate` before training
+            path = os.path.join(out, EXPORT_FILES[fmt])
             result = model.export(path, format=fmt)
             summary["exports"][fmt] = path
             if isinstance(result, dict):
@@ -449,29 +366,69 @@ def _take(values, indices):
     return np.asarray(values)[indices]
 
 
-def _load_path(task, data):
-    path = data["path"]
+def _load_path(task, data, names=None):
+    """`(train, test)` from `data.path`; errors name the recipe key.
+
+    `names` renames the keys in messages (the CLI's `{"path": "--data",
+    "target": "--target"}`).
+    """
+    names = {"path": "data.path", "target": "data.target", **(names or {})}
+
+    def label(key):
+        name = names.get(key, f"data.{key}")
+        return f"Recipe key `{name}`" if "." in name else f"`{name}`"
+
+    path = check_data_path(task, data["path"], names["path"])
     test_size = data.get("test_size", 0.2)
-    if task == "image_classifier":
-        size = data.get("image_size")
-        folder = kr_data.image_folder(path, image_size=tuple(size) if size else None)
-        return kr_data.split(folder, test_size, seed=0)
-    if task == "text_classifier" and os.path.isdir(path):
-        return kr_data.split(kr_data.text_folder(path), test_size, seed=0)
-    if path.endswith(".csv"):
-        import pandas as pd
+    if os.path.isdir(path) and task in ("image_classifier", "text_classifier"):
+        if task == "image_classifier":
+            size = data.get("image_size")
+            folder = kr_data.image_folder(
+                path, image_size=tuple(size) if size else None
+            )
+        else:
+            folder = kr_data.text_folder(path)
+        try:
+            return kr_data.split(folder, test_size, seed=0)
+        except ValueError as error:
+            # `split` names its own argument; here it is the recipe's key.
+            message = str(error).replace("validation_split", "data.test_size")
+            raise RecipeError(f"Recipe key `data.test_size`: {message}") from None
+    if path.lower().endswith(".csv") and os.path.isfile(path):
+        # sklearn: heavy, imported only when a CSV recipe is split.
         from sklearn.model_selection import train_test_split
 
-        frame = pd.read_csv(path)
+        try:
+            frame = read_csv(path, name=names["path"])
+        except ValueError as error:  # pandas' parser and decoding errors
+            raise RecipeError(
+                f"{label('path')} must be a readable CSV file "
+                f"({str(error).splitlines()[0][:200]}). "
+                f"Received: {names['path']}={path!r}"
+            ) from None
         target = data.get("target")
-        stratify = frame[target] if target in frame.columns else None
-        train, test = train_test_split(
-            frame, test_size=test_size, random_state=0, stratify=stratify
-        )
+        if target is not None and target not in frame.columns:
+            columns = [str(c) for c in frame.columns]
+            raise RecipeError(
+                f"{label('target')} must name a column of {names['path']} "
+                f"{columns[:20]}.{validation.did_you_mean(target, columns)} "
+                f"Received: {names['target']}={target!r}"
+            )
+        stratify = frame[target] if target is not None else None
+        try:
+            train, test = train_test_split(
+                frame, test_size=test_size, random_state=0, stratify=stratify
+            )
+        except ValueError as error:
+            raise RecipeError(
+                f"Recipe key `data.test_size` cannot split the {len(frame)} rows "
+                f"of {names['path']} ({str(error).splitlines()[0]}). "
+                f"Received: data.test_size={test_size}"
+            ) from None
         return train.reset_index(drop=True), test.reset_index(drop=True)
     raise RecipeError(
-        f"Recipe key `data.path` must be a folder (image/text classes) or a CSV "
-        f"file for task={task!r}. Received: data.path={path!r}"
+        f"{label('path')} must be a folder (image/text classes) or a CSV "
+        f"file for task={task!r}. Received: {names['path']}={path!r}"
     )
 
 

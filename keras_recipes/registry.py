@@ -6,6 +6,7 @@ its factory can infer from (`factory(data=train)`).
 """
 
 import importlib
+import inspect
 
 from keras_recipes.validation import check_choice
 
@@ -16,6 +17,17 @@ TASKS = {
     "text_classifier": "keras_recipes.tasks.text_classifier:text_classifier",
     "seq2seq_transformer": (
         "keras_recipes.tasks.seq2seq_transformer:seq2seq_transformer"
+    ),
+}
+
+# task name -> "module:Class" of the model its factory builds (for the names
+# of its constructor arguments, which a recipe's `model:` section may set).
+TASK_CLASSES = {
+    "image_classifier": "keras_recipes.tasks.image_classifier:ImageClassifier",
+    "tabular_classifier": "keras_recipes.tasks.tabular_classifier:TabularClassifier",
+    "text_classifier": "keras_recipes.tasks.text_classifier:TextClassifier",
+    "seq2seq_transformer": (
+        "keras_recipes.tasks.seq2seq_transformer:Seq2SeqTransformer"
     ),
 }
 
@@ -50,3 +62,41 @@ def get_factory(task):
 def load_dataset(name, **kwargs):
     check_choice("dataset", name, tuple(DATASETS))
     return resolve(DATASETS[name])(**kwargs)
+
+
+def _parameters(function):
+    return [
+        name
+        for name, p in inspect.signature(function).parameters.items()
+        if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+def model_arguments(task):
+    """Names a task's factory takes as model arguments (its and its class's).
+
+    `data` is not among them: a recipe's data comes from its `data:` section.
+
+    Example:
+
+    >>> "width" in model_arguments("image_classifier")
+    True
+    >>> "data" in model_arguments("image_classifier")
+    False
+    """
+    check_choice("task", task, tuple(TASKS))
+    names = _parameters(resolve(TASKS[task]))
+    names += _parameters(resolve(TASK_CLASSES[task]).__init__) + ["name"]
+    return sorted(set(names) - {"data"})
+
+
+def dataset_arguments(name):
+    """Names of the keyword arguments a bundled dataset's loader takes.
+
+    Example:
+
+    >>> dataset_arguments("digits")
+    ['seed', 'test_size']
+    """
+    check_choice("dataset", name, tuple(DATASETS))
+    return sorted(_parameters(resolve(DATASETS[name])))

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 
 import numpy as np
 from PIL import Image
@@ -104,3 +105,69 @@ def test_printed_tensorboard_command_binds_to_loopback(capsys):
     lines = capsys.readouterr().out.splitlines()
     command = [line for line in lines if "tensorboard --logdir" in line]
     assert len(command) == 1 and command[0].endswith("--host 127.0.0.1"), lines
+
+
+# ------------------------------------------------------- hardening (#35)
+def _one_line_exit_2(argv, capsys, match):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert re.search(match, err), err
+    return err
+
+
+def test_broken_yaml_in_set_is_one_line_exit_2(tmp_path, capsys):
+    recipe = os.path.join(REPO, "templates", "image_classification.yaml")
+    out = tmp_path / "run"
+    for command in ("train", "tune"):
+        argv = [command, recipe, "--set", "fit.epochs=[1"]
+        err = _one_line_exit_2(argv, capsys, r"--set 'fit.epochs=\[1' is not valid")
+        assert err.startswith(f"keras-recipes {command}: error:")
+    _one_line_exit_2(
+        [
+            "launch",
+            recipe,
+            "--workers",
+            "1",
+            "--set",
+            "model={width: [",
+            "--output-dir",
+            str(out),
+        ],
+        capsys,
+        r"--set 'model=\{width: \[' is not valid YAML",
+    )
+    assert not out.exists()
+
+
+def test_invalid_export_format_is_refused_before_training(tmp_path, capsys):
+    recipe = os.path.join(REPO, "templates", "image_classification.yaml")
+    out = tmp_path / "run"
+    _one_line_exit_2(
+        [
+            "train",
+            recipe,
+            "--set",
+            "export.formats=[keras, pdf]",
+            "--set",
+            "data.limit=20",
+            "--output-dir",
+            str(out),
+        ],
+        capsys,
+        r"`export.formats\[1\]` must be one of .* Received: export.formats\[1\]='pdf'",
+    )
+    assert not out.exists() and os.listdir(tmp_path) == []
+
+
+def test_bad_recipe_files_are_one_line_exit_2(tmp_path, capsys):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x]\nb: [*a, *a]\ntask: image_classifier\n")
+    _one_line_exit_2(["train", str(bomb)], capsys, r"anchors or aliases")
+    heavy = tmp_path / "heavy.yaml"
+    heavy.write_text(
+        "task: image_classifier\ndata: {dataset: digits}\nfit: {class_weight: heavy}\n"
+    )
+    _one_line_exit_2(["train", str(heavy)], capsys, r"`fit.class_weight`")
+    _one_line_exit_2(["tune", str(heavy)], capsys, r"`fit.class_weight`")
+    assert sorted(os.listdir(tmp_path)) == ["bomb.yaml", "heavy.yaml"]

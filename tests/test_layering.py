@@ -14,7 +14,7 @@ of cycles across layers; within a layer the graph must be acyclic too.
     4 tasks       tasks, addons
     5 workflows   tuning, serving, registry (task and dataset names; it
                   imports a template by its string name when asked)
-    6 recipes     recipe
+    6 recipes     recipe, recipe_schema
     7 entry       cli, saving, the package itself, and the subcommands that
                   live beside the code they drive (export.cli,
                   distribute.launch)
@@ -48,7 +48,7 @@ LAYERS = [
     ("callbacks", "export", "plots", "interpret", "predictions", "distribute"),
     ("tasks", "addons"),
     ("tuning", "serving", "registry"),
-    ("recipe",),
+    ("recipe", "recipe_schema"),
     ("cli", "saving", "export.cli", "distribute.launch"),
 ]
 

@@ -323,9 +323,13 @@ def check_features(features):
                 f"Received: missing {absent}"
             )
         if spec["kind"] in (NUMERIC, BOOLEAN):
-            validation.check_float(f"{where}['mean']", spec["mean"])
-            validation.check_float(f"{where}['variance']", spec["variance"], 0.0)
-            validation.check_float(f"{where}['fill_value']", spec["fill_value"])
+            try:
+                validation.check_float(f"{where}['mean']", spec["mean"])
+                validation.check_float(f"{where}['variance']", spec["variance"], 0.0)
+                validation.check_float(f"{where}['fill_value']", spec["fill_value"])
+            except (ValueError, TypeError) as error:
+                # Name the column: inferred specs are not the user's list (#35).
+                raise type(error)(f"Column {name!r}: {error}") from None
         else:
             vocab = spec["vocabulary"]
             ok_type = str if spec["kind"] == STRING else int
