@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import os
+import re
 import shutil
 import tempfile
 
@@ -88,6 +89,37 @@ def atomic_path(path, suffix=None):
         elif os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+# The names `atomic_path` gives its temporary files: `mkstemp`'s 8 random
+# characters between `.<target>.` and `.tmp<suffix>`.
+_TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp(?P<suffix>.*)")
+
+
+def temp_target(name):
+    """The file name an `atomic_path` temporary file `name` was written for.
+
+    A kill inside `atomic_path` leaves its temporary file behind; a folder's
+    one writer finds its own leftovers with this.
+
+    Args:
+        name: a file name (no folder).
+
+    Returns:
+        The target file name, or `None` when `name` is not a temporary name
+        of `atomic_path`.
+
+    Example:
+
+    >>> temp_target(".state.json.k2x_9a0b.tmp.json")
+    'state.json'
+    >>> temp_target("state.json") is None
+    True
+    """
+    match = _TEMP_NAME.fullmatch(name)
+    if match is None or not match["target"].endswith(match["suffix"]):
+        return None
+    return match["target"]
 
 
 def check_writable_dir(name, path):
