@@ -454,14 +454,33 @@ class EpochCheckpoint(keras.callbacks.Callback):
                 )
             if "base_learning_rate" in state:  # written by resume_dir
                 self.base_learning_rate = state["base_learning_rate"]
+            self._load(model, state)
+            if self.base_learning_rate is not None:
+                optimizer.learning_rate = self.base_learning_rate
+        return self.initial_epoch(state)
+
+    def _load(self, model, state):
+        """Seed states, weights and optimizer state; all or nothing."""
+        variables = [*model.variables, *getattr(model.optimizer, "variables", [])]
+        before = [np.array(variable) for variable in variables]
+        try:
             # First: a model with other random layers fails before any change.
             restore_seed_states(
                 model, state.get("seed_states"), self.argument, self.argument_value
             )
             model.load_weights(os.path.join(self._folder(), state["weights"]))
-            if self.base_learning_rate is not None:
-                optimizer.learning_rate = self.base_learning_rate
-        return self.initial_epoch(state)
+        except Exception as error:
+            # A damaged weights file or another architecture: the model
+            # keeps the values it had.
+            for variable, value in zip(variables, before):
+                variable.assign(value)
+            if isinstance(error, ValueError) and f"`{self.argument}`" in str(error):
+                raise
+            raise ValueError(
+                f"`{self.argument}` holds weights that cannot be loaded into "
+                f"this model ({type(error).__name__}: {str(error)[:200]}). "
+                f"Received: {self.argument}={self.argument_value!r}"
+            ) from None
 
     # --------------------------------------------------------------- write
     def extra_state(self, epoch, logs):
