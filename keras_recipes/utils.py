@@ -124,6 +124,10 @@ def temp_target(name):
 
 def check_writable_dir(name, path):
     """Creates `path` if needed and checks it is a writable folder."""
+    if not isinstance(path, str | bytes | os.PathLike):
+        raise TypeError(
+            f"`{name}` must be a folder path. Received: {name}={path!r:.200}"
+        )
     path = os.fspath(path)
     try:
         os.makedirs(path, exist_ok=True)
