@@ -195,7 +195,10 @@ class _TrialBackup(EpochCheckpoint):
         if not isinstance(history, list) or not all(
             isinstance(entry, dict)
             and isinstance(entry.get("epoch"), int)
-            and not isinstance(entry["epoch"], bool)
+            and all(
+                isinstance(value, int | float) and not isinstance(value, bool)
+                for value in entry.values()
+            )
             for entry in history
         ):
             raise self.damaged_state_error("its `history` field is not a list of logs")

@@ -466,6 +466,8 @@ def test_damaged_trial_backup_restarts_the_trial_and_reads_nothing_outside(tmp_p
         {**state, "weights": "../../outside.weights.h5"},
         {**state, "history": "x"},
         {**state, "history": [{"loss": 1.0}]},
+        {**state, "history": [{"epoch": 0, "val_accuracy": "high"}]},
+        {**state, "history": [{"epoch": True}]},
         {**state, "epoch": 0},
         "{",
     ):
