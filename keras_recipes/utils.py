@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import os
+import re
 import shutil
 import tempfile
 
@@ -90,8 +91,43 @@ def atomic_path(path, suffix=None):
         raise
 
 
+# The names `atomic_path` gives its temporary files: `mkstemp`'s 8 random
+# characters between `.<target>.` and `.tmp<suffix>`.
+_TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp(?P<suffix>.*)")
+
+
+def temp_target(name):
+    """The file name an `atomic_path` temporary file `name` was written for.
+
+    A kill inside `atomic_path` leaves its temporary file behind; a folder's
+    one writer finds its own leftovers with this.
+
+    Args:
+        name: a file name (no folder).
+
+    Returns:
+        The target file name, or `None` when `name` is not a temporary name
+        of `atomic_path`.
+
+    Example:
+
+    >>> temp_target(".state.json.k2x_9a0b.tmp.json")
+    'state.json'
+    >>> temp_target("state.json") is None
+    True
+    """
+    match = _TEMP_NAME.fullmatch(name)
+    if match is None or not match["target"].endswith(match["suffix"]):
+        return None
+    return match["target"]
+
+
 def check_writable_dir(name, path):
     """Creates `path` if needed and checks it is a writable folder."""
+    if not isinstance(path, str | bytes | os.PathLike):
+        raise TypeError(
+            f"`{name}` must be a folder path. Received: {name}={path!r:.200}"
+        )
     path = os.fspath(path)
     try:
         os.makedirs(path, exist_ok=True)

@@ -15,12 +15,16 @@ TensorBoard root), so files written to default locations would show up too.
 
 import contextlib
 import io
+import json
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 
 import keras_recipes as kr
 from keras_recipes import recipe as recipe_lib
@@ -153,6 +157,94 @@ def csv_recipe(out, test_size=None, target="label", huge=False):
     if test_size is not None:
         data["test_size"] = test_size
     return {"task": "tabular_classifier", "data": data}
+
+
+# ------------------------------------------------------- resume folders (#35)
+CKPT = "ckpt-00000.weights.h5"
+STATE = {"epoch": 0, "weights": CKPT}
+HOLD = (
+    "import fcntl, os, sys, time\n"
+    "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "os.write(fd, str(os.getpid()).encode())\n"
+    "print('held', flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+def resume_folder(out, name, state=None, files=(), **changes):
+    """A resume folder beside the case's output folder.
+
+    `state`: a dict (`STATE` updated with `changes`, `None` values left
+    out), text or bytes for `state.json`; `files`: empty files to create.
+    """
+    folder = os.path.join(out, "..", f"{os.path.basename(out)}-{name}")
+    os.makedirs(folder, exist_ok=True)
+    if state is None:
+        state = {k: v for k, v in {**STATE, **changes}.items() if v is not None}
+    if isinstance(state, dict):
+        state = json.dumps(state)
+    if isinstance(state, str):
+        state = state.encode("utf-8")
+    with open(os.path.join(folder, "state.json"), "wb") as file:
+        file.write(state)
+    for name in files:
+        open(os.path.join(folder, name), "wb").close()
+    return folder
+
+
+def fit_resume(c, folder, **kwargs):
+    return c.image.fit((c.x, c.y), epochs=2, resume_dir=folder, **NO_TB, **kwargs)
+
+
+def fit_backup(c, folder):
+    backup = kr.callbacks.CoordinatedBackup(folder)
+    return c.image.fit((c.x, c.y), epochs=2, callbacks=[backup], **NO_TB)
+
+
+def outside_weights(out):
+    """A weights file outside any resume folder (what traversal would open)."""
+    return os.path.abspath(write(out, "outside.weights.h5", ""))
+
+
+def with_state_file(out, name, make):
+    """A resume folder whose `state.json` is what `make(path)` creates."""
+    folder = resume_folder(out, name)
+    os.remove(os.path.join(folder, "state.json"))
+    make(os.path.join(folder, "state.json"))
+    return folder
+
+
+def sparse(path, size=17 * 2**20):
+    with open(path, "wb") as file:
+        file.truncate(size)  # never read: refused by its size
+
+
+def held_elsewhere(c, out):
+    """Fits on a resume folder another process has locked."""
+    folder = resume_folder(out, "held")
+    lock = os.path.join(folder, ".keras_recipes.lock")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, lock], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        fit_resume(c, folder)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        holder.stdout.close()
+
+
+def orphan_then_bad_json(c, out):
+    folder = resume_folder(out, "orphan", "{")
+    for orphan in (".state.json.ab12cd34.tmp.json", f".{CKPT}.zz99yy88.tmp.weights.h5"):
+        open(os.path.join(folder, orphan), "w").close()
+    fit_resume(c, folder)  # the orphans go (under the lock), then the error
+
+
+def other_model(c, out):
+    return fit_resume(c, resume_folder(out, "other", files=[CKPT], model="Other"))
 
 
 # (id, callable(ctx, out), expected exception, argument/key named, message regex)
@@ -684,6 +776,183 @@ CASES = [
     ("cli-evaluate-data-csv-for-images",
      lambda c, o: cli("evaluate", c.model_path, "--data", write(o, "d.csv", "a\n1\n")),
      CliExit, "--data", r"folder of class subfolders"),
+
+    # --- resume folders (#35)
+    ("resume-state-not-json",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", "{")),
+     ValueError, "resume_dir", r"damaged state\.json: not valid JSON"),
+    ("resume-state-empty",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", "")),
+     ValueError, "resume_dir", r"not valid JSON"),
+    ("resume-state-binary",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", b"\xff\xfe\x00")),
+     ValueError, "resume_dir", r"not valid JSON"),
+    ("resume-state-deeply-nested",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", "[" * 200_000)),
+     ValueError, "resume_dir", r"not valid JSON"),
+    ("resume-state-list",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", "[1, 2]")),
+     ValueError, "resume_dir", r"expected a JSON object, got a list"),
+    ("resume-state-null",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", "null")),
+     ValueError, "resume_dir", r"expected a JSON object, got a NoneType"),
+    ("resume-state-missing-epoch",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", epoch=None)),
+     ValueError, "resume_dir", r"the `epoch` field is missing"),
+    ("resume-state-missing-weights",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights=None)),
+     ValueError, "resume_dir", r"the `weights` field is missing"),
+    ("resume-state-epoch-str",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", epoch="1")),
+     ValueError, "resume_dir", r"`epoch` field must be an integer, got '1'"),
+    ("resume-state-epoch-float",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", epoch=1.5)),
+     ValueError, "resume_dir", r"`epoch` field must be an integer, got 1\.5"),
+    ("resume-state-epoch-bool",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", epoch=True)),
+     ValueError, "resume_dir", r"`epoch` field must be an integer, got True"),
+    ("resume-state-epoch-nan",
+     lambda c, o: fit_resume(c, resume_folder(
+         o, "r", '{"epoch": NaN, "weights": "w.weights.h5"}')),
+     ValueError, "resume_dir", r"`epoch` field must be an integer, got nan"),
+    ("resume-state-epoch-negative",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", epoch=-5)),
+     ValueError, "resume_dir", r"`epoch` field must be >= 0 \(a finished epoch\)"),
+    ("resume-weights-absolute",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights=outside_weights(o))),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-parent",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights="../x.weights.h5")),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-nested-traversal",
+     lambda c, o: fit_resume(c, resume_folder(
+         o, "r", weights="a/../../x.weights.h5")),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-subfolder",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights="sub/x.weights.h5")),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-backslash",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights="..\\x.weights.h5")),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-dotdot",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights="..")),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-empty",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights="")),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-nul",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights="a\x00.weights.h5")),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-int",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights=7)),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name.*, got 7"),
+    ("resume-weights-list",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights=[CKPT])),
+     ValueError, "resume_dir", r"`weights` field must be a plain file name"),
+    ("resume-weights-too-long",
+     lambda c, o: fit_resume(c, resume_folder(
+         o, "r", weights="w" * 5000 + ".weights.h5")),
+     ValueError, "resume_dir", r"`weights` field names a file that cannot be read"),
+    ("resume-weights-symlink-outside",
+     lambda c, o: fit_resume(c, (lambda f: (os.symlink(
+         outside_weights(o), os.path.join(f, CKPT)), f)[1])(resume_folder(o, "r"))),
+     ValueError, "resume_dir", r"which is not a regular file"),
+    ("resume-weights-folder",
+     lambda c, o: fit_resume(c, (lambda f: (os.mkdir(
+         os.path.join(f, CKPT)), f)[1])(resume_folder(o, "r"))),
+     ValueError, "resume_dir", r"which is not a regular file"),
+    ("resume-weights-not-h5",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", weights="state.json")),
+     ValueError, "resume_dir", r"must name a `\.weights\.h5` file"),
+    ("resume-weights-missing",
+     lambda c, o: fit_resume(c, resume_folder(o, "r")),
+     ValueError, "resume_dir", r"names a missing checkpoint"),
+    ("resume-weights-corrupt",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", files=[CKPT])),
+     ValueError, "resume_dir", r"holds weights that cannot be loaded"),
+    ("resume-seed-states-str",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", seed_states="x")),
+     ValueError, "resume_dir", r"`seed_states` field must be a list of lists"),
+    ("resume-seed-states-float",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", seed_states=[[0.5, 1]])),
+     ValueError, "resume_dir", r"`seed_states` field"),
+    ("resume-seed-states-overflow",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", seed_states=[[2**70, 1]])),
+     ValueError, "resume_dir", r"64-bit integers"),
+    ("resume-seed-states-count",
+     lambda c, o: fit_resume(c, resume_folder(
+         o, "r", files=[CKPT], seed_states=[[1, 2]])),
+     ValueError, "resume_dir", r"1 random layers' seed states, this one has"),
+    ("resume-seed-states-shape",
+     lambda c, o: fit_resume(c, resume_folder(
+         o, "r", files=[CKPT], seed_states=[[1, 2, 3]] * 4)),
+     ValueError, "resume_dir", r"holds weights that cannot be loaded"),
+    ("resume-learning-rate-str",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", base_learning_rate="fast")),
+     ValueError, "resume_dir", r"`base_learning_rate` field must be a finite"),
+    ("resume-learning-rate-inf",
+     lambda c, o: fit_resume(c, resume_folder(
+         o, "r", '{"epoch": 0, "weights": "w.weights.h5", '
+                 '"base_learning_rate": Infinity}')),
+     ValueError, "resume_dir", r"`base_learning_rate` field must be a finite"),
+    ("resume-model-not-str",
+     lambda c, o: fit_resume(c, resume_folder(o, "r", model=["ImageClassifier"])),
+     ValueError, "resume_dir", r"`model` field must be a class name"),
+    ("resume-other-model",
+     other_model,
+     ValueError, "resume_dir", r"holds a checkpoint of a Other"),
+    ("resume-state-huge",
+     lambda c, o: fit_resume(c, with_state_file(o, "r", sparse)),
+     ValueError, "resume_dir", r"17825792 bytes, over the 16777216"),
+    ("resume-state-folder",
+     lambda c, o: fit_resume(c, with_state_file(o, "r", os.mkdir)),
+     ValueError, "resume_dir", r"state\.json: it is not a regular file"),
+    ("resume-state-fifo",
+     lambda c, o: fit_resume(c, with_state_file(o, "r", os.mkfifo)),
+     ValueError, "resume_dir", r"state\.json: it is not a regular file"),
+    ("resume-state-symlink",
+     lambda c, o: fit_resume(c, with_state_file(
+         o, "r", lambda p: os.symlink(write(o, "s.json", json.dumps(STATE)), p))),
+     ValueError, "resume_dir", r"state\.json: it is not a regular file"),
+    ("resume-orphan-tmp-then-bad-json",
+     orphan_then_bad_json,
+     ValueError, "resume_dir", r"not valid JSON"),
+    ("resume-in-use-by-another-process",
+     held_elsewhere,
+     ValueError, "resume_dir", r"is in use by another training run \(pid \d+\)"),
+    ("resume-dir-is-a-file",
+     lambda c, o: fit_resume(c, c.file),
+     ValueError, "resume_dir", r"must be a writable folder"),
+    ("resume-dir-under-a-file",
+     lambda c, o: fit_resume(c, os.path.join(c.file, "r")),
+     ValueError, "resume_dir", r"must be a writable folder"),
+    ("resume-dir-int",
+     lambda c, o: fit_resume(c, 5),
+     TypeError, "resume_dir", r"must be a folder path\. Received: resume_dir=5"),
+    ("resume-dir-with-dataset",
+     lambda c, o: c.image.fit(tf.data.Dataset.from_tensor_slices(
+         (c.x, c.y)).batch(8), epochs=2, resume_dir=resume_folder(o, "r"), **NO_TB),
+     ValueError, "resume_dir", r"needs in-memory data"),
+    ("resume-backup-not-json",
+     lambda c, o: fit_backup(c, with_state_file(
+         o, "b", lambda p: open(os.path.join(os.path.dirname(p),
+                                             "backup_state.json"), "w").close())),
+     ValueError, "backup_dir", r"damaged backup_state\.json: not valid JSON"),
+    ("resume-backup-weights-absolute",
+     lambda c, o: fit_backup(c, (lambda f: (write(
+         o, "b/backup_state.json", json.dumps(
+             {"epoch": 1, "weights": outside_weights(o)})), f)[1])(
+         resume_folder(o, "b"))),
+     ValueError, "backup_dir", r"`weights` field must be a plain file name"),
+    ("resume-backup-epoch-zero",
+     lambda c, o: fit_backup(c, (lambda f: (write(
+         o, "b/backup_state.json", json.dumps(
+             {"epoch": 0, "weights": "epoch-0.weights.h5"})), f)[1])(
+         resume_folder(o, "b"))),
+     ValueError, "backup_dir", r"`epoch` field must be >= 1"),
+    ("resume-backup-dir-empty",
+     lambda c, o: kr.callbacks.CoordinatedBackup(""),
+     ValueError, "backup_dir", r"must be a folder path"),
 ]
 # fmt: on
 
@@ -722,4 +991,4 @@ def test_corpus_size():
     assert len(CASES) >= 45
     assert len({case[0] for case in CASES}) == len(CASES)
     kinds = {case[0].split("-")[0] for case in CASES}
-    assert kinds == {"image", "tabular", "text", "seq2seq", "cli", "recipe"}
+    assert kinds == {"image", "tabular", "text", "seq2seq", "cli", "recipe", "resume"}

@@ -41,6 +41,14 @@ class CoordinatedBackup(StatelessCallback, EpochCheckpoint):
     deleted when training completes (`delete_on_end=True`), so the next `fit`
     starts fresh.
 
+    `backup_dir` is not locked: the job's workers share it by design (and a
+    lock on a shared file system can outlive a killed chief for a while,
+    refusing the restart it exists for). The chief, its one writer, removes
+    the temporary files a killed write left when training starts; two jobs
+    must not share one `backup_dir`. A damaged `backup_state.json` (not
+    valid JSON, a wrong field, weights outside the folder) is a
+    `ValueError` naming `backup_dir`, raised before the model changes.
+
     Args:
         backup_dir: folder for the backup files.
         delete_on_end: delete the backup when `fit` completes.
@@ -84,6 +92,9 @@ class CoordinatedBackup(StatelessCallback, EpochCheckpoint):
 
     # ------------------------------------------------------------ callbacks
     def on_train_begin(self, logs=None):
+        if is_checkpoint_writer(self.model):
+            # The job's one writer: what a killed chief was writing goes.
+            self.remove_temp_files()
         state = self.read_state()
         if state is None:
             return

@@ -12,8 +12,14 @@ batches come in the order they had in the uninterrupted run (the pipeline's
 shuffle starts at that epoch's pass, see `Task.fit`), so that with
 `kr.set_seed(..., deterministic=True)` the final weights equal those of an
 uninterrupted run, with or without `resume_dir`.
+
+`resume_dir` has one writer: `start` locks it for the whole `fit` (a second
+run given the same folder gets a `ValueError` naming its process id) and
+removes the temporary files a killed run left; `fit` releases the lock when
+it ends, also on errors.
 """
 
+from keras_recipes import utils
 from keras_recipes.callbacks.epoch_checkpoint import CheckpointLayout
 from keras_recipes.callbacks.epoch_checkpoint import EpochCheckpoint
 
@@ -46,3 +52,32 @@ class ResumeCheckpoint(EpochCheckpoint):
             "base_learning_rate": self.base_learning_rate,
             "logs": {k: float(v) for k, v in logs.items()},
         }
+
+
+def start(model, data, resume_dir):
+    """Locks `resume_dir` and restores its checkpoint into `model`.
+
+    Args:
+        model: the task being fitted.
+        data: its training `kr.data.Data` (must be in memory).
+        resume_dir: the `fit` argument.
+
+    Returns:
+        `(checkpoint, initial_epoch)`: the locked `ResumeCheckpoint`, which
+        the caller adds to the callbacks and `unlock()`s when `fit` ends, and
+        the epoch to start at.
+    """
+    resume_dir = utils.check_writable_dir("resume_dir", resume_dir)
+    if data.x is None:
+        raise ValueError(
+            "`resume_dir` needs in-memory data (arrays, DataFrames, folders) "
+            "so the data order can be continued. Received: x=tf.data.Dataset"
+        )
+    checkpoint = ResumeCheckpoint(resume_dir)
+    checkpoint.set_model(model)  # only the writing worker locks
+    checkpoint.lock()
+    try:
+        return checkpoint, checkpoint.restore(model)
+    except BaseException:
+        checkpoint.unlock()
+        raise

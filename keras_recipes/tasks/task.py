@@ -23,8 +23,8 @@ from keras_recipes.distribute import round_batch_size
 from keras_recipes.distribute.build import maybe_symbolic_build
 from keras_recipes.export.formats import FORMATS
 from keras_recipes.optimizers import FastAdamW
+from keras_recipes.tasks import resume
 from keras_recipes.tasks import steps_per_execution as steps_policy
-from keras_recipes.tasks.resume import ResumeCheckpoint
 
 # What keras.Model (functional) itself takes; anything else is a typo.
 _MODEL_KWARGS = ("inputs", "outputs", "name", "trainable")
@@ -382,9 +382,12 @@ class Task(keras.Model):
         initial_epoch = validation.check_int(
             "initial_epoch", kwargs.pop("initial_epoch", 0), minimum=0
         )
-        if resume_dir is not None:
-            initial_epoch = self._resume(data, resume_dir, callbacks)
+        checkpoint = None
+        if resume_dir is not None:  # locked until the end of `fit`
+            checkpoint, initial_epoch = resume.start(self, data, resume_dir)
+            callbacks.append(checkpoint)
             if initial_epoch >= epochs:
+                checkpoint.unlock()
                 history = keras.callbacks.History()  # finished before: no epochs
                 history.set_model(self)
                 return history
@@ -449,19 +452,9 @@ class Task(keras.Model):
                 if isinstance(callback, EpochCosineDecay):
                     callback.on_train_end()  # puts the base learning rate back
             raise
-
-    def _resume(self, data, resume_dir, callbacks):
-        """Restores from `resume_dir`; returns the epoch to start at."""
-        resume_dir = utils.check_writable_dir("resume_dir", resume_dir)
-        if data.x is None:
-            raise ValueError(
-                "`resume_dir` needs in-memory data (arrays, DataFrames, folders) "
-                "so the data order can be continued. Received: x=tf.data.Dataset"
-            )
-        checkpoint = ResumeCheckpoint(resume_dir)
-        initial_epoch = checkpoint.restore(self)
-        callbacks.append(checkpoint)
-        return initial_epoch
+        finally:
+            if checkpoint is not None:
+                checkpoint.unlock()
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Under a strategy, Keras 3.15 builds from a batch of a throw-away

@@ -164,7 +164,10 @@ class _TrialBackup(EpochCheckpoint):
 
     Written at each epoch end except after the fit's last epoch, when the
     trial completes and its backup is removed. A damaged backup (unreadable,
-    or naming missing weights) restarts the trial.
+    not a valid state, or naming missing weights) restarts the trial. Not
+    locked: the oracle runs each trial on one worker at a time, which
+    removes the temporary files a killed write left before it reads the
+    backup.
 
     Args:
         trial_dir: the trial's folder; the backup goes to its `backup/`.
@@ -185,6 +188,20 @@ class _TrialBackup(EpochCheckpoint):
             return super().read_state()
         except (OSError, ValueError):
             return None
+
+    def check_state(self, state):
+        super().check_state(state)
+        history = state.get("history")
+        if not isinstance(history, list) or not all(
+            isinstance(entry, dict)
+            and isinstance(entry.get("epoch"), int)
+            and all(
+                isinstance(value, int | float) and not isinstance(value, bool)
+                for value in entry.values()
+            )
+            for entry in history
+        ):
+            raise self.damaged_state_error("its `history` field is not a list of logs")
 
     def extra_state(self, epoch, logs):
         return {"history": self.history}
@@ -441,6 +458,7 @@ class SearchTuner(kt.Tuner):
         hp = trial.hyperparameters
         trial_dir = self.get_trial_dir(trial.trial_id)
         backup = _TrialBackup(trial_dir, self.directory)
+        backup.remove_temp_files()  # of a killed run of this trial
         state = backup.read_state()
         backup.history = list(state["history"]) if state else []
         objective = self.oracle.objective

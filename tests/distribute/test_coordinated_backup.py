@@ -100,3 +100,30 @@ def test_state_naming_a_missing_file_is_an_error(tmp_path):
     m = model()
     with pytest.raises(ValueError, match="names a missing weights file"):
         m.fit(data(), callbacks=[CoordinatedBackup(str(tmp_path))], **FIT)
+
+
+def test_chief_removes_orphan_temp_files_and_damaged_states_change_nothing(tmp_path):
+    # A kill while the chief wrote left its temporary file; not locked (the
+    # job's workers share the folder), the chief, its one writer, removes it.
+    orphan = tmp_path / ".epoch-3.weights.h5.ab12cd34.tmp.weights.h5"
+    orphan.write_bytes(b"half")
+    (tmp_path / "notes.txt").write_text("not ours")
+    m = model()
+    m.fit(data(), callbacks=[CoordinatedBackup(str(tmp_path))], **FIT)
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.weights.h5"
+    outside.write_bytes(b"")
+    for state, message in [
+        ("{", r"not valid JSON"),
+        ({"epoch": 1, "weights": str(outside)}, r"`weights` field must be a plain"),
+        ({"epoch": "2", "weights": "epoch-2.weights.h5"}, r"`epoch` field must be"),
+    ]:
+        text = state if isinstance(state, str) else json.dumps(state)
+        (tmp_path / "backup_state.json").write_text(text)
+        before = m.get_weights()
+        pattern = r"`backup_dir` holds a damaged backup_state\.json: .*" + message
+        with pytest.raises(ValueError, match=pattern):
+            m.fit(data(), callbacks=[CoordinatedBackup(str(tmp_path))], **FIT)
+        for a, b in zip(before, m.get_weights()):
+            np.testing.assert_array_equal(a, b)
+    assert outside.exists()

@@ -6,7 +6,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
+import keras
 import numpy as np
 import pytest
 
@@ -153,3 +155,156 @@ def test_only_the_chief_writes_resume_checkpoints(tmp_path, monkeypatch):
     assert os.listdir(resume_dir) == []  # ... but wrote nothing into resume_dir
     assert not any(os.path.exists(os.path.dirname(p)) for p in saved)
     assert not any(str(resume_dir) in p for p in saved)
+
+
+RACE = textwrap.dedent(
+    """
+    import os, sys, time, keras, keras_recipes as kr
+
+    role, resume_dir, flags = sys.argv[1], sys.argv[2], sys.argv[3]
+    (x, y), _ = kr.datasets.load_digits()
+    x, y = x[:32], y[:32]
+    model = kr.image_classifier(data=(x, y), width=4, depth=1)
+
+    class Hold(keras.callbacks.Callback):
+        # The first run waits inside its first epoch until the second is done.
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0 and not os.path.exists(os.path.join(flags, "go")):
+                open(os.path.join(flags, "training"), "w").close()
+                deadline = time.time() + 240
+                while not os.path.exists(os.path.join(flags, "go")):
+                    if time.time() > deadline:
+                        raise SystemExit("never released")
+                    time.sleep(0.05)
+
+    try:
+        model.fit((x, y), epochs=2, batch_size=16, verbose=0, tensorboard=False,
+                  resume_dir=resume_dir, callbacks=[Hold()] if role == "a" else [])
+    except ValueError as error:
+        print("REFUSED", error, flush=True)
+        sys.exit(3)
+    print("TRAINED", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_two_processes_on_one_resume_dir_one_trains_one_is_refused(tmp_path):
+    script = tmp_path / "race.py"
+    script.write_text(RACE)
+    resume_dir, flags = tmp_path / "r", tmp_path / "flags"
+    flags.mkdir()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+
+    def start(role):
+        return subprocess.Popen(
+            [sys.executable, str(script), role, str(resume_dir), str(flags)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    first = start("a")
+    try:
+        deadline = time.time() + 300
+        while not (flags / "training").exists():
+            assert first.poll() is None, first.communicate()[1][-2000:]
+            assert time.time() < deadline, "the first run never started training"
+            time.sleep(0.2)
+        second = start("b")
+        out, err = second.communicate(timeout=300)
+        assert second.returncode == 3, err[-2000:]
+        assert f"is in use by another training run (pid {first.pid})" in out, out
+        assert "Received: resume_dir=" in out and "Traceback" not in err, err
+        assert os.listdir(resume_dir) == [".keras_recipes.lock"]  # nothing written
+    finally:
+        (flags / "go").touch()
+        out, err = first.communicate(timeout=300)
+    assert first.returncode == 0 and "TRAINED" in out, err[-2000:]
+    # The first run's checkpoint, whole; its lock is gone with it.
+    assert sorted(os.listdir(resume_dir)) == ["ckpt-00001.weights.h5", "state.json"]
+    assert json.loads((resume_dir / "state.json").read_text())["epoch"] == 1
+
+
+def _small():
+    (x, y), _ = kr.datasets.load_digits()
+    x, y = x[:32], y[:32]
+    return (x, y), kr.image_classifier(data=(x, y), width=4, depth=1)
+
+
+FIT = dict(epochs=2, batch_size=16, verbose=0, tensorboard=False)
+
+
+def test_fit_removes_orphan_temp_files_and_releases_its_lock(tmp_path):
+    data, model = _small()
+    resume_dir = tmp_path / "r"
+    resume_dir.mkdir()
+    orphans = [
+        ".ckpt-00003.weights.h5.k2x_9a0b.tmp.weights.h5",
+        ".state.json.zz99aa00.tmp.json",
+    ]
+    for name in orphans:
+        (resume_dir / name).write_text("half-written by a killed run")
+    (resume_dir / "notes.tmp").write_text("not ours")
+    model.fit(data, resume_dir=str(resume_dir), **FIT)
+    assert sorted(os.listdir(resume_dir)) == [
+        "ckpt-00001.weights.h5",
+        "notes.tmp",
+        "state.json",
+    ]
+
+    # Released also when fit fails: the same folder serves the next call.
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            assert ".keras_recipes.lock" in os.listdir(resume_dir)  # held
+            raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        model.fit(
+            data,
+            resume_dir=str(resume_dir),
+            callbacks=[Crash()],
+            **{**FIT, "epochs": 3},
+        )
+    assert ".keras_recipes.lock" not in os.listdir(resume_dir)
+    model.fit(data, resume_dir=str(resume_dir), **{**FIT, "epochs": 1})  # done
+    assert ".keras_recipes.lock" not in os.listdir(resume_dir)
+
+
+@pytest.mark.parametrize(
+    "change, pattern",
+    [
+        ({"weights": "ABSOLUTE"}, r"`weights` field must be a plain file name"),
+        ({"weights": "../outside.weights.h5"}, r"`weights` field must be a plain"),
+        ({"epoch": "1"}, r"`epoch` field must be an integer"),
+        ({"epoch": -2}, r"`epoch` field must be >= 0"),
+        ("{not json", r"not valid JSON"),
+        ("[]", r"expected a JSON object"),
+        ({"weights": None, "epoch": None}, r"`epoch` field must be an integer"),
+    ],
+)
+def test_damaged_state_json_is_refused_before_any_change(tmp_path, change, pattern):
+    data, model = _small()
+    resume_dir = tmp_path / "r"
+    model.fit(data, resume_dir=str(resume_dir), **FIT)
+    state = json.loads((resume_dir / "state.json").read_text())
+    outside = tmp_path / "outside.weights.h5"
+    os.replace(resume_dir / state["weights"], outside)
+    if isinstance(change, dict):
+        if change.get("weights") == "ABSOLUTE":
+            change = {"weights": str(outside)}
+        text = json.dumps({**state, **change})
+    else:
+        text = change
+    (resume_dir / "state.json").write_text(text)
+    _, fresh = _small()
+    before = fresh.get_weights()
+    expected = r"`resume_dir` holds a damaged state\.json: .*" + pattern
+    with pytest.raises(ValueError, match=expected) as info:
+        fresh.fit(data, resume_dir=str(resume_dir), **{**FIT, "epochs": 3})
+    assert f"Received: resume_dir={str(resume_dir)!r}" in str(info.value)
+    for a, b in zip(before, fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert ".keras_recipes.lock" not in os.listdir(resume_dir)
+    assert outside.exists()

@@ -448,3 +448,37 @@ def test_sigkill_mid_trial_then_rerun_matches_uninterrupted(tmp_path):
     for ta, tb in zip(a["trials"], b["trials"]):
         assert ta["values"] == tb["values"]
         np.testing.assert_allclose(tb["score"], ta["score"], rtol=1e-5)
+
+
+def test_damaged_trial_backup_restarts_the_trial_and_reads_nothing_outside(tmp_path):
+    trial_dir = tmp_path / "trial_1"
+    backup_dir = trial_dir / tuners_lib.BACKUP_DIR
+    backup_dir.mkdir(parents=True)
+    outside = tmp_path / "outside.weights.h5"
+    outside.write_bytes(b"")
+    (backup_dir / "latest.weights.h5").write_bytes(b"")
+    state = {"epoch": 1, "weights": "latest.weights.h5", "history": [{"epoch": 0}]}
+    backup = tuners_lib._TrialBackup(str(trial_dir), str(tmp_path))
+    (backup_dir / "state.json").write_text(json.dumps(state))
+    assert backup.read_state() == state
+    for damaged in (
+        {**state, "weights": str(outside)},
+        {**state, "weights": "../../outside.weights.h5"},
+        {**state, "history": "x"},
+        {**state, "history": [{"loss": 1.0}]},
+        {**state, "history": [{"epoch": 0, "val_accuracy": "high"}]},
+        {**state, "history": [{"epoch": True}]},
+        {**state, "epoch": 0},
+        "{",
+    ):
+        text = damaged if isinstance(damaged, str) else json.dumps(damaged)
+        (backup_dir / "state.json").write_text(text)
+        assert backup.read_state() is None  # restarts the trial
+    with pytest.raises(ValueError, match=r"`directory` holds a damaged state\.json"):
+        tuners_lib.EpochCheckpoint.read_state(backup)
+    assert outside.exists()
+    # The temporary files of a killed backup write go, nothing else.
+    orphan = backup_dir / ".latest.weights.h5.ab12cd34.tmp.weights.h5"
+    orphan.write_bytes(b"")
+    assert backup.remove_temp_files() == [orphan.name]
+    assert sorted(os.listdir(backup_dir)) == ["latest.weights.h5", "state.json"]
