@@ -209,12 +209,14 @@ def _suggest(learning_rates, losses, min_descent=0.05):
         float(np.max(down - np.minimum.accumulate(down))),
         float(np.max(np.maximum.accumulate(after) - after)),
     )
-    if best < width or peak == best:
+    rise = float(np.max(smooth[best:])) - float(smooth[best])
+    if best < width and rise >= max(min_descent * scale, 3.0 * noise):
         return None, (
             "the loss is lowest at the start of the sweep and only rises after "
-            f"it (lowest near lr={lrs[best]:.2e}): lower `start_lr`"
+            f"it (lowest near lr={lrs[best]:.2e}): lower `start_lr` (or, if the "
+            "curve is short and noisy, raise `num_steps` or the batch size)"
         )
-    if drop < min_descent * scale or drop < max(3.0 * noise, 2.0 * wiggle):
+    if best < width or drop < max(min_descent * scale, 3.0 * noise, 2.0 * wiggle):
         return None, (
             f"the smoothed loss drops only {drop:.3g} ({100 * drop / scale:.1f}%) "
             f"from {start:.4g} to its minimum at lr={lrs[best]:.2e}, while it "

@@ -259,6 +259,8 @@ def test_suggest_learning_rate_on_synthetic_curves():
     # Issue #36: a flat, noisy curve got a suggestion picked in the noise.
     with pytest.warns(UserWarning, match="drops only .* already trained"):
         assert callbacks.suggest_learning_rate(lrs, flat) is None
+    with pytest.warns(UserWarning, match="drops only"):
+        assert callbacks.suggest_learning_rate(lrs, np.full(100, 0.5)) is None
     with pytest.warns(UserWarning, match="lower `start_lr`"):
         assert callbacks.suggest_learning_rate(lrs, rising) is None
     with pytest.raises(ValueError, match="Received: min_descent=1.5"):
