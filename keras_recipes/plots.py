@@ -36,6 +36,14 @@ def _figure(figsize):
     return figure
 
 
+def _integer_ticks(axis):
+    """Ticks of `axis` at whole numbers only (epochs are counted, not measured)."""
+    # matplotlib is optional and slow to import: loaded on the first figure.
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _check_path(path):
     if not isinstance(path, str | os.PathLike):
         raise TypeError(
@@ -69,6 +77,8 @@ def plot_history(history, path, metrics=None, title=None):
 
     One panel per quantity (`loss` first); the validation curve
     (`val_<name>`) is drawn next to the training one when it was logged.
+    Epochs are numbered from 1, as Keras prints them, on whole-number ticks;
+    the y-axis of each panel is labelled with the quantity's name.
 
     Args:
         history: the `keras.callbacks.History` returned by `fit`, or its
@@ -134,6 +144,8 @@ def plot_history(history, path, metrics=None, title=None):
                 axes.plot(epochs, values, style, marker="o", markersize=3, label=label)
         axes.set_title(name)
         axes.set_xlabel("epoch")
+        axes.set_ylabel(name)
+        _integer_ticks(axes.xaxis)
         axes.grid(alpha=0.3)
         axes.legend()
     if title:
@@ -327,6 +339,11 @@ def plot_lr_finder(result, path):
 def confusion_matrix_figure(matrix, class_names=None, title="Confusion matrix"):
     """Renders a confusion matrix with matplotlib (Agg, no pyplot state).
 
+    The figure grows with the number of classes and the length of their
+    names (at least 6 x 5.5 in, i.e. 600 x 550 px; at most 20 in a side);
+    long or many x tick labels are rotated, and each cell shows its count
+    (up to 30 classes) in a font sized to the cell.
+
     Args:
         matrix: `(n, n)` counts, rows = true class, columns = predicted.
         class_names: optional tick labels.
@@ -344,18 +361,32 @@ def confusion_matrix_figure(matrix, class_names=None, title="Confusion matrix"):
     matrix = np.asarray(matrix)
     n = len(matrix)
     names = [str(c) for c in (class_names or range(n))]
-    size = min(12, 2 + 0.5 * n)
-    figure = _figure((size, size))
+    longest = max((len(name) for name in names), default=1)
+    # Sized to be read: at least 6 in (600 px at matplotlib's 100 dpi), 0.6 in
+    # per class, plus room for the tick labels; capped at 20 in.
+    label_room = min(0.09 * longest, 3.0)
+    cells = max(4.0, 0.6 * n)
+    figure = _figure(
+        (min(20.0, cells + label_room + 2.0), min(20.0, cells + label_room + 1.5))
+    )
     axes = figure.add_subplot()
     image = axes.imshow(matrix, cmap="Blues")
-    figure.colorbar(image, ax=axes, fraction=0.046)
-    axes.set_xticks(range(n), names, rotation=45, ha="right")
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
+    tick_size = 11 if n <= 10 else 9 if n <= 25 else 7
+    if longest > 3 or n > 10:  # long or many labels collide unless rotated
+        axes.set_xticks(
+            range(n), names, rotation=45, ha="right", rotation_mode="anchor"
+        )
+    else:
+        axes.set_xticks(range(n), names)
     axes.set_yticks(range(n), names)
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("true")
-    axes.set_title(title)
+    axes.tick_params(labelsize=tick_size)
+    axes.set_xlabel("predicted", fontsize=12)
+    axes.set_ylabel("true", fontsize=12)
+    axes.set_title(title, fontsize=13)
     if n <= 30:
         limit = matrix.max() / 2 if matrix.size else 0
+        count_size = 12 if n <= 6 else 10 if n <= 12 else 8 if n <= 20 else 6
         for i in range(n):
             for j in range(n):
                 axes.text(
@@ -364,7 +395,7 @@ def confusion_matrix_figure(matrix, class_names=None, title="Confusion matrix"):
                     f"{matrix[i, j]:g}",
                     ha="center",
                     va="center",
-                    fontsize=8,
+                    fontsize=count_size,
                     color="white" if matrix[i, j] > limit else "black",
                 )
     figure.tight_layout()
@@ -377,7 +408,8 @@ def lr_finder_figure(learning_rates, losses, suggested_lr):
     Args:
         learning_rates: learning rates tried (one per batch).
         losses: smoothed losses.
-        suggested_lr: the suggested learning rate, marked by a red line.
+        suggested_lr: the suggested learning rate, marked by a red line, or
+            `None` (no suggestion: the title says so).
 
     Returns:
         A `matplotlib.figure.Figure` (attached to an Agg canvas).
@@ -393,12 +425,16 @@ def lr_finder_figure(learning_rates, losses, suggested_lr):
     axes = figure.add_subplot()
     axes.plot(learning_rates, losses)
     axes.set_xscale("log")
-    axes.axvline(
-        suggested_lr,
-        color="red",
-        linestyle="--",
-        label=f"suggested {suggested_lr:.2e}",
-    )
+    if suggested_lr is not None:
+        axes.axvline(
+            suggested_lr,
+            color="red",
+            linestyle="--",
+            label=f"suggested {suggested_lr:.2e}",
+        )
+        axes.legend()
+    else:
+        axes.set_title("no clear descent: no learning rate suggested")
     finite = [v for v in losses if math.isfinite(v)]
     if finite:
         low = min(finite)
@@ -408,7 +444,6 @@ def lr_finder_figure(learning_rates, losses, suggested_lr):
         )
     axes.set_xlabel("learning rate (log scale)")
     axes.set_ylabel("smoothed loss")
-    axes.legend()
     figure.tight_layout()
     return figure
 

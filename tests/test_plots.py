@@ -159,3 +159,57 @@ def test_plot_lr_finder_writes_the_range_test(tmp_path):
         kr.plots.plot_lr_finder({"learning_rates": [1e-3]}, str(tmp_path / "x.png"))
     with pytest.raises(ValueError, match="end in '.png'"):
         kr.plots.plot_lr_finder(result, str(tmp_path / "lr.svg"))
+
+
+def test_history_panels_have_integer_epoch_ticks_and_y_labels(tmp_path, monkeypatch):
+    # Defects of issue #36: 4 epochs were ticked 1.0, 1.5, ..., 4.0 (an
+    # epoch 2.5 does not exist) and no panel named its y-axis.
+    figures = []
+    monkeypatch.setattr(kr.plots, "save_png", lambda fig, p: figures.append(fig))
+    history = {
+        "loss": [1.1, 0.8, 0.6, 0.5],
+        "val_loss": [1.2, 1.0, 0.8, 0.7],
+        "accuracy": [0.4, 0.6, 0.7, 0.8],
+    }
+    kr.plots.plot_history(history, str(tmp_path / "h.png"))
+    (figure,) = figures
+    figure.canvas.draw()
+    assert [a.get_ylabel() for a in figure.axes] == ["loss", "accuracy"]
+    for axes in figure.axes:
+        assert axes.get_xlabel() == "epoch"
+        low, high = axes.get_xlim()
+        ticks = [t for t in axes.get_xticks() if low <= t <= high]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+        assert min(ticks) >= 1  # epochs numbered as Keras prints them
+        assert axes.lines[0].get_xdata()[0] == 1
+
+
+@pytest.mark.parametrize("n", [2, 3, 12, 40])
+def test_confusion_matrix_is_sized_to_its_classes(n):
+    names = [f"class {i}" for i in range(n)]
+    figure = kr.plots.confusion_matrix_figure(np.eye(n, dtype=int) * 5, names)
+    width, height = figure.get_size_inches() * figure.dpi
+    # Issue #36: a 3-class matrix was a cramped 350 px square.
+    assert min(width, height) >= 500, (width, height)
+    assert width / n >= 25 or width >= 1900, (width, n)  # room per class
+    labels = figure.axes[0].get_xticklabels()
+    assert all(label.get_rotation() == 45 for label in labels)
+    three = [f"class {i}" for i in range(3)]
+    twelve = [f"class {i}" for i in range(12)]
+    small = kr.plots.confusion_matrix_figure(np.eye(3, dtype=int) * 5, three)
+    big = kr.plots.confusion_matrix_figure(np.eye(12, dtype=int), twelve)
+    assert big.get_size_inches()[0] > small.get_size_inches()[0]
+    long_names = [f"a rather long class name {i}" for i in range(3)]
+    wide = kr.plots.confusion_matrix_figure(np.eye(3, dtype=int), long_names)
+    assert wide.get_size_inches()[0] > small.get_size_inches()[0]
+    short = kr.plots.confusion_matrix_figure(np.eye(3, dtype=int), ["a", "b", "c"])
+    assert all(t.get_rotation() == 0 for t in short.axes[0].get_xticklabels())
+    counts = [t for t in short.axes[0].texts]
+    assert len(counts) == 9 and min(t.get_fontsize() for t in counts) >= 10
+
+
+def test_lr_finder_figure_without_a_suggestion(tmp_path):
+    lrs = list(np.logspace(-6, 0, 30))
+    figure = kr.plots.lr_finder_figure(lrs, [0.1] * 30, None)
+    assert "no learning rate suggested" in figure.axes[0].get_title()
+    assert not figure.axes[0].lines[1:]  # no suggestion line

@@ -3,6 +3,7 @@
 import inspect
 import math
 import os
+import warnings
 
 import keras
 import numpy as np
@@ -153,12 +154,110 @@ class LRFinder(StatelessCallback):
         }
 
 
-def suggest_learning_rate(learning_rates, losses):
-    """Suggests a learning rate from a range-test curve.
+def _smooth(values, width):
+    """Centred moving average over `width` points (shrinking at the ends)."""
+    kernel = np.ones(width)
+    half = width // 2
+    padded = np.pad(values, half, constant_values=0.0)
+    counts = np.convolve(np.pad(np.ones_like(values), half), kernel, "valid")
+    return np.convolve(padded, kernel, "valid") / counts
 
-    Takes the learning rate of the steepest loss descent (in log-LR) before
-    the minimum, and `lr_at_minimum / 10` (fastai's two classic rules), and
-    returns their geometric mean, which is robust to a noisy curve.
+
+def _suggest(learning_rates, losses, min_descent=0.05):
+    """`(suggested_lr, None)`, or `(None, why)` when the curve has no descent."""
+    validation.check_float(
+        "min_descent", min_descent, minimum=0.0, maximum=1.0, include_max=False
+    )
+    lrs = np.asarray(learning_rates, "float64")
+    losses = np.asarray(losses, "float64")
+    if lrs.shape != losses.shape or lrs.ndim != 1:
+        raise ValueError(
+            "`learning_rates` and `losses` must be 1-D and of the same length. "
+            f"Received: {lrs.shape} learning rates and {losses.shape} losses"
+        )
+    # The curve ends where the loss first stops being finite (it diverged).
+    bad = np.flatnonzero(~np.isfinite(losses))
+    end = int(bad[0]) if len(bad) else len(losses)
+    lrs, losses = lrs[:end], losses[:end]
+    if len(lrs) < 5:
+        raise ValueError(
+            "The LR range test recorded fewer than 5 finite losses: lower "
+            f"`start_lr` or raise `num_steps`. Received: {len(lrs)} points"
+        )
+    log_lr = np.log10(lrs)
+    per_decade = (len(lrs) - 1) / max(log_lr[-1] - log_lr[0], 1e-12)
+    # A centred window of about half a decade: no lag, and the noise of single
+    # batches cannot make a minimum or a "steepest" point on its own.
+    width = max(3, int(round(per_decade / 2)) | 1)
+    width = min(width, (len(lrs) // 3) | 1)
+    smooth = _smooth(losses, width)
+    best = int(np.argmin(smooth))
+    # Noise: robust spread of the curve around a one-decade smoothing.
+    wide = _smooth(losses, min(max(width, int(round(per_decade)) | 1), len(lrs) | 1))
+    stop = min(len(lrs), best + width)
+    noise = 1.4826 * float(np.median(np.abs(losses[:stop] - wide[:stop])))
+    # The descent: from the highest point before the minimum down to it.
+    peak = int(np.argmax(smooth[: best + 1]))
+    start = float(smooth[peak])
+    drop = start - float(smooth[best])
+    scale = max(abs(start), 1e-12)
+    # Wiggle: the largest move against the trend of a genuine curve (a rise
+    # on the way down, a fall after the minimum). Noise that looks like a
+    # descent comes with wiggles as large as that "descent".
+    down, after = smooth[peak : best + 1], smooth[best:]
+    wiggle = max(
+        float(np.max(down - np.minimum.accumulate(down))),
+        float(np.max(np.maximum.accumulate(after) - after)),
+    )
+    rise = float(np.max(smooth[best:])) - float(smooth[best])
+    if best < width and rise >= max(min_descent * scale, 3.0 * noise):
+        return None, (
+            "the loss is lowest at the start of the sweep and only rises after "
+            f"it (lowest near lr={lrs[best]:.2e}): lower `start_lr` (or, if the "
+            "curve is short and noisy, raise `num_steps` or the batch size)"
+        )
+    if best < width or drop < max(min_descent * scale, 3.0 * noise, 2.0 * wiggle):
+        return None, (
+            f"the smoothed loss drops only {drop:.3g} ({100 * drop / scale:.1f}%) "
+            f"from {start:.4g} to its minimum at lr={lrs[best]:.2e}, while it "
+            f"moves by {max(noise, wiggle):.3g} in noise; a range test needs a "
+            f"clear descent (at least {100 * min_descent:g}%, 3x the noise and "
+            "2x any rebound). This is typical of a model that is already "
+            "trained: keep its learning rate, or run `lr_find` on a freshly "
+            "built model"
+        )
+    slopes = np.gradient(smooth[peak : best + 1], log_lr[peak : best + 1])
+    steep = peak + int(np.argmin(slopes))
+    lr_steep = float(lrs[steep])
+    lr_min = float(lrs[best]) / 10.0
+    suggestion = float(np.sqrt(lr_steep * lr_min))
+    return float(np.clip(suggestion, lrs[0], lrs[best])), None
+
+
+def suggest_learning_rate(learning_rates, losses, min_descent=0.05):
+    """Suggests a learning rate from a range-test curve, or `None`.
+
+    The losses are smoothed again with a centred moving average of about
+    half a decade of learning rate (no lag, and single noisy batches cannot
+    make a minimum on their own). The curve must then show a clear descent:
+    the smoothed loss must fall from its starting level to its minimum by at
+    least `min_descent` of that level and by 3 times the noise of the curve.
+    If it does, the suggestion is the geometric mean of fastai's two classic
+    rules: the learning rate of the steepest descent before the minimum, and
+    `lr_at_minimum / 10`.
+
+    Without a clear descent (the curve of an already trained model is flat
+    and noisy; a sweep that starts too high only rises) it returns `None`
+    and warns saying why, rather than pick a point in the noise.
+
+    Args:
+        learning_rates: the learning rates tried, increasing.
+        losses: the loss at each (the `LRFinder` records them smoothed).
+        min_descent: the smallest relative drop of the smoothed loss, in
+            `[0, 1)`, that counts as a descent.
+
+    Returns:
+        The suggested learning rate (a float), or `None`.
 
     Example:
 
@@ -166,33 +265,16 @@ def suggest_learning_rate(learning_rates, losses):
     >>> losses = 2 - np.tanh(np.log10(lrs) + 3) + (lrs > 0.1) * 5
     >>> 1e-4 < suggest_learning_rate(lrs, losses) < 1e-2
     True
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     print(suggest_learning_rate(lrs, np.full(50, 0.1)))
+    None
     """
-    lrs = np.asarray(learning_rates, "float64")
-    losses = np.asarray(losses, "float64")
-    finite = np.isfinite(losses)
-    lrs, losses = lrs[finite], losses[finite]
-    if len(lrs) < 3:
-        raise ValueError(
-            "The LR range test recorded fewer than 3 finite losses: lower "
-            f"`start_lr` or raise `num_steps`. Received: {len(lrs)} points"
-        )
-    best = int(np.argmin(losses))
-    lr_min = lrs[best] / 10.0
-    # Slope of the loss over half a decade of learning rate: a wide stencil
-    # keeps the noise of single batches from picking a spurious "steepest".
-    log_lr = np.log10(lrs)
-    per_decade = (len(lrs) - 1) / max(log_lr[-1] - log_lr[0], 1e-12)
-    width = max(1, int(round(per_decade / 2)))
-    lr_steep = lr_min
-    if best >= width:
-        starts = np.arange(0, best - width + 1)
-        slopes = (losses[starts + width] - losses[starts]) / (
-            log_lr[starts + width] - log_lr[starts]
-        )
-        lr_steep = float(
-            np.sqrt(lrs[starts] * lrs[starts + width])[int(np.argmin(slopes))]
-        )
-    return float(np.sqrt(lr_min * lr_steep))
+    suggestion, why = _suggest(learning_rates, losses, min_descent)
+    if suggestion is None:
+        warnings.warn(f"No learning rate suggested: {why}.", stacklevel=2)
+    return suggestion
 
 
 class LRFinderResult:
@@ -201,14 +283,19 @@ class LRFinderResult:
     Attributes:
         learning_rates: learning rates tried (one per batch).
         losses: smoothed losses.
-        suggested_lr: the suggested learning rate.
+        suggested_lr: the suggested learning rate, or `None` when the curve
+            shows no clear descent (see `message`).
+        message: why there is no suggestion (`None` when there is one).
         plot_path: the PNG written (or `None`).
     """
 
-    def __init__(self, learning_rates, losses, suggested_lr, plot_path=None):
+    def __init__(
+        self, learning_rates, losses, suggested_lr, plot_path=None, message=None
+    ):
         self.learning_rates = list(learning_rates)
         self.losses = list(losses)
         self.suggested_lr = suggested_lr
+        self.message = message
         self.plot_path = plot_path
 
     def plot(self, path):
@@ -221,8 +308,9 @@ class LRFinderResult:
         return self.plot_path
 
     def __repr__(self):
+        lr = "None" if self.suggested_lr is None else f"{self.suggested_lr:.3g}"
         return (
-            f"LRFinderResult(suggested_lr={self.suggested_lr:.3g}, "
+            f"LRFinderResult(suggested_lr={lr}, "
             f"points={len(self.losses)}, plot_path={self.plot_path!r})"
         )
 
@@ -238,6 +326,7 @@ def lr_find(
     plot_path="auto",
     seed=None,
     verbose=0,
+    min_descent=0.05,
 ):
     """Runs an LR range test on a compiled model, then restores its state.
 
@@ -259,11 +348,19 @@ def lr_find(
             `tb_logs/<task>/lr_find-<run>.png`) or `None` for no plot.
         seed: shuffle seed.
         verbose: `fit` verbosity.
+        min_descent: the smallest relative drop of the smoothed loss that
+            counts as a descent (see `suggest_learning_rate`).
 
     Returns:
-        An `LRFinderResult`.
+        An `LRFinderResult`. Its `suggested_lr` is `None`, with a warning and
+        the reason in `message`, when the curve shows no clear descent: the
+        curve of an already trained model is typically flat and noisy until
+        it diverges, and any point of it would be a guess.
     """
     _check_lr_range(start_lr, end_lr, num_steps)
+    validation.check_float(
+        "min_descent", min_descent, minimum=0.0, maximum=1.0, include_max=False
+    )
     optimizer = model.optimizer
     settable_learning_rate(optimizer, "lr_find")
     if not optimizer.built:
@@ -300,8 +397,12 @@ def lr_find(
         for variable, value in zip(optimizer.variables, opt_state):
             variable.assign(value)
         model.stop_training = False
-    suggestion = suggest_learning_rate(finder.learning_rates, finder.losses)
-    result = LRFinderResult(finder.learning_rates, finder.losses, suggestion)
+    suggestion, why = _suggest(finder.learning_rates, finder.losses, min_descent)
+    result = LRFinderResult(
+        finder.learning_rates, finder.losses, suggestion, message=why
+    )
+    if why is not None:
+        warnings.warn(f"`lr_find` suggests no learning rate: {why}.", stacklevel=2)
     if plot_path == "auto":
         name = getattr(model, "task_name", None) or model.name
         plot_path = os.path.join(

@@ -47,6 +47,13 @@ class OneCycleScheduler(StatelessCallback):
         final_div_factor=1e4,
     ):
         super().__init__()
+        if max_lr is None:
+            raise ValueError(
+                "`max_lr` must be a learning rate > 0. `lr_find` returns "
+                "`suggested_lr=None` when its curve shows no clear descent (its "
+                "`message` says why): pass a learning rate yourself. "
+                "Received: max_lr=None"
+            )
         validation.check_float("max_lr", max_lr)
         if max_lr <= 0:
             raise ValueError(f"`max_lr` must be > 0. Received: max_lr={max_lr}")
@@ -129,7 +136,9 @@ def fit_one_cycle(
         epochs: number of epochs (>= 1).
         max_lr: peak learning rate; `None` uses the optimizer's current
             learning rate (the template's tuned default), or pass
-            `model.lr_find(data).suggested_lr`.
+            `model.lr_find(data).suggested_lr` (which is `None`, and so falls
+            back to that default, when the range test found no clear
+            descent).
         callbacks: extra callbacks.
         pct_start: warmup fraction.
         div_factor: start LR = max_lr / div_factor.

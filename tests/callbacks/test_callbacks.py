@@ -230,3 +230,62 @@ def test_callbacks_deep_copy_fresh_after_use():
     assert copy.deepcopy(budget).stopped_epoch is None
     stream_bar = callbacks.ProgressBar(file=io.StringIO())
     assert copy.deepcopy(stream_bar).file is stream_bar.file  # shared, not copied
+
+
+def _curves():
+    rng = np.random.default_rng(0)
+    lrs = np.logspace(-7, 1, 100)
+    x = np.log10(lrs)
+    noise = rng.normal(0, 0.01, 100)
+    flat = 0.1 + noise + np.where(x > -2, (x + 2) * 0.5, 0.0)
+    u_shape = (
+        2.3
+        - 1.8 / (1 + np.exp(-(x + 4) * 3))
+        + np.where(x > -1.5, (x + 1.5) ** 2 * 4, 0.0)
+        + 2 * noise
+    )
+    steep = np.where(x < -3, 2.0 - 0.4 * (x + 7), 0.4 + (x + 3) ** 2 * 6) + 2 * noise
+    rising = 1 + np.exp(x + 7) + noise
+    return lrs, flat, u_shape, steep, rising
+
+
+def test_suggest_learning_rate_on_synthetic_curves():
+    lrs, flat, u_shape, steep, rising = _curves()
+    # A U-shape: in the descent, well below the minimum (about 6e-3).
+    assert 1e-4 < callbacks.suggest_learning_rate(lrs, u_shape) < 2e-3
+    # Steep then divergent: inside the descent, below the minimum (1e-3).
+    suggestion = callbacks.suggest_learning_rate(lrs, steep)
+    assert lrs[0] <= suggestion < 1e-3
+    # Issue #36: a flat, noisy curve got a suggestion picked in the noise.
+    with pytest.warns(UserWarning, match="drops only .* already trained"):
+        assert callbacks.suggest_learning_rate(lrs, flat) is None
+    with pytest.warns(UserWarning, match="drops only"):
+        assert callbacks.suggest_learning_rate(lrs, np.full(100, 0.5)) is None
+    with pytest.warns(UserWarning, match="lower `start_lr`"):
+        assert callbacks.suggest_learning_rate(lrs, rising) is None
+    with pytest.raises(ValueError, match="Received: min_descent=1.5"):
+        callbacks.suggest_learning_rate(lrs, u_shape, min_descent=1.5)
+    with pytest.raises(ValueError, match="fewer than 5 finite"):
+        callbacks.suggest_learning_rate(lrs[:4], u_shape[:4])
+
+
+def test_lr_find_on_a_trained_model_suggests_nothing(digits, tmp_path):
+    # Issue #36: on a trained model the curve is flat noise until it diverges;
+    # the old rule suggested 9.2e-6 from that noise.
+    (x, y), _ = digits
+    model = _tiny()
+    model.fit((x, y), epochs=15, batch_size=32, verbose=0, tensorboard=False)
+    with pytest.warns(UserWarning, match="suggests no learning rate"):
+        result = model.lr_find(
+            (x[:640], y[:640]),
+            num_steps=60,
+            batch_size=16,
+            plot_path=str(tmp_path / "lr.png"),
+        )
+    assert result.suggested_lr is None
+    assert "already trained" in result.message
+    assert "suggested_lr=None" in repr(result)
+    with open(result.plot_path, "rb") as file:
+        assert file.read(8) == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="Received: max_lr=None"):
+        callbacks.OneCycleScheduler(max_lr=result.suggested_lr)
