@@ -54,6 +54,10 @@ def main():
         default_lr = float(model.learning_rate)
         plot = args.plot.replace(".png", f"-seed{seed}.png")
         found, find_s = timed_call(model.lr_find, (x, y), seed=seed, plot_path=plot)
+        if found.suggested_lr is None:  # no clear descent: nothing to compare
+            ok = False
+            lines.append(f"- seed {seed}: lr_find suggested nothing: {found.message}")
+            continue
         ratio = found.suggested_lr / default_lr
         within = 0.1 <= ratio <= 10 and os.path.getsize(found.plot_path) > 0
         ok &= within

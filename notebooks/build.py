@@ -339,10 +339,12 @@ def image():
 
             `fit_one_cycle` warms the learning rate up to `max_lr`, then anneals
             it. The suggestion of the range test is a good `max_lr`; it is capped
-            here because a range test of a few batches can be noisy.
+            here because a range test of a few batches can be noisy. When the
+            curve shows no clear descent (an already trained model), the test
+            suggests nothing (`finder.message` says why): keep the model's rate.
         """),
         code("""
-            max_lr = min(finder.suggested_lr, 1e-2)
+            max_lr = min(finder.suggested_lr or model.learning_rate, 1e-2)
             history = model.fit_one_cycle((x_train, y_train), epochs=EPOCHS,
                                           max_lr=max_lr, validation_split=0.1,
                                           verbose=2)
