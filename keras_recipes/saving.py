@@ -489,6 +489,7 @@ def _check_crc(archive, name, filepath):
 
 
 def _refuse(filepath, reason):
+    reason = reason.rstrip(".")
     return ValueError(f"`filepath` {reason}. Received: filepath={filepath!r}")
 
 
