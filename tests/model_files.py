@@ -173,3 +173,67 @@ def files_under(folder):
         for d, _, files in os.walk(folder)
         for f in files
     )
+
+
+# ---------------------------------------------- for the bad-input corpus
+def beside(out, name):
+    """A path next to a corpus case's output folder (not inside it)."""
+    return os.path.join(out, "..", f"{os.path.basename(out)}-{name}")
+
+
+def empty(dst):
+    open(dst, "wb").close()
+    return dst
+
+
+def folder(dst):
+    os.makedirs(dst)
+    return dst
+
+
+def fifo(dst):
+    os.mkfifo(dst)
+    return dst
+
+
+def saved(c, kind):
+    """The corpus' shared models, each saved once next to `c.model_path`."""
+    path = os.path.join(os.path.dirname(c.model_path), f"corpus-{kind}.keras")
+    if not os.path.exists(path):
+        if kind == "functional":
+            functional_model_file(path)
+        else:
+            models = {"image": c.image, "text": c.text, "tabular": c.tabular}
+            models["seq2seq"] = c.s2s
+            models[kind].save(path)
+    return path
+
+
+def lambda_file(c, out, module, name, arguments=None):
+    layer = lambda_layer(function_ref(module, name), arguments)
+    return with_layer(saved(c, "functional"), beside(out, "m.keras"), layer)
+
+
+def layer_file(c, out, module, class_name, registered=None, config=None):
+    layer = {
+        "module": module,
+        "class_name": class_name,
+        "config": config or {"name": "x"},
+        "registered_name": registered,
+    }
+    return with_layer(saved(c, "functional"), beside(out, "m.keras"), layer)
+
+
+def args_file(c, out, kind, **changes):
+    return with_model_args(saved(c, kind), beside(out, "m.keras"), **changes)
+
+
+def edited(c, out, edit, kind="image"):
+    return with_config(saved(c, kind), beside(out, "m.keras"), edit)
+
+
+def loss_is(function):
+    def edit(config):
+        config["compile_config"]["loss"] = function
+
+    return edit
