@@ -38,6 +38,15 @@ MAX_JSON_BYTES = 64 * 2**20  # config.json, metadata.json (ours: a few KB)
 MAX_WEIGHTS_BYTES = 16 * 2**30  # model.weights.h5
 MAX_COMPRESSION_RATIO = 100  # Keras stores entries (ratio 1); deflate < 1032
 MAX_CONFIG_DEPTH = 100  # ours: 5 (templates), ~15 (functional models)
+# What zipfile raises on a corrupt, encrypted or oddly compressed archive.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    zlib.error,
+    RuntimeError,
+    NotImplementedError,
+)
 _RATIO_FLOOR_BYTES = 2**20  # tiny entries may compress any amount
 _CHUNK = 2**20
 
@@ -258,7 +267,7 @@ def check_model_file(file, filepath):
         raise _refuse(filepath, "is empty (0 bytes), not a `.keras` archive")
     try:
         archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (*_ZIP_ERRORS, ValueError) as error:
         raise _refuse(
             filepath,
             "is not a `.keras` archive (not a readable zip file: truncated or "
@@ -385,6 +394,10 @@ def _check_path(filepath):
     filepath = os.fspath(filepath)
     if isinstance(filepath, bytes):
         filepath = os.fsdecode(filepath)
+    if "\0" in filepath:
+        raise ValueError(
+            f"`filepath` must not contain NUL bytes. Received: filepath={filepath!r}"
+        )
     if filepath.endswith((".h5", ".hdf5")):
         raise ValueError(
             "`filepath` is a legacy HDF5 file; keras_recipes loads only `.keras` "
@@ -452,7 +465,7 @@ def _read_json(archive, name, filepath):
     try:
         with archive.open(name) as entry:
             raw = entry.read(MAX_JSON_BYTES + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+    except _ZIP_ERRORS as error:
         raise _refuse(
             filepath, f"is corrupt: its `{name}` cannot be read ({_first_line(error)})"
         ) from None
@@ -480,7 +493,7 @@ def _check_crc(archive, name, filepath):
                 total += len(chunk)
                 if total > MAX_WEIGHTS_BYTES:
                     raise _refuse(filepath, f"has a `{name}` past its size bound")
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+    except _ZIP_ERRORS as error:
         raise _refuse(
             filepath,
             f"is corrupt: its `{name}` fails its checksum or is truncated "
