@@ -38,6 +38,10 @@ MAX_JSON_BYTES = 64 * 2**20  # config.json, metadata.json (ours: a few KB)
 MAX_WEIGHTS_BYTES = 16 * 2**30  # model.weights.h5
 MAX_COMPRESSION_RATIO = 100  # Keras stores entries (ratio 1); deflate < 1032
 MAX_CONFIG_DEPTH = 100  # ours: 5 (templates), ~15 (functional models)
+# JSON objects and arrays in one file: each costs ~100 bytes of Python
+# memory for 2 bytes of JSON. Counted on the raw bytes (brackets inside
+# strings too), before parsing. Ours: ~10 (templates), ~1000 (functional).
+MAX_JSON_CONTAINERS = 1_000_000
 # What zipfile raises on a corrupt, encrypted or oddly compressed archive.
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
@@ -471,6 +475,12 @@ def _read_json(archive, name, filepath):
         ) from None
     if len(raw) > MAX_JSON_BYTES:  # the directory lied about the size
         raise _refuse(filepath, f"has a `{name}` larger than {MAX_JSON_BYTES} bytes")
+    if raw.count(b"{") + raw.count(b"[") > MAX_JSON_CONTAINERS:
+        raise _refuse(
+            filepath,
+            f"has a `{name}` with more than {MAX_JSON_CONTAINERS} JSON objects "
+            "and arrays (keras_recipes.saving.MAX_JSON_CONTAINERS)",
+        )
     try:
         return json.loads(raw)
     except RecursionError:

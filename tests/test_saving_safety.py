@@ -215,6 +215,14 @@ def test_config_entry_lying_about_its_size_is_bounded(saved, tmp_path, monkeypat
     refused(path, r"more than the 1048576 bytes")
 
 
+def test_configs_with_millions_of_objects_are_refused_before_parsing(saved, tmp_path):
+    def edit(config):
+        config["config"]["class_names"] = [{}] * (saving.MAX_JSON_CONTAINERS + 1)
+
+    path = mf.with_config(saved["image"], str(tmp_path / "m.keras"), edit)
+    refused(path, r"more than 1000000 JSON objects and arrays")
+
+
 @pytest.mark.parametrize("depth", [200_000, 2_000, saving.MAX_CONFIG_DEPTH + 1])
 def test_deep_configs_are_refused(saved, tmp_path, depth):
     path = mf.deep_config(saved["image"], str(tmp_path / "m.keras"), depth)
