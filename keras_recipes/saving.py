@@ -149,8 +149,69 @@ ALLOWED_CLASSES = frozenset(
     }
 )  # fmt: skip
 
+# Templates are compiled with the user's choice of Keras optimizer, schedule,
+# loss and metrics too (`model.compile(optimizer="sgd")`): the Keras ones are
+# plain numbers-and-strings classes (a wrapper's function is checked on its
+# own), so all of those Keras exports are allowed.
+KERAS_OPTIMIZERS = (
+    "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl",
+    "Lamb", "Lion", "LossScaleOptimizer", "Muon", "Nadam", "RMSprop", "SGD",
+    "ScheduleFreeAdamW",
+)  # fmt: skip
+KERAS_SCHEDULES = (
+    "CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
+    "PiecewiseConstantDecay", "PolynomialDecay",
+)  # fmt: skip
+KERAS_LOSSES = (
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CTC",
+    "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy", "CategoricalHinge", "Circle",
+    "CosineSimilarity", "Dice", "Hinge", "Huber", "KLDivergence", "LogCosh",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy",
+    "SquaredHinge", "Tversky",
+)  # fmt: skip
+KERAS_METRICS = (
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU",
+    "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "ConcordanceCorrelation", "CosineSimilarity", "F1Score", "FBetaScore",
+    "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLDivergence",
+    "LogCoshError", "Mean", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanIoU", "MeanSquaredError", "MeanSquaredLogarithmicError", "OneHotIoU",
+    "OneHotMeanIoU", "PearsonCorrelation", "Poisson", "Precision",
+    "PrecisionAtRecall", "R2Score", "Recall", "RecallAtPrecision",
+    "RootMeanSquaredError", "SensitivityAtSpecificity",
+    "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity", "SquaredHinge",
+    "Sum", "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives",
+)  # fmt: skip
+# The loss and metric functions of keras.losses and keras.metrics.
+KERAS_LOSS_FUNCTIONS = (
+    "binary_accuracy", "binary_crossentropy", "binary_focal_crossentropy",
+    "categorical_accuracy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_generalized_cross_entropy",
+    "categorical_hinge", "circle", "concordance_correlation", "cosine_similarity",
+    "ctc", "dice", "hinge", "huber", "kl_divergence", "log_cosh",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "pearson_correlation", "poisson",
+    "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy", "squared_hinge",
+    "top_k_categorical_accuracy", "tversky",
+)  # fmt: skip
+ALLOWED_CLASSES |= {
+    (module, name, None)
+    for module, names in (
+        ("keras.optimizers", KERAS_OPTIMIZERS),
+        ("keras.optimizers.schedules", KERAS_SCHEDULES),
+        ("keras.losses", KERAS_LOSSES),
+        ("keras.metrics", KERAS_METRICS),
+    )
+    for name in names
+}
+
 # Functions a config may name ({"class_name": "function", "config": NAME}):
-# (module, NAME). Only our registered losses; Keras finds them by NAME.
+# (module, NAME): our registered losses and Keras' loss and metric functions;
+# Keras finds them by NAME.
 ALLOWED_FUNCTIONS = frozenset(
     {
         ("builtins", "keras_recipes>class_balanced_sparse_crossentropy"),
@@ -158,7 +219,11 @@ ALLOWED_FUNCTIONS = frozenset(
         ("builtins", "keras_recipes>masked_sequence_crossentropy"),
         ("builtins", "keras_recipes>sparse_categorical_focal_loss"),
     }
-)
+) | {
+    (module, name)
+    for module in ("builtins", "keras.losses", "keras.metrics")
+    for name in KERAS_LOSS_FUNCTIONS
+}
 
 # Class names Keras decodes as plain data (a symbolic tensor's shape and
 # dtype, an array, bytes, a slice); they name no class or function.
@@ -356,7 +421,11 @@ def _check_object(node, where, filepath):
         )
     if class_name == "function":
         name = node.get("config")
-        if (module, name) not in ALLOWED_FUNCTIONS:
+        if (module, name) not in ALLOWED_FUNCTIONS or registered not in (
+            None,
+            "function",
+            name,
+        ):
             raise _refuse(
                 filepath,
                 f"refers to the function `{_short(module)}.{_short(name)}` (at "

@@ -427,6 +427,20 @@ def test_a_model_from_the_allow_list_loads_and_predicts(saved):
     assert kr.load_model(saved["functional"]).count_params() == 8
 
 
+def test_a_template_compiled_with_other_keras_objects_loads(tmp_path):
+    model = kr.image_classifier(num_classes=3, image_shape=(8, 8, 1), width=4, depth=1)
+    schedule = keras.optimizers.schedules.CosineDecay(0.1, 10)
+    model.compile(
+        optimizer=keras.optimizers.SGD(schedule),
+        loss=keras.losses.sparse_categorical_crossentropy,
+        metrics=[keras.metrics.SparseTopKCategoricalAccuracy(k=2)],
+    )
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = kr.load_model(path)
+    assert type(loaded.optimizer).__name__ == "SGD"
+
+
 def test_metadata_is_parsed_and_bounded(saved, tmp_path):
     entries = mf.read_entries(saved["image"])
     entries["metadata.json"] = b"{" * 10
