@@ -217,7 +217,9 @@ def check_vocabulary(vocabulary):
             f"vocabulary of type {type(vocabulary).__name__}"
         )
     tokens = list(vocabulary)
-    validation.check_size("len(vocabulary)", len(tokens), validation.MAX_VOCABULARY)
+    validation.check_size(
+        "len(vocabulary)", len(tokens), validation.MAX_VOCABULARY, minimum=0
+    )
     bad = [t for t in tokens if not isinstance(t, str)]
     if bad:
         raise TypeError(
