@@ -412,7 +412,7 @@ def test_allow_list_covers_what_templates_and_components_serialize(tmp_path):
     assert not missing, (
         "Templates or components now serialize objects that kr.load_model "
         "refuses; check that they run no code from the file, then add these "
-        f"to keras_recipes/saving.py: {missing}"
+        f"to keras_recipes/saving_allow_list.py: {missing}"
     )
     # And nothing on the list is a class that runs code from its config.
     listed = {c[1] for c in saving.ALLOWED_CLASSES}
