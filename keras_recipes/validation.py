@@ -274,3 +274,46 @@ def check_known_arguments(cls, kwargs, allowed):
             f"Valid arguments: {params}. "
             f"Received: {unknown[0]}={kwargs[unknown[0]]!r}"
         )
+
+
+# Sanity bounds on model sizes: far above what the templates are for, low
+# enough that a config value such as `num_classes=10**12` (a typo, or a
+# crafted model file) is refused before any layer allocates weights.
+MAX_CLASSES = 100_000
+MAX_VOCABULARY = 1_000_000  # tokens of a vocabulary, or its size
+MAX_UNITS = 16_384  # units, embedding and intermediate sizes, channels
+MAX_LAYERS = 64  # stacked layers or blocks of one kind
+MAX_SEQUENCE_LENGTH = 65_536
+MAX_IMAGE_SIDE = 16_384  # pixels per side of an input image
+
+
+def check_size(name, value, maximum, minimum=1):
+    """Checks a model size argument (units, classes, length...) and its bound.
+
+    Like `check_int`, and says that the upper bound is a sanity bound.
+
+    Args:
+        name: argument name used in error messages.
+        value: the size.
+        maximum: the largest size accepted (one of the `MAX_*` bounds).
+        minimum: the smallest size accepted.
+
+    Returns:
+        The size as a Python `int`.
+
+    Example:
+
+    >>> check_size("num_classes", 10, MAX_CLASSES, minimum=2)
+    10
+    >>> check_size("units", 10**12, MAX_UNITS)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `units` must be <= 16384 (a sanity bound ...). Received: units=10...
+    """
+    value = check_int(name, value, minimum=minimum)
+    if value > maximum:
+        raise ValueError(
+            f"`{name}` must be <= {maximum} (a sanity bound on model size: "
+            f"larger values exhaust memory). Received: {name}={value}"
+        )
+    return value

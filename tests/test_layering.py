@@ -15,9 +15,9 @@ of cycles across layers; within a layer the graph must be acyclic too.
     5 workflows   tuning, serving, registry (task and dataset names; it
                   imports a template by its string name when asked)
     6 recipes     recipe, recipe_schema
-    7 entry       cli, saving, the package itself, and the subcommands that
-                  live beside the code they drive (export.cli,
-                  distribute.launch)
+    7 entry       cli, saving (and saving_allow_list), the package itself,
+                  and the subcommands that live beside the code they drive
+                  (export.cli, distribute.launch)
 
 Function-local imports are kept for optional or heavy third-party packages
 (`LAZY_THIRD_PARTY`: what `import keras_recipes` must not pay for), for our
@@ -49,7 +49,7 @@ LAYERS = [
     ("tasks", "addons"),
     ("tuning", "serving", "registry"),
     ("recipe", "recipe_schema"),
-    ("cli", "saving", "export.cli", "distribute.launch"),
+    ("cli", "saving", "saving_allow_list", "export.cli", "distribute.launch"),
 ]
 
 # Modules whose imports inside functions are all deliberate, and why.

@@ -94,7 +94,9 @@ class ImageClassifier(Classifier):
         class_names=None,
         **kwargs,
     ):
-        num_classes = validation.check_int("num_classes", num_classes, minimum=2)
+        num_classes = validation.check_size(
+            "num_classes", num_classes, validation.MAX_CLASSES, minimum=2
+        )
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(
                 f"`class_names` must hold num_classes={num_classes} names. "
@@ -102,9 +104,12 @@ class ImageClassifier(Classifier):
             )
         image_shape = _check_image_shape(image_shape, image_size)
         validation.check_choice("backbone", backbone, BACKBONES)
-        validation.check_int("width", width, minimum=1)
         validation.check_int("depth", depth, minimum=1, maximum=6)
-        validation.check_int("blocks", blocks, minimum=1)
+        # The last stage has width * 2**(depth - 1) channels.
+        validation.check_size(
+            "width", width, validation.MAX_UNITS // 2 ** (int(depth) - 1)
+        )
+        validation.check_size("blocks", blocks, validation.MAX_LAYERS)
         validation.check_float("se_ratio", se_ratio, minimum=0.0, maximum=1.0)
         validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
@@ -314,6 +319,15 @@ def _check_image_shape(image_shape, image_size):
             s is None or (isinstance(s, int | np.integer) and s > 0) for s in shape[:2]
         )
     )
+    for side in (*shape[:2], *(image_size or ())):
+        if ok and side is not None and isinstance(side, int | np.integer):
+            if side > validation.MAX_IMAGE_SIDE:
+                raise ValueError(
+                    f"`image_shape` and `image_size` sides must be <= "
+                    f"{validation.MAX_IMAGE_SIDE} pixels (a "
+                    "sanity bound on model size). Received: "
+                    f"image_shape={image_shape!r}, image_size={image_size!r}"
+                )
     if not ok:
         raise ValueError(
             "`image_shape` must be (height, width, channels) with positive sizes "

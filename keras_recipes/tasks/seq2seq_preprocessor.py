@@ -72,11 +72,18 @@ class Seq2SeqPreprocessor:
         self.target_size = _check_vocabulary(
             "target_vocabulary", target_vocabulary, target_vocabulary_size
         )
-        validation.check_int("sequence_length", sequence_length, minimum=1)
+        validation.check_size(
+            "sequence_length", sequence_length, validation.MAX_SEQUENCE_LENGTH
+        )
         target_length = sequence_length
         if target_sequence_length is not None:
             target_length = target_sequence_length
-        validation.check_int("target_sequence_length", target_length, minimum=2)
+        validation.check_size(
+            "target_sequence_length",
+            target_length,
+            validation.MAX_SEQUENCE_LENGTH,
+            minimum=2,
+        )
         self.source_vocabulary = _as_list(source_vocabulary)
         self.target_vocabulary = _as_list(target_vocabulary)
         self.source_vocabulary_size = source_vocabulary_size
@@ -347,7 +354,9 @@ def _check_vocabulary(name, vocabulary, size):
                 "`kr.seq2seq_transformer(data=...)` to adapt vocabularies). "
                 f"Received: {name}=None, {size_name}=None"
             )
-        return validation.check_int(size_name, size, minimum=len(RESERVED_TOKENS) + 1)
+        return validation.check_size(
+            size_name, size, validation.MAX_VOCABULARY, minimum=len(RESERVED_TOKENS) + 1
+        )
     if isinstance(vocabulary, str) or not isinstance(vocabulary, list | tuple):
         raise TypeError(
             f"`{name}` must be a list of token strings. "
@@ -355,6 +364,7 @@ def _check_vocabulary(name, vocabulary, size):
         )
     if not vocabulary:
         raise ValueError(f"`{name}` must not be empty. Received: {name}=[]")
+    validation.check_size(f"len({name})", len(vocabulary), validation.MAX_VOCABULARY)
     bad = [t for t in vocabulary if not isinstance(t, str) or t in RESERVED_TOKENS]
     if bad:
         raise ValueError(

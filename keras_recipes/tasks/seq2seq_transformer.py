@@ -118,16 +118,22 @@ class Seq2SeqTransformer(Task):
             source_split=source_split,
             target_split=target_split,
         )
-        validation.check_int("embedding_dim", embedding_dim, minimum=1)
-        validation.check_int("num_heads", num_heads, minimum=1)
+        validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
+        validation.check_size("num_heads", num_heads, validation.MAX_UNITS)
         if int(embedding_dim) % int(num_heads):
             raise ValueError(
                 "`embedding_dim` must be divisible by `num_heads`. "
                 f"Received: embedding_dim={embedding_dim}, num_heads={num_heads}"
             )
-        validation.check_int("intermediate_dim", intermediate_dim, minimum=1)
-        validation.check_int("num_encoder_layers", num_encoder_layers, minimum=1)
-        validation.check_int("num_decoder_layers", num_decoder_layers, minimum=1)
+        validation.check_size(
+            "intermediate_dim", intermediate_dim, validation.MAX_UNITS
+        )
+        validation.check_size(
+            "num_encoder_layers", num_encoder_layers, validation.MAX_LAYERS
+        )
+        validation.check_size(
+            "num_decoder_layers", num_decoder_layers, validation.MAX_LAYERS
+        )
         validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
         )

@@ -120,7 +120,9 @@ class TabularClassifier(Classifier):
         **kwargs,
     ):
         preprocessor = TabularPreprocessor(features, target=target, ignore=ignore)
-        num_classes = validation.check_int("num_classes", num_classes, minimum=2)
+        num_classes = validation.check_size(
+            "num_classes", num_classes, validation.MAX_CLASSES, minimum=2
+        )
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(
                 f"`class_names` must hold num_classes={num_classes} names. "
@@ -131,7 +133,7 @@ class TabularClassifier(Classifier):
             "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
         )
         if embedding_dim is not None:
-            validation.check_int("embedding_dim", embedding_dim, minimum=1)
+            validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
         cross_pairs = _check_crosses(crosses, preprocessor)
         _check_class_weight(class_weight, num_classes)
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
@@ -327,7 +329,11 @@ def _check_units(hidden_units):
             "`hidden_units` must be a non-empty list of layer sizes. "
             f"Received: hidden_units={hidden_units!r}"
         )
-    return [validation.check_int("hidden_units", u, minimum=1) for u in hidden_units]
+    validation.check_size("len(hidden_units)", len(hidden_units), validation.MAX_LAYERS)
+    return [
+        validation.check_size("hidden_units", u, validation.MAX_UNITS)
+        for u in hidden_units
+    ]
 
 
 def _check_crosses(crosses, preprocessor):

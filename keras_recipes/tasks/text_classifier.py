@@ -104,23 +104,27 @@ class TextClassifier(Classifier):
         **kwargs,
     ):
         check_vocabulary(vocabulary)
-        num_classes = validation.check_int("num_classes", num_classes, minimum=2)
+        num_classes = validation.check_size(
+            "num_classes", num_classes, validation.MAX_CLASSES, minimum=2
+        )
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(
                 f"`class_names` must hold num_classes={num_classes} names. "
                 f"Received: class_names={list(class_names)}"
             )
-        validation.check_int("sequence_length", sequence_length, minimum=1)
+        validation.check_size(
+            "sequence_length", sequence_length, validation.MAX_SEQUENCE_LENGTH
+        )
         check_text_options(standardize, split, ngrams)
-        validation.check_int("embedding_dim", embedding_dim, minimum=1)
+        validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
         validation.check_choice("rnn", rnn, RNNS)
         if not isinstance(bidirectional, bool):
             raise TypeError(
                 "`bidirectional` must be True or False. "
                 f"Received: bidirectional={bidirectional!r}"
             )
-        validation.check_int("rnn_layers", rnn_layers, minimum=1)
-        validation.check_int("units", units, minimum=1)
+        validation.check_size("rnn_layers", rnn_layers, validation.MAX_LAYERS)
+        validation.check_size("units", units, validation.MAX_UNITS)
         validation.check_choice("pooling", pooling, POOLINGS)
         for name, value in (
             ("dropout", dropout),

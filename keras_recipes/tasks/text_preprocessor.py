@@ -54,7 +54,9 @@ class TextPreprocessor:
         ngrams=None,
     ):
         tokens = check_vocabulary(vocabulary)
-        validation.check_int("sequence_length", sequence_length, minimum=1)
+        validation.check_size(
+            "sequence_length", sequence_length, validation.MAX_SEQUENCE_LENGTH
+        )
         check_text_options(standardize, split, ngrams)
         self.vectorizer = keras.layers.TextVectorization(
             standardize=standardize,
@@ -215,6 +217,9 @@ def check_vocabulary(vocabulary):
             f"vocabulary of type {type(vocabulary).__name__}"
         )
     tokens = list(vocabulary)
+    validation.check_size(
+        "len(vocabulary)", len(tokens), validation.MAX_VOCABULARY, minimum=0
+    )
     bad = [t for t in tokens if not isinstance(t, str)]
     if bad:
         raise TypeError(
