@@ -299,8 +299,11 @@ class SearchSpace:
         for param in list(hp.space):
             if not hp.is_active(param) or type(param).__name__ == "Fixed":
                 continue
+            values = _probe_values(param)
+            if len(set(values)) < 2:
+                continue  # one value: nothing is searched
             drawn = []
-            for value in _probe_values(param):
+            for value in values:
                 probe = hp.copy()
                 probe.values[param.name] = value
                 drawn.append(searched(probe))

@@ -174,6 +174,15 @@ def test_a_hyperparameter_that_feeds_a_fixed_argument_fails_the_check():
     space_lib.SearchSpace(_FeedsAFixedArgument, None).check()
 
 
+def test_a_one_value_choice_is_not_flagged():
+    space = space_lib.SearchSpace(
+        ImageClassifier,
+        registry.get_factory("image_classifier"),
+        {"se_ratio": kt.engine.hyperparameters.Choice("se_ratio", [0.25])},
+    )
+    space.check()
+
+
 def test_a_search_space_function_may_not_return_a_fixed_argument():
     space = space_lib.SearchSpace(
         ImageClassifier,
