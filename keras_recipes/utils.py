@@ -25,8 +25,11 @@ def set_seed(seed, deterministic=False):
     """Seeds Python, numpy and TensorFlow; optionally makes ops deterministic.
 
     With the same seed, two runs of the same code build the same initial
-    weights and shuffle data the same way. `deterministic=True` also makes
-    TensorFlow ops deterministic (slower; needed for bit-identical training).
+    weights, split and shuffle data the same way and, on the same CPU with
+    the same thread settings, train to bit-identical weights (README,
+    Reproducibility). `deterministic=True` also turns on TensorFlow's op
+    determinism, for GPU kernels that may add in any order; on CPU it swaps
+    some kernels (other, equally repeatable weights) and may be slower.
 
     Args:
         seed: a non-negative integer.

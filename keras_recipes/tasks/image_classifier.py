@@ -293,14 +293,27 @@ class ImageClassifier(Classifier):
         return config
 
     @classmethod
-    def search_space(cls, hp):
-        """Default KerasTuner search space for `kr.tune`."""
-        return {
-            "width": hp.Choice("width", [16, 32, 64]),
-            "depth": hp.Int("depth", 2, 4),
-            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1),
-            "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log"),
-        }
+    def search_space(cls, hp, fixed=None):
+        """Default KerasTuner search space for `kr.tune`.
+
+        `width` and `depth` shape the `"resnet_se"` backbone only: with an
+        application `backbone` among the `fixed` arguments they are not
+        declared (they would change nothing).
+
+        Args:
+            hp: a KerasTuner `HyperParameters`.
+            fixed: constructor arguments every trial pins (`model_kwargs`).
+
+        Returns:
+            A dict of constructor arguments drawn from `hp`.
+        """
+        space = {}
+        if (fixed or {}).get("backbone", "resnet_se") == "resnet_se":
+            space["width"] = hp.Choice("width", [16, 32, 64])
+            space["depth"] = hp.Int("depth", 2, 4)
+        space["dropout"] = hp.Float("dropout", 0.0, 0.5, step=0.1)
+        space["learning_rate"] = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+        return space
 
 
 def _check_image_shape(image_shape, image_size):

@@ -274,16 +274,30 @@ class TabularClassifier(Classifier):
         return config
 
     @classmethod
-    def search_space(cls, hp):
-        """Default KerasTuner search space for `kr.tune`."""
-        width = hp.Choice("width", [32, 64, 128, 256])
-        depth = hp.Int("depth", 1, 3)
-        return {
-            "hidden_units": [int(width) // (2**i) or 1 for i in range(int(depth))],
-            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1),
-            "embedding_dim": hp.Choice("embedding_dim", [4, 8, 16]),
-            "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log"),
-        }
+    def search_space(cls, hp, fixed=None):
+        """Default KerasTuner search space for `kr.tune`.
+
+        `hidden_units` comes from two hyperparameters, `width` (first layer)
+        and `depth` (layers, each half the one before); they are declared
+        only when `hidden_units` is not among the `fixed` arguments, so a
+        search with pinned layers neither searches nor reports them.
+
+        Args:
+            hp: a KerasTuner `HyperParameters`.
+            fixed: constructor arguments every trial pins (`model_kwargs`).
+
+        Returns:
+            A dict of constructor arguments drawn from `hp`.
+        """
+        space = {}
+        if "hidden_units" not in (fixed or {}):
+            width = int(hp.Choice("width", [32, 64, 128, 256]))
+            depth = int(hp.Int("depth", 1, 3))
+            space["hidden_units"] = [width // (2**i) or 1 for i in range(depth)]
+        space["dropout"] = hp.Float("dropout", 0.0, 0.5, step=0.1)
+        space["embedding_dim"] = hp.Choice("embedding_dim", [4, 8, 16])
+        space["learning_rate"] = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+        return space
 
 
 def balanced_class_weight(y, num_classes):

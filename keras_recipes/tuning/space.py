@@ -19,10 +19,13 @@ def _hp_classes():
 class _SkippingHyperParameters:
     """Proxy of a KerasTuner `HyperParameters` that ignores some names.
 
-    The default space of a task (`Task.search_space(hp)`) declares every
-    hyperparameter it knows. Names the user overrides or pins must not be
+    The default space of a task (`Task.search_space(hp, fixed)`) declares the
+    hyperparameters it knows. Names the user overrides or pins must not be
     registered (they would show up in the search space and the HParams
-    domain), so the proxy answers `None` for them without registering.
+    domain), so the proxy answers `None` for them without registering. A
+    hyperparameter with another name than the argument it feeds (the tabular
+    template's `width` and `depth` give `hidden_units`) is the template's to
+    leave out, using `fixed`; `SearchSpace.check` catches one left in.
     """
 
     def __init__(self, hp, skip):
@@ -145,6 +148,25 @@ def register(hp, name, spec):
     )
 
 
+def _takes_fixed(fn):
+    try:
+        return "fixed" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _probe_values(param):
+    """Values of a hyperparameter that `SearchSpace.check` tries."""
+    kind = type(param).__name__
+    if kind == "Boolean":
+        return [False, True]
+    if kind == "Choice":
+        return list(param.values)
+    if kind in ("Int", "Float"):
+        return [param.min_value, param.max_value]
+    return []
+
+
 def _plain(value):
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
@@ -239,10 +261,62 @@ class SearchSpace:
             )
 
     def default_space(self, hp):
+        """The task's default space drawn from `hp`, told the fixed values.
+
+        A task's `search_space(hp, fixed=None)` classmethod gets the fixed
+        constructor arguments (`model_kwargs`) as `fixed`, so it leaves out
+        the hyperparameters they override (`hidden_units` pinned: no `width`
+        or `depth`) or make unused (an application `backbone`: no `width`).
+        A `search_space(hp)` without `fixed` is called with `hp` alone.
+        """
         fn = getattr(self.task_class, "search_space", None)
         if fn is None:
             return {}
+        if _takes_fixed(fn):
+            return fn(hp, fixed=dict(self.model_kwargs)) or {}
         return fn(hp) or {}
+
+    def check(self):
+        """Raises a `ValueError` unless every searched hyperparameter is used.
+
+        Draws the space once on a scratch `HyperParameters`, then each
+        hyperparameter at the ends of its range (every value of a choice):
+        one that changes no constructor argument of a trial (it feeds an
+        argument that `model_kwargs` pins, or nothing) would be searched
+        and reported while every trial trains the same model. Also rejects
+        a `search_space` function that returns an argument `model_kwargs`
+        fixes (the fixed value would silently win). Builds no model.
+        """
+        # keras_tuner is optional and heavy: loaded when a search is set up.
+        import keras_tuner as kt
+
+        def searched(hp):
+            # The fixed values are the same objects in every draw.
+            return {k: v for k, v in self(hp).items() if k not in self.model_kwargs}
+
+        hp = kt.HyperParameters()
+        base = searched(hp)
+        for param in list(hp.space):
+            if not hp.is_active(param) or type(param).__name__ == "Fixed":
+                continue
+            values = _probe_values(param)
+            if len(set(values)) < 2:
+                continue  # one value: nothing is searched
+            drawn = []
+            for value in values:
+                probe = hp.copy()
+                probe.values[param.name] = value
+                drawn.append(searched(probe))
+            if all(kwargs == base for kwargs in drawn):
+                raise ValueError(
+                    f"The search space declares the hyperparameter "
+                    f"{param.name!r}, but no value of it changes the model's "
+                    "constructor arguments: every trial would train the same "
+                    "model while the search reports different values. Fixed "
+                    f"arguments: {sorted(self.model_kwargs)}. Leave it out of "
+                    "the space, or do not fix the argument it sets. "
+                    f"Received: hyperparameter {param.name!r}"
+                )
 
     def __call__(self, hp):
         """Draws constructor kwargs (tuned + fixed) from `hp`."""
@@ -255,6 +329,14 @@ class SearchSpace:
                     f"{type(tuned).__name__}"
                 )
             check_names("search_space", tuned, self.allowed, self.task_class)
+            both = sorted(set(tuned) & set(self.model_kwargs))
+            if both:
+                raise ValueError(
+                    f"The `search_space` function returns {both}, which "
+                    "`model_kwargs` fixes: the fixed value would win in every "
+                    "trial. Keep each name in one of them. "
+                    f"Received: search_space keys {sorted(tuned)}"
+                )
         else:
             overrides = dict(self.search_space or {})
             skip = set(overrides) | set(self.model_kwargs)

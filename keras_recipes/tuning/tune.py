@@ -174,7 +174,9 @@ def tune(
     (`factory(data=data, strategy=..., seed=seed, **kwargs)`, one model-building
     path) and trains it with the task's own `fit` (so `data` is accepted in any
     form `Task.fit` takes). The search space is the task's default
-    (`TaskClass.search_space(hp)`), overridden or extended by `search_space`.
+    (`TaskClass.search_space(hp, fixed=model_kwargs)`), overridden or
+    extended by `search_space`; what `model_kwargs` fixes is neither searched
+    nor reported.
 
     Reliability: re-running the same call continues the search (finished
     trials are never re-run; an interrupted trial resumes from the end of
@@ -230,7 +232,11 @@ def tune(
             `fn(hp) -> dict` of constructor arguments replacing the default.
             Unknown names raise a `ValueError` with a did-you-mean.
         model_kwargs: fixed constructor arguments for every trial (removed
-            from the default space).
+            from the default space, with the hyperparameters that would only
+            feed them: the tabular template's `width` and `depth` when
+            `hidden_units` is fixed). A space with a hyperparameter that
+            changes no constructor argument raises a `ValueError` before
+            any trial runs.
         validation_split: fraction held out (seeded, stratified), when
             `validation_data` is not given. Default 0.2.
         validation_data: validation data in any form `fit` accepts.
@@ -346,6 +352,7 @@ def tune(
     probe = factory(data=data, strategy=resolved_strategy, seed=seed, **model_kwargs)
     task_class = type(probe)
     space = space_lib.SearchSpace(task_class, factory, search_space, model_kwargs)
+    space.check()
     objective_ = _objective(objective, _metric_names(probe))
     if hasattr(probe, "to_data") and validation_data is not None:
         probe.to_data(validation_data, None, "validation_data")
