@@ -1,8 +1,9 @@
 """README.md runs as written: every ```python block, in order, in one namespace.
 
 The blocks run in a subprocess whose working directory is a temporary folder
-(they write models, plots and a demo image folder there) with the TensorBoard
-root moved there too. The one change made to the code: every `epochs=<n>` is
+(they write models, plots and a demo image folder there) holding a copy of
+`templates/` (as a checkout's root does), with the TensorBoard root moved there
+too. The one change made to the code: every `epochs=<n>` is
 rewritten to `epochs=1` (and `max_trials=<n>` to `max_trials=1`), so the tour
 runs in seconds; everything else is executed exactly as printed. Blocks that
 are not Python to run (shell commands, output listings, side-by-side diffs) use
@@ -11,6 +12,7 @@ are not Python to run (shell commands, output listings, side-by-side diffs) use
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -46,6 +48,7 @@ def test_every_python_block_runs_in_order(tmp_path):
     code = re.sub(r"\bepochs=\d+", "epochs=1", code)
     code = re.sub(r"\bmax_trials=\d+", "max_trials=1", code)
     script = tmp_path / "readme_blocks.py"
+    shutil.copytree(os.path.join(REPO, "templates"), tmp_path / "templates")
     script.write_text(code, encoding="utf-8")
     env = dict(
         os.environ,
@@ -67,10 +70,12 @@ def test_every_python_block_runs_in_order(tmp_path):
         "digits.onnx",
         "training_curves.png",
         "confusion_matrix.png",
+        "lr.png",
     ):
         assert (tmp_path / name).exists(), name
     assert (tmp_path / "digits_saved_model" / "saved_model.pb").is_file()
     assert (tmp_path / "runs" / "tune").is_dir()
+    assert (tmp_path / "runs" / "recipe_tune").is_dir()
     assert "accuracy" in run.stdout
 
 

@@ -10,6 +10,7 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
 from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.tasks.classifier import Classifier
+from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.utils import set_seed
 
 # keras.applications backbones, built with weights=None (no download ever),
@@ -435,7 +436,8 @@ def image_classifier(
         num_classes: number of classes; inferred from `data` when omitted.
         image_shape: `(height, width, channels)`; inferred from `data`.
         data: `(images, labels)`, or a `kr.data.Data` such as
-            `kr.data.image_folder("photos/")`.
+            `kr.data.image_folder("photos/")`. Checked as `fit` checks it,
+            with `fit`'s messages naming `data` (a NaN pixel fails here).
         class_names: class names; inferred from string labels or folders.
         strategy: `None`, `"auto"`, `"mirrored"`, `"multi_worker"` or a
             `tf.distribute.Strategy`; the model is built and compiled in
@@ -455,7 +457,7 @@ def image_classifier(
     """
 
     if data is not None:
-        inferred_shape, inferred_classes, inferred_names = _infer_from_data(data)
+        data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(data)
         image_shape = image_shape or inferred_shape
         class_names = class_names or inferred_names
         num_classes = num_classes or inferred_classes
@@ -469,15 +471,19 @@ def image_classifier(
     if seed is not None:
         set_seed(seed)
     with get_strategy(strategy).scope():
-        return ImageClassifier(
+        model = ImageClassifier(
             num_classes=num_classes,
             image_shape=image_shape,
             class_names=class_names,
             **kwargs,
         )
+    if data is not None:
+        check_factory_data(model, data)
+    return model
 
 
 def _infer_from_data(data):
+    """`(data, image_shape, num_classes, class_names)`; a pair as arrays."""
     if isinstance(data, Data):
         if data.x is None:
             raise ValueError(
@@ -487,9 +493,9 @@ def _infer_from_data(data):
         shape = data.info.get("image_shape") or tuple(np.shape(data.x)[1:])
         names = data.class_names
         if names is not None:
-            return shape, len(names), names
+            return data, shape, len(names), names
         num_classes, names = validation.infer_classes("data.y", data.y)
-        return shape, num_classes, names
+        return data, shape, num_classes, names
     if not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
             "`data` must be an (images, labels) pair or a kr.data.Data. "
@@ -505,4 +511,4 @@ def _infer_from_data(data):
     shape = tuple(int(s) for s in x.shape[1:])
     if len(shape) == 2:
         shape = (*shape, 1)
-    return shape, num_classes, names
+    return (x, y), shape, num_classes, names

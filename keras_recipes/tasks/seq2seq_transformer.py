@@ -15,6 +15,7 @@ from keras_recipes.layers.transformer import TransformerEncoder
 from keras_recipes.metrics import translation_scores
 from keras_recipes.optimizers import FastAdamW
 from keras_recipes.samplers import TracedDecoder
+from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.tasks.seq2seq_preprocessor import END_ID
 from keras_recipes.tasks.seq2seq_preprocessor import PAD_ID
 from keras_recipes.tasks.seq2seq_preprocessor import START_ID
@@ -550,7 +551,8 @@ def seq2seq_transformer(
         data: `(sources, targets)`, two equally long lists of strings. Both
             vocabularies (when not given) and both sequence lengths (when not
             given: the longest sentence plus headroom, rounded up to 8) are
-            inferred from it.
+            inferred from it. Checked as `fit` checks it, with `fit`'s
+            messages (and truncation warnings) naming `data`.
         source_vocabulary: optional list of source tokens.
         target_vocabulary: optional list of target tokens.
         sequence_length: maximum source length in tokens.
@@ -589,4 +591,7 @@ def seq2seq_transformer(
     if seed is not None:
         set_seed(seed)
     with get_strategy(strategy).scope():
-        return Seq2SeqTransformer(**config, **kwargs)
+        model = Seq2SeqTransformer(**config, **kwargs)
+    if data is not None:
+        check_factory_data(model, tuple(data))
+    return model

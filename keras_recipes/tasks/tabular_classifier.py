@@ -23,6 +23,7 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
 from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.tasks.classifier import Classifier
+from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.tasks.tabular_preprocessor import TabularPreprocessor
 
 MAX_CROSS_BINS = 100_000
@@ -461,7 +462,8 @@ def tabular_classifier(
     Args:
         data: a DataFrame (with the `target` column), a CSV path, a dict of
             columns, an `(inputs_frame, labels)` pair, or a `kr.data.Data`
-            from `kr.data.from_pandas`/`kr.data.csv`.
+            from `kr.data.from_pandas`/`kr.data.csv`. Checked as `fit`
+            checks it, with `fit`'s messages naming `data`.
         target: name of the label column. Frames from `kr.datasets` carry it
             in `frame.attrs["target"]`.
         numeric: columns to treat as numeric.
@@ -515,7 +517,7 @@ def tabular_classifier(
     if seed is not None:
         utils.set_seed(seed)
     with get_strategy(strategy).scope():
-        return TabularClassifier(
+        model = TabularClassifier(
             features=preprocessor.features,
             num_classes=num_classes,
             target=preprocessor.target,
@@ -523,3 +525,5 @@ def tabular_classifier(
             class_names=class_names,
             **kwargs,
         )
+    # The frame already read (a CSV is not read twice), its labels separate.
+    return check_factory_data(model, (frame, y))

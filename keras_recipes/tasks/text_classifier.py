@@ -8,6 +8,7 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
 from keras_recipes.layers.attention_pooling import AttentionPooling
 from keras_recipes.tasks.classifier import Classifier
+from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.tasks.text_preprocessor import TextPreprocessor
 from keras_recipes.tasks.text_preprocessor import check_text_options
 from keras_recipes.tasks.text_preprocessor import check_texts
@@ -332,7 +333,8 @@ def text_classifier(
     Args:
         data: `(texts, labels)` (lists, numpy arrays or pandas Series), or a
             `kr.data.Data` such as `kr.data.text_folder("reviews/")`. Its
-            texts give the vocabulary; its labels the classes.
+            texts give the vocabulary; its labels the classes. Checked as
+            `fit` checks it, with `fit`'s messages naming `data`.
         vocabulary: a ready vocabulary (skips adapting).
         num_classes: number of classes; inferred from `data` when omitted.
         class_names: class names; inferred from string labels or folders.
@@ -363,7 +365,7 @@ def text_classifier(
     validation.check_int("max_tokens", max_tokens, minimum=3)
     check_text_options(standardize, split, ngrams)
     if data is not None:
-        texts, inferred_classes, inferred_names = _infer_from_data(data)
+        data, texts, inferred_classes, inferred_names = _infer_from_data(data)
         class_names = class_names or inferred_names
         num_classes = num_classes or inferred_classes
         if vocabulary is None:
@@ -381,7 +383,7 @@ def text_classifier(
     if seed is not None:
         set_seed(seed)
     with get_strategy(strategy).scope():
-        return TextClassifier(
+        model = TextClassifier(
             vocabulary=vocabulary,
             num_classes=num_classes,
             class_names=class_names,
@@ -390,10 +392,16 @@ def text_classifier(
             ngrams=ngrams,
             **kwargs,
         )
+    if data is not None:
+        check_factory_data(model, data)
+    return model
 
 
 def _infer_from_data(data):
-    """Returns `(texts, num_classes, class_names)` from factory `data`."""
+    """`(data, texts, num_classes, class_names)` from factory `data`.
+
+    A pair comes back as `(texts, labels)` arrays, already checked.
+    """
     if isinstance(data, Data):
         if data.x is None:
             raise ValueError(
@@ -404,14 +412,14 @@ def _infer_from_data(data):
         texts = check_texts("data.x", data.x)
         names = data.class_names
         if names is not None:
-            return texts, len(names), names
+            return data, texts, len(names), names
         if data.y is None:
             raise ValueError(
                 "`data` must carry labels to infer the classes. "
                 f"Received: {data!r} without labels"
             )
         num_classes, names = validation.infer_classes("data.y", data.y)
-        return texts, num_classes, names
+        return data, texts, num_classes, names
     if isinstance(data, str) or not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
             "`data` must be a (texts, labels) pair or a kr.data.Data. "
@@ -422,4 +430,4 @@ def _infer_from_data(data):
     y = validation.as_array("data[1]", y)
     validation.check_same_length("data[0]", texts, "data[1]", y)
     num_classes, names = validation.infer_classes("data[1]", y)
-    return texts, num_classes, names
+    return (texts, y), texts, num_classes, names
