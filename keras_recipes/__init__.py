@@ -4,45 +4,32 @@
 >>> model = kr.image_classifier(num_classes=10, image_shape=(32, 32, 3))
 >>> isinstance(model, kr.tasks.ImageClassifier)
 True
+
+`import keras_recipes` itself is light: TensorFlow, Keras and the subpackages
+load on first use of any public name (`kr.image_classifier`, `kr.tasks`, ...),
+all together, so every serializable class is registered from then on. This
+keeps `keras-recipes --help` and argument errors free of TensorFlow's start-up.
 """
 
+import importlib
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from keras_recipes import addons  # noqa: E402
-from keras_recipes import callbacks  # noqa: E402
-from keras_recipes import data  # noqa: E402
-from keras_recipes import datasets  # noqa: E402
-from keras_recipes import distribute  # noqa: E402
-from keras_recipes import export  # noqa: E402  (onnx/tf2onnx stay lazy)
-from keras_recipes import interpret  # noqa: E402
-from keras_recipes import layers  # noqa: E402
-from keras_recipes import losses  # noqa: E402
-from keras_recipes import metrics  # noqa: E402
-from keras_recipes import optimizers  # noqa: E402
-from keras_recipes import plots  # noqa: E402
-from keras_recipes import regularizers  # noqa: E402
-from keras_recipes import samplers  # noqa: E402
-from keras_recipes import schedules  # noqa: E402
-from keras_recipes import tasks  # noqa: E402
-from keras_recipes import tuning  # noqa: E402
-from keras_recipes.recipe import from_recipe  # noqa: E402
-from keras_recipes.saving import load_model  # noqa: E402
-from keras_recipes.tasks.image_classifier import image_classifier  # noqa: E402
-from keras_recipes.tasks.seq2seq_transformer import seq2seq_transformer  # noqa: E402
-from keras_recipes.tasks.tabular_classifier import tabular_classifier  # noqa: E402
-from keras_recipes.tasks.text_classifier import text_classifier  # noqa: E402
-from keras_recipes.tuning import tune  # noqa: E402
-from keras_recipes.utils import set_seed  # noqa: E402
-
 __version__ = "0.1.0"
 
-__all__ = [
+# Subpackages and modules exposed as attributes.
+_MODULES = (
     "addons",
     "callbacks",
+    "data",
+    "datasets",
+    "distribute",
+    "export",  # onnx/tf2onnx stay lazy inside it
     "interpret",
+    "layers",
     "losses",
     "metrics",
     "optimizers",
@@ -50,19 +37,56 @@ __all__ = [
     "regularizers",
     "samplers",
     "schedules",
-    "data",
-    "datasets",
-    "distribute",
-    "export",
-    "from_recipe",
-    "image_classifier",
-    "layers",
-    "load_model",
-    "seq2seq_transformer",
-    "set_seed",
-    "tabular_classifier",
     "tasks",
-    "tune",
     "tuning",
-    "text_classifier",
-]
+)
+
+# Public functions: name -> the module that defines it.
+_FUNCTIONS = {
+    "from_recipe": "keras_recipes.recipe",
+    "load_model": "keras_recipes.saving",
+    "image_classifier": "keras_recipes.tasks.image_classifier",
+    "seq2seq_transformer": "keras_recipes.tasks.seq2seq_transformer",
+    "tabular_classifier": "keras_recipes.tasks.tabular_classifier",
+    "text_classifier": "keras_recipes.tasks.text_classifier",
+    "tune": "keras_recipes.tuning",
+    "set_seed": "keras_recipes.utils",
+}
+
+__all__ = sorted((*_MODULES, *_FUNCTIONS))
+
+
+_loading = False
+
+
+def _load_all():
+    """Imports every public part (registering every serializable class)."""
+    global _loading
+    _loading = True
+    try:
+        for name in _MODULES:
+            globals()[name] = importlib.import_module(f"keras_recipes.{name}")
+        for name, module in _FUNCTIONS.items():
+            globals()[name] = getattr(importlib.import_module(module), name)
+    finally:
+        _loading = False
+
+
+def __getattr__(name):
+    # PEP 562: the first public name used loads them all, once.
+    if name in _MODULES:
+        module = sys.modules.get(f"keras_recipes.{name}")
+        if module is not None or _loading:
+            # Reached by `from keras_recipes import x` while `x` is being
+            # imported: hand back the module, as Python's import would.
+            return module or importlib.import_module(f"keras_recipes.{name}")
+    if name in _MODULES or name in _FUNCTIONS:
+        if _loading:
+            return getattr(importlib.import_module(_FUNCTIONS[name]), name)
+        _load_all()
+        return globals()[name]
+    raise AttributeError(f"module 'keras_recipes' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

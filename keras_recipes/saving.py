@@ -21,7 +21,9 @@ def load_model(filepath, compile=True):
     Returns:
         The model, an instance of the class it was saved from.
     """
-    import keras_recipes  # noqa: F401  (registers every serializable object)
+    import keras_recipes
+
+    keras_recipes._load_all()  # registers every serializable object
 
     filepath = os.fspath(filepath)
     if filepath.endswith((".h5", ".hdf5")):

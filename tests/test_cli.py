@@ -1,5 +1,7 @@
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 from PIL import Image
@@ -18,6 +20,8 @@ def test_demo_reaches_the_accuracy_bar(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["test_metrics"]["accuracy"] >= 0.97, summary
     assert "test accuracy" in printed and "tensorboard logs" in printed
+    # Progress by default: one line per epoch (`--quiet` turns it off).
+    assert "Epoch 1/" in printed and " - loss: " in printed
     assert (out / "model.keras").is_file()
     assert (out / "saved_model" / "saved_model.pb").is_file()
     for plot in ("training_curves", "confusion_matrix"):  # PNGs, announced
@@ -104,3 +108,68 @@ def test_printed_tensorboard_command_binds_to_loopback(capsys):
     lines = capsys.readouterr().out.splitlines()
     command = [line for line in lines if "tensorboard --logdir" in line]
     assert len(command) == 1 and command[0].endswith("--host 127.0.0.1"), lines
+
+
+def _fresh(code):
+    """Runs `code` in a fresh interpreter (this one has imported TF already)."""
+    env = dict(os.environ, PYTHONPATH=REPO, CUDA_VISIBLE_DEVICES="")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_help_and_argument_errors_do_not_import_tensorflow():
+    """`keras-recipes --help` answered in ~1 s, not after TensorFlow's ~9 s."""
+    done = _fresh(
+        "import sys\n"
+        "import keras_recipes.cli as cli\n"
+        "print('after import', 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+        "try:\n"
+        "    cli.main(['--help'])\n"
+        "except SystemExit as exit:\n"
+        "    print('help exit', exit.code)\n"
+        "print('code', cli.main(['demo', '--task', 'image_clasifier']))\n"
+        "print('after errors', 'tensorflow' in sys.modules)\n"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "after import False False" in out
+    assert "help exit 0" in out and "usage: keras-recipes" in out
+    assert "code 2" in out and "after errors False" in out
+    assert "Did you mean 'image_classifier'" in done.stderr
+    # Nothing but the one error line on stderr: no TensorFlow start-up noise.
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+
+
+def test_lazy_package_still_exposes_everything():
+    done = _fresh(
+        "import sys\n"
+        "import keras_recipes as kr\n"
+        "print('lazy', 'tensorflow' in sys.modules)\n"
+        "print('factory', callable(kr.image_classifier))\n"
+        "print('tf', 'tensorflow' in sys.modules)\n"
+        "print('all', all(hasattr(kr, name) for name in kr.__all__))\n"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "lazy False" in done.stdout and "factory True" in done.stdout
+    assert "tf True" in done.stdout and "all True" in done.stdout
+
+
+def test_native_log_lines_stay_off_the_terminal(capfd):
+    """TensorFlow's native lines (cuInit, oneDNN) go to a file, not stderr."""
+    from keras_recipes import quiet
+
+    with quiet.native_stderr() as native:
+        os.write(2, b"E0000 cuda_platform.cc:52] failed call to cuInit\n")
+    assert "failed call to cuInit" not in capfd.readouterr().err
+    with quiet.native_stderr() as native:
+        os.write(2, b"E0000 failed call to cuInit\n")
+        assert "failed call to cuInit" in native.read()
+    err = capfd.readouterr().err
+    assert "cuInit" not in err
