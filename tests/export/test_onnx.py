@@ -1,7 +1,9 @@
 """Verified ONNX export: parity, report, atomic writes, sidecars, no-TF use."""
 
 import json
+import logging
 import os
+import sys
 
 import keras
 import numpy as np
@@ -282,8 +284,15 @@ def test_tabular_classifier_template_string_lookups_via_saved_model(tmp_path, ca
         "color": np.array(["red", "green", "blue"]),
     }
     path = str(tmp_path / "tab.onnx")
+    # Outside pytest, Python log records reach stderr through the root logger
+    # (absl's handler); here pytest's own handlers hold them, so add one.
+    to_stderr = logging.StreamHandler(sys.stderr)
+    logging.getLogger().addHandler(to_stderr)
     capfd.readouterr()
-    report = model.export(path, format="onnx", samples=raw)
+    try:
+        report = model.export(path, format="onnx", samples=raw)
+    finally:
+        logging.getLogger().removeHandler(to_stderr)
     # A successful export prints none of the converter's chatter: no
     # tracebacks of the failed first route, no "Cannot infer shape" lines.
     printed = capfd.readouterr()
