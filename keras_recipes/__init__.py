@@ -6,14 +6,14 @@
 True
 
 `import keras_recipes` itself is light: TensorFlow, Keras and the subpackages
-load on first use of any public name (`kr.image_classifier`, `kr.tasks`, ...),
-all together, so every serializable class is registered from then on. This
+load on first use of a public name. A subpackage (`kr.tasks`) loads itself and
+what it imports; a function (`kr.image_classifier`, `kr.load_model`) loads
+everything, so every serializable class is registered from then on. This
 keeps `keras-recipes --help` and argument errors free of TensorFlow's start-up.
 """
 
 import importlib
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -73,17 +73,15 @@ def _load_all():
 
 
 def __getattr__(name):
-    # PEP 562: the first public name used loads them all, once.
+    # PEP 562. `from keras_recipes import x` asks here too before Python
+    # imports the submodule `x` (also while `x` is half-imported): a
+    # subpackage is imported alone, as Python's import would.
     if name in _MODULES:
-        module = sys.modules.get(f"keras_recipes.{name}")
-        if module is not None or _loading:
-            # Reached by `from keras_recipes import x` while `x` is being
-            # imported: hand back the module, as Python's import would.
-            return module or importlib.import_module(f"keras_recipes.{name}")
-    if name in _MODULES or name in _FUNCTIONS:
+        return importlib.import_module(f"keras_recipes.{name}")
+    if name in _FUNCTIONS:
         if _loading:
             return getattr(importlib.import_module(_FUNCTIONS[name]), name)
-        _load_all()
+        _load_all()  # the first factory used loads (and registers) everything
         return globals()[name]
     raise AttributeError(f"module 'keras_recipes' has no attribute {name!r}")
 
