@@ -5,8 +5,11 @@
     python3 dev.py test     # venv + install + ruff lint and format check + the tests
     python3 dev.py bench    # the benchmarks in benchmarks/
 
-The virtual environment lives in `.venv/`; the install step re-runs only when
-pyproject.toml changes.
+`demo` and `bench` install the package alone; `test` adds the `[test]` extras
+(pytest, ruff, notebook tools). Arguments after `demo` go to `keras-recipes
+demo` (`--quiet`: no per-epoch progress; `--task`, `--epochs`). The one
+virtual environment lives in `.venv/`; the install step re-runs only when
+pyproject.toml changes or `test` needs the extras a `demo` did not install.
 """
 
 import hashlib
@@ -29,21 +32,37 @@ def run(*cmd, **kwargs):
     return subprocess.run(cmd, cwd=ROOT, **kwargs).returncode
 
 
-def ensure_env():
+def installed():
+    """`(pyproject digest, with test extras)` of the last install, or `None`."""
+    if not os.path.exists(STAMP):
+        return None
+    with open(STAMP) as file:
+        digest, _, extras = file.read().partition("\n")
+    return digest, extras.strip() == "test"
+
+
+def ensure_env(test_extras=False):
+    """Creates `.venv` and installs the package (with `[test]` if asked)."""
     if not os.path.exists(PY):
         print(f"+ creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as file:
         digest = hashlib.sha256(file.read()).hexdigest()
-    if os.path.exists(STAMP) and open(STAMP).read() == digest:
-        return
+    stamp = installed()
+    if stamp is not None and stamp[0] == digest:
+        if stamp[1] or not test_extras:  # extras stay once installed
+            return
+        test_extras = True
+    elif stamp is not None and stamp[1]:
+        test_extras = True  # a changed pyproject keeps the venv's extras
     quiet = ["-q"] if os.environ.get("CI") else []
     if run(PY, "-m", "pip", "install", *quiet, "--upgrade", "pip") != 0:
         sys.exit("pip upgrade failed")
-    if run(PY, "-m", "pip", "install", *quiet, "-e", ".[test]") != 0:
+    target = ".[test]" if test_extras else "."
+    if run(PY, "-m", "pip", "install", *quiet, "-e", target) != 0:
         sys.exit("installing keras-recipes failed")
     with open(STAMP, "w") as file:
-        file.write(digest)
+        file.write(digest + ("\ntest" if test_extras else ""))
 
 
 def main(argv):
@@ -51,7 +70,7 @@ def main(argv):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    ensure_env()
+    ensure_env(test_extras=command in ("test", "install"))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     if command == "install":
         return 0

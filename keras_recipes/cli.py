@@ -1,6 +1,6 @@
 """`keras-recipes`: the command line.
 
-    keras-recipes demo [--task image_classifier] [--epochs N] [--output-dir DIR]
+    keras-recipes demo [--task image_classifier] [--epochs N] [--output-dir D] [--quiet]
     keras-recipes train RECIPE.yaml [--set fit.epochs=3 ...]
     keras-recipes tune RECIPE.yaml [--set tune.max_trials=5 ...]
     keras-recipes evaluate MODEL.keras (--dataset NAME | --data PATH [--target COL])
@@ -9,6 +9,11 @@
     keras-recipes launch RECIPE.yaml --workers 2 [--set fit.epochs=3 ...]
 
 Errors in arguments, recipes or data print one clear line and exit with 2.
+
+`--help` and argument errors answer before TensorFlow loads: the modules that
+import it are imported inside the subcommands. TensorFlow's native log lines
+(cuInit errors without a GPU, oneDNN notes) go to a temporary file, shown only
+when a command fails unexpectedly.
 """
 
 import argparse
@@ -18,19 +23,19 @@ import sys
 
 import numpy as np
 
-import keras_recipes as kr
-from keras_recipes import recipe as recipe_lib
+import keras_recipes as kr  # light: its public names load TensorFlow on use
+from keras_recipes import quiet
 from keras_recipes import registry
-from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
-from keras_recipes.distribute.launch import launch_command
-from keras_recipes.export import cli as export_cli
-from keras_recipes.export.formats import FORMATS
 from keras_recipes.validation import check_choice
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates")
 
 
 def _demo_recipe(task, epochs, output_dir):
+    # Imports TensorFlow: kept out of --help and argument errors.
+    from keras_recipes import recipe as recipe_lib
+    from keras_recipes.export.formats import FORMATS
+
     path = os.path.join(TEMPLATES, f"{_TEMPLATE_FILES.get(task, task)}.yaml")
     if os.path.isfile(path):
         base = recipe_lib.load(path).config
@@ -81,12 +86,18 @@ def _print_summary(summary):
 
 def cmd_demo(args):
     check_choice("--task", args.task, tuple(registry.DEMO_DATASETS))
+    # Imports TensorFlow: kept out of --help and argument errors.
+    from keras_recipes import recipe as recipe_lib
+
     config = _demo_recipe(args.task, args.epochs, args.output_dir)
-    summary = recipe_lib.load(config).train(verbose=2 if args.verbose else 0)
+    summary = recipe_lib.load(config).train(verbose=0 if args.quiet else 2)
     _print_summary(summary)
 
 
 def cmd_train(args):
+    # Imports TensorFlow: kept out of --help and argument errors.
+    from keras_recipes import recipe as recipe_lib
+
     overrides = list(args.set or [])
     if args.output_dir:
         overrides.append(("output_dir", args.output_dir))  # a path, not YAML
@@ -96,6 +107,9 @@ def cmd_train(args):
 
 def cmd_tune(args):
     import yaml
+
+    # Imports TensorFlow: kept out of --help and argument errors.
+    from keras_recipes import recipe as recipe_lib
 
     overrides = list(args.set or [])
     recipe = recipe_lib.load(args.recipe, overrides)
@@ -115,6 +129,9 @@ def _load(model_path):
 
 
 def cmd_evaluate(args):
+    # Imports TensorFlow: kept out of --help and argument errors.
+    from keras_recipes import recipe as recipe_lib
+
     model = _load(args.model)
     if args.dataset:
         _, test = registry.load_dataset(args.dataset)
@@ -175,10 +192,16 @@ def cmd_predict(args):
 
 
 def cmd_export(args):
+    # Imports TensorFlow: kept out of --help and argument errors.
+    from keras_recipes.export import cli as export_cli
+
     export_cli.export_command(args)
 
 
 def cmd_launch(args):
+    # Imports TensorFlow: kept out of --help and argument errors.
+    from keras_recipes.distribute.launch import launch_command
+
     launch_command(args)
 
 
@@ -192,7 +215,11 @@ def build_parser():
     demo.add_argument("--task", default="image_classifier")
     demo.add_argument("--epochs", type=int, default=None)
     demo.add_argument("--output-dir", default="demo_output")
-    demo.add_argument("--verbose", action="store_true")
+    demo.add_argument(
+        "--quiet", action="store_true", help="no per-epoch progress lines"
+    )
+    # Progress is the default now; --verbose stays accepted for old scripts.
+    demo.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
     for name, func, text in (
@@ -225,7 +252,11 @@ def build_parser():
 
     export = sub.add_parser("export", help="export a saved .keras model")
     export.add_argument("model")
-    export.add_argument("--format", default="onnx", choices=FORMATS)
+    # Checked against kr.export.formats.FORMATS in the subcommand (importing
+    # that table here would load TensorFlow for every --help).
+    export.add_argument(
+        "--format", default="onnx", help="keras, saved_model or onnx (default: onnx)"
+    )
     export.add_argument("--output", default=None)
     export.set_defaults(func=cmd_export)
 
@@ -242,16 +273,38 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    # The package's default, "2", lets E-level lines (cuInit) through; this is
+    # read when TensorFlow is first imported, inside the subcommand.
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2") == "2":
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    # Python-side warnings (table_initializer) hidden; native lines to a file.
+    with quiet.logger_levels(), quiet.native_stderr() as native:
+        try:
+            args.func(args)
+        except (ValueError, TypeError) as error:
+            print(f"keras-recipes {args.command}: error: {error}", file=sys.stderr)
+            return 2
+        except RuntimeError as error:
+            # Imported here: TensorFlow is loaded by then, and --help stays fast.
+            from keras_recipes.callbacks.terminate_on_nan import NonFiniteLossError
 
-    try:
-        args.func(args)
-    except (ValueError, TypeError) as error:
-        print(f"keras-recipes {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except NonFiniteLossError as error:  # training diverged: not a usage error
-        print(f"keras-recipes {args.command}: error: {error}", file=sys.stderr)
-        return 1
+            if not isinstance(error, NonFiniteLossError):
+                _show_native_log(native)
+                raise
+            # Training diverged: not a usage error.
+            print(f"keras-recipes {args.command}: error: {error}", file=sys.stderr)
+            return 1
+        except Exception:
+            _show_native_log(native)
+            raise
     return 0
+
+
+def _show_native_log(native):
+    """On an unexpected failure, TensorFlow's native log may say why."""
+    text = quiet.tail(native.read())
+    if text:
+        print(f"TensorFlow's native log (last lines):\n{text}", file=sys.stderr)
 
 
 if __name__ == "__main__":

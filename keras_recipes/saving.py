@@ -99,7 +99,9 @@ def load_model(filepath, compile=True):
     ...
     ValueError: `filepath` is empty (0 bytes), not a `.keras` archive. ...
     """
-    import keras_recipes  # noqa: F401  (registers every serializable object)
+    import keras_recipes
+
+    keras_recipes._load_all()  # registers every serializable object
 
     filepath = _check_path(filepath)
     try:

@@ -1,6 +1,8 @@
 import json
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 from PIL import Image
@@ -19,6 +21,8 @@ def test_demo_reaches_the_accuracy_bar(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["test_metrics"]["accuracy"] >= 0.97, summary
     assert "test accuracy" in printed and "tensorboard logs" in printed
+    # Progress by default: one line per epoch (`--quiet` turns it off).
+    assert "Epoch 1/" in printed and " - loss: " in printed
     assert (out / "model.keras").is_file()
     assert (out / "saved_model" / "saved_model.pb").is_file()
     for plot in ("training_curves", "confusion_matrix"):  # PNGs, announced
@@ -171,3 +175,82 @@ def test_bad_recipe_files_are_one_line_exit_2(tmp_path, capsys):
     _one_line_exit_2(["train", str(heavy)], capsys, r"`fit.class_weight`")
     _one_line_exit_2(["tune", str(heavy)], capsys, r"`fit.class_weight`")
     assert sorted(os.listdir(tmp_path)) == ["bomb.yaml", "heavy.yaml"]
+
+
+def _fresh(code):
+    """Runs `code` in a fresh interpreter (this one has imported TF already)."""
+    env = dict(os.environ, PYTHONPATH=REPO, CUDA_VISIBLE_DEVICES="")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_help_and_argument_errors_do_not_import_tensorflow():
+    """`keras-recipes --help` answered in ~1 s, not after TensorFlow's ~9 s."""
+    done = _fresh(
+        "import sys\n"
+        "sys.argv[0] = '/venv/bin/keras-recipes'  # as the console script runs\n"
+        "import keras_recipes.cli as cli\n"
+        "print('after import', 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+        "try:\n"
+        "    cli.main(['--help'])\n"
+        "except SystemExit as exit:\n"
+        "    print('help exit', exit.code)\n"
+        "print('code', cli.main(['demo', '--task', 'image_clasifier']))\n"
+        "print('after errors', 'tensorflow' in sys.modules)\n"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "after import False False" in out
+    assert "help exit 0" in out and "usage: keras-recipes" in out
+    assert "code 2" in out and "after errors False" in out
+    assert "Did you mean 'image_classifier'" in done.stderr
+    # Nothing but the one error line on stderr: no TensorFlow start-up noise.
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+
+
+def test_import_registers_everything_and_the_command_stays_light():
+    # A plain import registers the templates (Keras' own load_model finds
+    # them); under the console script's name the package stays light and
+    # still exposes every public name on first use.
+    plain = _fresh(
+        "import sys\n"
+        "import keras_recipes as kr\n"
+        "import keras\n"
+        "name = 'keras_recipes>ImageClassifier'\n"
+        "print('registered', keras.saving.get_registered_object(name) is not None)\n"
+    )
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    assert "registered True" in plain.stdout
+    command = _fresh(
+        "import sys\n"
+        "sys.argv[0] = '/venv/bin/keras-recipes'\n"
+        "import keras_recipes as kr\n"
+        "print('lazy', 'tensorflow' in sys.modules)\n"
+        "print('factory', callable(kr.image_classifier))\n"
+        "print('tf', 'tensorflow' in sys.modules)\n"
+        "print('all', all(hasattr(kr, name) for name in kr.__all__))\n"
+    )
+    assert command.returncode == 0, command.stderr[-2000:]
+    assert "lazy False" in command.stdout and "factory True" in command.stdout
+    assert "tf True" in command.stdout and "all True" in command.stdout
+
+
+def test_native_log_lines_stay_off_the_terminal(capfd):
+    """TensorFlow's native lines (cuInit, oneDNN) go to a file, not stderr."""
+    from keras_recipes import quiet
+
+    with quiet.native_stderr() as native:
+        os.write(2, b"E0000 cuda_platform.cc:52] failed call to cuInit\n")
+    assert "failed call to cuInit" not in capfd.readouterr().err
+    with quiet.native_stderr() as native:
+        os.write(2, b"E0000 failed call to cuInit\n")
+        assert "failed call to cuInit" in native.read()
+    err = capfd.readouterr().err
+    assert "cuInit" not in err

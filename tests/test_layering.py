@@ -5,7 +5,7 @@ import from its own layer and the ones below, never from a layer above, at
 the top of the module or inside a function. That keeps the import graph free
 of cycles across layers; within a layer the graph must be acyclic too.
 
-    0 base        validation, utils, protocol
+    0 base        validation, utils, protocol, quiet
     1 data        data, datasets
     2 components  layers, losses, metrics, regularizers, schedules,
                   optimizers, samplers
@@ -34,7 +34,7 @@ import pytest
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "keras_recipes"
 
 LAYERS = [
-    ("validation", "utils", "protocol"),
+    ("validation", "utils", "protocol", "quiet"),
     ("data", "datasets"),
     (
         "layers",
@@ -57,6 +57,7 @@ LAZY_MODULES = {
     # Registers every serializable class before loading; a top-level import
     # would import the package from inside its own __init__.
     "keras_recipes.saving": "registers the package's classes at load time",
+    "keras_recipes.cli": "--help and argument errors must not wait for TensorFlow",
 }
 
 # Third-party packages that may be imported inside functions: optional or

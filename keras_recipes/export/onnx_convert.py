@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_recipes import quiet
 from keras_recipes import utils
 from keras_recipes.protocol import is_task
 
@@ -107,31 +108,40 @@ def convert_verified(
     in_names, in_specs = input_specs(core)
     out_names = output_names(core)
     tried = {}
+    chatter = {}  # each failed route's converter log, shown only on failure
     for route in routes:
-        try:
-            _convert(route, core, in_names, in_specs, out_names, opset, path)
-            checked = _verify_file(
-                path,
-                in_names,
-                out_names,
-                feeds,
-                reference,
-                tolerance,
-                check_parity=check_parity,
-            )
-        except Exception as error:  # noqa: BLE001 - each route may fail anyhow
-            tried[route] = f"{type(error).__name__}: {error}"[:2000]
-            continue
+        # tf2onnx and TensorFlow log tracebacks and "Cannot infer shape" lines
+        # even for models they convert correctly: kept off the terminal.
+        with quiet.captured_logs() as log, quiet.native_stderr() as native:
+            try:
+                _convert(route, core, in_names, in_specs, out_names, opset, path)
+                checked = _verify_file(
+                    path,
+                    in_names,
+                    out_names,
+                    feeds,
+                    reference,
+                    tolerance,
+                    check_parity=check_parity,
+                )
+            except Exception as error:  # noqa: BLE001 - each route may fail anyhow
+                tried[route] = f"{type(error).__name__}: {error}"[:2000]
+                chatter[route] = quiet.tail(log.getvalue() + native.read())
+                continue
         tried[route] = "ok"
         return route, checked, tried
     details = "; ".join(f"{r}: {e}" for r, e in tried.items())
     parity = [e for e in tried.values() if e.startswith("OnnxParityError")]
     error_cls = OnnxParityError if parity else OnnxExportError
-    raise error_cls(
+    error = error_cls(
         f"{what or f'ONNX export of {core.name!r}'} failed verification on every "
         f"route ({', '.join(tried)}); no file was written to "
         f"{filepath or path!r}. {details}"
     )
+    for route, text in chatter.items():
+        if text:
+            error.add_note(f"converter log of route {route!r} (last lines):\n{text}")
+    raise error
 
 
 # --------------------------------------------------------------------- model
