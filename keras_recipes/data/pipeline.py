@@ -221,7 +221,7 @@ def make_dataset(
     >>> [int(v) for b in later for v in b] == passes[2]
     True
     """
-    validation.check_int("batch_size", batch_size, minimum=1)
+    validation.check_batch_size(batch_size)
     first_pass = validation.check_int("first_pass", first_pass, minimum=0)
     parts = [x]
     if y is not None:
