@@ -55,8 +55,12 @@ def is_regular_file(path):
         return False
 
 
-def _names(paths, limit=5):
-    names = ", ".join(os.path.basename(p) for p in paths[:limit])
+def _names(paths, directory=None, limit=5):
+    """The first `limit` paths, relative to `directory` (else base names)."""
+    names = ", ".join(
+        os.path.relpath(p, directory) if directory else os.path.basename(p)
+        for p in paths[:limit]
+    )
     return names + (" ..." if len(paths) > limit else "")
 
 
@@ -93,7 +97,7 @@ def _list_class_folders(directory, extensions, what):
         warnings.warn(
             f"{what}_folder: skipped {len(special)} path(s) in {directory!r} that "
             "are not regular files (FIFOs, sockets, devices, broken links): "
-            f"{_names(special)}",
+            f"{_names(special, directory)}",
             stacklevel=3,
         )
     if not paths:
@@ -158,7 +162,8 @@ def image_folder(directory, image_size=None, color_mode="auto"):
     if bad:
         warnings.warn(
             f"image_folder: skipped {len(bad)} unreadable image file(s) in "
-            f"{directory!r} (corrupt, truncated or not images): {_names(bad)}",
+            f"{directory!r} (corrupt, truncated or not images): "
+            f"{_names(bad, directory)}",
             stacklevel=2,
         )
     if not good_paths:
@@ -224,7 +229,7 @@ def _check_decodable(directory, paths, kinds, load):
     failed = [i for i in range(len(paths)) if i not in ok]
     if failed:
         listed = ", ".join(
-            f"{os.path.basename(paths[i])} ({kinds[i]})" for i in failed[:5]
+            f"{os.path.relpath(paths[i], directory)} ({kinds[i]})" for i in failed[:5]
         )
         raise ValueError(
             f"`directory` holds {len(failed)} image file(s) that TensorFlow's "
