@@ -18,6 +18,12 @@ from keras_recipes import validation
 # Log-probability (and logit bias) of what must never be chosen.
 NEG_INF = -1e9
 
+# The widest beam accepted: each beam repeats its sentence's encoder states
+# and reruns the decoder on its prefix, so memory and time grow with
+# `batch * beam_width`; widths beyond a few dozen no longer change the best
+# translation (and 10**9 would build a billion-element list before tracing).
+MAX_BEAM_WIDTH = 256
+
 
 class Sampler:
     """Base class of the decoding strategies: the output buffer and the loop bound.
@@ -110,7 +116,9 @@ class BeamSampler(Sampler):
     """
 
     def __init__(self, beam_width=4, length_penalty=0.6):
-        self.beam_width = validation.check_int("beam_width", beam_width, minimum=1)
+        self.beam_width = validation.check_int(
+            "beam_width", beam_width, minimum=1, maximum=MAX_BEAM_WIDTH
+        )
         if not tf.is_tensor(length_penalty):
             length_penalty = validation.check_float(
                 "length_penalty", length_penalty, minimum=0.0
@@ -207,10 +215,15 @@ class TracedDecoder:
     def check_arguments(self, beam_width, max_length, length_penalty):
         """Validates decoding arguments; `max_length=None` is the most allowed.
 
+        `beam_width` is at most `MAX_BEAM_WIDTH` and `max_length` at most the
+        decoder's own `max_length`, so no setting can hang the decoding loop.
+
         Returns:
             `(beam_width, max_length, length_penalty)` as int, int, float.
         """
-        beam_width = validation.check_int("beam_width", beam_width, minimum=1)
+        beam_width = validation.check_int(
+            "beam_width", beam_width, minimum=1, maximum=MAX_BEAM_WIDTH
+        )
         limit = self.max_length
         if max_length is None:
             max_length = limit
@@ -270,4 +283,11 @@ def _num_rows(context):
     return tf.shape(tf.nest.flatten(context)[0])[0]
 
 
-__all__ = ["BeamSampler", "GreedySampler", "NEG_INF", "Sampler", "TracedDecoder"]
+__all__ = [
+    "BeamSampler",
+    "GreedySampler",
+    "MAX_BEAM_WIDTH",
+    "NEG_INF",
+    "Sampler",
+    "TracedDecoder",
+]

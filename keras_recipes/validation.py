@@ -317,3 +317,112 @@ def check_size(name, value, maximum, minimum=1):
             f"larger values exhaust memory). Received: {name}={value}"
         )
     return value
+
+
+# The largest `batch_size` accepted anywhere (fit, evaluate, predict,
+# translate, `kr.data.make_dataset`): 2**24 samples, far above any batch that
+# fits in memory, far below the values that overflow TensorFlow's int64
+# shapes or ask tf.data for a buffer of that many elements.
+MAX_BATCH_SIZE = 2**24
+
+
+def check_batch_size(batch_size, name="batch_size"):
+    """Checks a batch size: an integer in `[1, MAX_BATCH_SIZE]`.
+
+    Example:
+
+    >>> check_batch_size(32)
+    32
+    >>> check_batch_size(10**12)
+    Traceback (most recent call last):
+    ...
+    ValueError: `batch_size` must be <= 16777216. Received: batch_size=1000000000000
+    """
+    return check_int(name, batch_size, minimum=1, maximum=MAX_BATCH_SIZE)
+
+
+def check_class_weight(name, class_weight, num_classes=None, class_names=None):
+    """Checks a `fit(class_weight=...)` dict; returns `{int index: float}`.
+
+    Keys are class indices (integers) or, when `class_names` is given, class
+    names. Weights are finite numbers >= 0, not all 0. With `num_classes`
+    known every class in `[0, num_classes)` needs a weight (Keras' tf.data
+    path fails mid-epoch on a label without one) and no other key is allowed.
+
+    Args:
+        name: argument name used in messages.
+        class_weight: the dict given by the user.
+        num_classes: number of classes of the model, when known.
+        class_names: the model's class names, when it has them.
+
+    Returns:
+        A dict `{class index: weight}` with Python `int` keys and `float`
+        values, ready for `keras.Model.fit`.
+
+    Example:
+
+    >>> check_class_weight("class_weight", {"b": 2, "a": 1}, 2, ["a", "b"])
+    {1: 2.0, 0: 1.0}
+    >>> check_class_weight("class_weight", {0: 1.0}, num_classes=3)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ... classes [1, 2] have none. Received: class_weight={0: 1.0}
+    """
+    if not isinstance(class_weight, dict):
+        raise TypeError(
+            f"`{name}` must be a dict mapping each class (index or name) to a "
+            f"weight. Received: {name}={_short(class_weight)} of type "
+            f"{type(class_weight).__name__}"
+        )
+    if not class_weight:
+        raise ValueError(
+            f"`{name}` must give a weight to at least one class. Received: {name}={{}}"
+        )
+    names = {str(c): i for i, c in enumerate(class_names or [])}
+    if class_names is not None and num_classes is None:
+        num_classes = len(class_names)
+    weights = {}
+    for key, weight in class_weight.items():
+        if isinstance(key, str) and key in names:
+            index = names[key]
+        elif isinstance(key, int | np.integer) and not isinstance(key, bool):
+            index = int(key)
+        elif isinstance(key, str):
+            known = f"; the classes are {list(class_names)}" if class_names else ""
+            raise ValueError(
+                f"`{name}` names a class the model does not have{known}."
+                f"{did_you_mean(key, names)} Received: {name} key {key!r}"
+            )
+        else:
+            raise TypeError(
+                f"`{name}` keys must be class indices (integers) or class "
+                f"names. Received: {name} key {_short(key)} of type "
+                f"{type(key).__name__}"
+            )
+        if index < 0 or (num_classes is not None and index >= num_classes):
+            bound = "" if num_classes is None else f" in [0, {num_classes})"
+            raise ValueError(
+                f"`{name}` keys must be class indices{bound}. "
+                f"Received: {name} key {index}"
+            )
+        if index in weights:
+            raise ValueError(
+                f"`{name}` gives class {index} two weights (by index and by "
+                f"name). Received: {name}={_short(class_weight)}"
+            )
+        weights[index] = check_float(f"{name}[{key!r}]", weight, minimum=0.0)
+    if num_classes is not None:
+        missing = sorted(set(range(num_classes)) - set(weights))
+        if missing:
+            raise ValueError(
+                f"`{name}` must give a weight to every class: classes "
+                f"{missing[:10]}{' ...' if len(missing) > 10 else ''} have none. "
+                f"Received: {name}={_short(class_weight)}"
+            )
+    if not any(weights.values()):
+        raise ValueError(
+            f"`{name}` weights are all 0: nothing would be learned. "
+            f"Received: {name}={_short(class_weight)}"
+        )
+    return weights

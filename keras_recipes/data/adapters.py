@@ -1,6 +1,7 @@
 """Adapters: numpy, pandas, CSV, image folders, text folders, tf.data -> `Data`."""
 
 import os
+import stat
 import warnings
 
 import numpy as np
@@ -42,6 +43,27 @@ def from_dataset(dataset, class_names=None):
     return Data(dataset=dataset, class_names=class_names)
 
 
+def is_regular_file(path):
+    """Whether `path` is a regular file (after symlinks), without opening it.
+
+    FIFOs, sockets, devices, folders and broken links are not: opening a FIFO
+    blocks until someone writes to it.
+    """
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _names(paths, directory=None, limit=5):
+    """The first `limit` paths, relative to `directory` (else base names)."""
+    names = ", ".join(
+        os.path.relpath(p, directory) if directory else os.path.basename(p)
+        for p in paths[:limit]
+    )
+    return names + (" ..." if len(paths) > limit else "")
+
+
 def _list_class_folders(directory, extensions, what):
     if not isinstance(directory, str | os.PathLike):
         raise TypeError(
@@ -59,14 +81,25 @@ def _list_class_folders(directory, extensions, what):
         for d in os.listdir(directory)
         if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")
     )
-    paths, labels = [], []
+    paths, labels, special = [], [], []
     for index, name in enumerate(class_names):
         folder = os.path.join(directory, name)
         for root, _, files in sorted(os.walk(folder)):
             for file in sorted(files):
                 if file.lower().endswith(extensions):
-                    paths.append(os.path.join(root, file))
+                    path = os.path.join(root, file)
+                    if not is_regular_file(path):  # a FIFO would block open()
+                        special.append(path)
+                        continue
+                    paths.append(path)
                     labels.append(index)
+    if special:
+        warnings.warn(
+            f"{what}_folder: skipped {len(special)} path(s) in {directory!r} that "
+            "are not regular files (FIFOs, sockets, devices, broken links): "
+            f"{_names(special, directory)}",
+            stacklevel=3,
+        )
     if not paths:
         raise ValueError(
             f"`directory` holds no {what} files ({', '.join(extensions)}) in "
@@ -88,7 +121,12 @@ def image_folder(directory, image_size=None, color_mode="auto"):
 
     `photos/cat/1.png`, `photos/dog/2.jpg`, ... give class names
     `["cat", "dog"]`. Images are checked with Pillow first: files that cannot
-    be decoded are skipped with one warning that counts and names them.
+    be decoded are skipped with one warning that counts and names them, and
+    so are paths that are not regular files (FIFOs, sockets, devices, broken
+    links: never opened). Every kept file is then decoded once by the
+    pipeline's own decoder: files Pillow reads but `tf.io.decode_image` does
+    not (a TIFF, ICO or 1-bit BMP named `.png`) raise a `ValueError` naming
+    them, before any training.
     Decoding and resizing then run in the tf.data pipeline, so the folder is
     never held in memory as Python objects.
 
@@ -108,11 +146,12 @@ def image_folder(directory, image_size=None, color_mode="auto"):
     class_names, paths, labels = _list_class_folders(
         directory, IMAGE_EXTENSIONS, "image"
     )
-    good_paths, good_labels, bad, first = [], [], [], None
+    good_paths, good_labels, kinds, bad, first = [], [], [], [], None
     for path, label in zip(paths, labels):
         try:
-            with Image.open(path) as image:
+            with open_regular(path) as file, Image.open(file) as image:
                 image.load()
+                kinds.append(f"{image.format} mode {image.mode}")
                 if first is None:
                     first = (image.size, image.mode)
         except Exception:  # any decode failure: the file is corrupt or not an image
@@ -121,10 +160,10 @@ def image_folder(directory, image_size=None, color_mode="auto"):
         good_paths.append(path)
         good_labels.append(label)
     if bad:
-        names = ", ".join(os.path.basename(p) for p in bad[:5])
         warnings.warn(
             f"image_folder: skipped {len(bad)} unreadable image file(s) in "
-            f"{directory!r}: {names}{' ...' if len(bad) > 5 else ''}",
+            f"{directory!r} (corrupt, truncated or not images): "
+            f"{_names(bad, directory)}",
             stacklevel=2,
         )
     if not good_paths:
@@ -161,6 +200,7 @@ def image_folder(directory, image_size=None, color_mode="auto"):
         image = tf.image.resize(image, image_size, antialias=True)
         return tf.clip_by_value(image, 0.0, 255.0)
 
+    _check_decodable(directory, good_paths, kinds, load)
     return Data(
         x=np.asarray(good_paths),
         y=np.asarray(good_labels, dtype="int32"),
@@ -170,8 +210,61 @@ def image_folder(directory, image_size=None, color_mode="auto"):
     )
 
 
+def _check_decodable(directory, paths, kinds, load):
+    """Raises unless the pipeline's `load` decodes every file of `paths`.
+
+    Pillow reads more than `tf.io.decode_image` (JPEG, PNG, GIF, WebP, and
+    BMP but not 1- or 4-bit BMP): a TIFF, ICO or 1-bit BMP under a
+    `.png` name passes Pillow and would stop `fit` mid-epoch with a raw
+    TensorFlow error. So every file runs through `load` once here (tf.data,
+    in parallel), and the ones it fails on are named with their real format.
+    """
+    indices = tf.data.Dataset.from_tensor_slices((np.arange(len(paths)), paths))
+    decoded = indices.map(
+        # A reduction, not the shape: that is static and would skip decoding.
+        lambda i, path: (i, tf.reduce_max(load(path))),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    ).ignore_errors()
+    ok = {int(i) for i, _ in decoded.as_numpy_iterator()}
+    failed = [i for i in range(len(paths)) if i not in ok]
+    if failed:
+        listed = ", ".join(
+            f"{os.path.relpath(paths[i], directory)} ({kinds[i]})" for i in failed[:5]
+        )
+        raise ValueError(
+            f"`directory` holds {len(failed)} image file(s) that TensorFlow's "
+            "decoder (tf.io.decode_image: JPEG, PNG, GIF, WebP, and BMP but "
+            "not 1- or 4-bit BMP) cannot read, though Pillow can: "
+            f"{listed}{' ...' if len(failed) > 5 else ''}. Convert them to PNG "
+            "or JPEG (e.g. `PIL.Image.open(p).convert('RGB').save(q, 'PNG')`) "
+            f"or remove them. Received: directory={directory!r}"
+        )
+
+
+def open_regular(path, mode="rb", **kwargs):
+    """Opens `path` only if it is a regular file; never blocks on a FIFO.
+
+    The file is opened non-blocking and checked with `fstat` before it is
+    read, so a path swapped for a FIFO or a device after listing raises
+    `OSError` instead of hanging.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"not a regular file: {path!r}")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def text_folder(directory, encoding="utf-8"):
     """Reads a class-per-subfolder folder of `.txt` files.
+
+    Paths that are not regular files (FIFOs, sockets, devices, broken
+    links) are skipped with a warning that names them; they are never opened.
 
     Returns:
         A `kr.data.Data` with `x` an array of strings and `class_names`.
@@ -179,8 +272,15 @@ def text_folder(directory, encoding="utf-8"):
     class_names, paths, labels = _list_class_folders(directory, (".txt",), "text")
     texts = []
     for path in paths:
-        with open(path, encoding=encoding, errors="replace") as file:
-            texts.append(file.read())
+        try:
+            with open_regular(path, "r", encoding=encoding, errors="replace") as file:
+                texts.append(file.read())
+        except OSError as error:  # unreadable, or no longer a regular file
+            raise ValueError(
+                f"`directory` holds a text file that cannot be read: "
+                f"{os.path.basename(path)} ({error.strerror or error}). "
+                f"Received: directory={directory!r}"
+            ) from None
     return Data(
         x=np.asarray(texts, dtype=object),
         y=np.asarray(labels, dtype="int32"),

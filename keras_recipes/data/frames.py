@@ -7,6 +7,7 @@ means the same thing everywhere.
 """
 
 import os
+import stat
 
 import numpy as np
 
@@ -30,9 +31,40 @@ def read_csv(path, name="path", expected="an existing CSV file", **read_csv_kwar
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(
-            f"`{name}` must be {expected}. Received: {name}={path!r} (file not found)"
+            f"`{name}` must be {expected}. Received: {name}={path!r} "
+            f"({_not_a_file(path)})"
         )
-    return pd.read_csv(path, **read_csv_kwargs)
+    try:
+        # Opened non-blocking and checked again: a path swapped for a FIFO
+        # after the check above raises instead of blocking `read_csv`.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise OSError("not a regular file")
+            if hasattr(os, "set_blocking"):
+                os.set_blocking(fd, True)
+            return pd.read_csv(file, **read_csv_kwargs)
+    except OSError as error:
+        raise ValueError(
+            f"`{name}` must be a readable CSV file. Received: {name}={path!r} "
+            f"({error.strerror or error})"
+        ) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise ValueError(
+            f"`{name}` could not be read as a CSV file ({type(e).__name__}: "
+            f"{str(e)[:200]}). Received: {name}={path!r}"
+        ) from None
+
+
+def _not_a_file(path):
+    """Why an existing-or-not `path` is no regular file, for messages."""
+    if os.path.isdir(path):
+        return "a folder, not a file"
+    if os.path.islink(path) and not os.path.exists(path):
+        return "a broken symbolic link"
+    if os.path.exists(path):
+        return "not a regular file: a FIFO, socket or device"
+    return "file not found"
 
 
 def to_frame(x, name="x"):

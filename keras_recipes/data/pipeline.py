@@ -11,6 +11,10 @@ AUTOTUNE = tf.data.AUTOTUNE
 # `make_dataset`'s parallel maps keep the input order (benchmarks compare).
 DETERMINISTIC_ORDER = True
 
+# The latest shuffle pass `make_dataset(first_pass=)` (`fit(initial_epoch=)`)
+# can continue at.
+MAX_FIRST_PASS = 100_000
+
 
 class Data:
     """Training data plus what a factory can infer from it.
@@ -208,7 +212,7 @@ def make_dataset(
             vectorization, say): later epochs see the first pass's output.
         first_pass: with `shuffle`, the index of the permutation the first
             iterator gets (0: the first one); later iterators get the
-            following ones.
+            following ones. At most `MAX_FIRST_PASS` (100 000).
 
     Returns:
         A `tf.data.Dataset`.
@@ -228,8 +232,12 @@ def make_dataset(
     >>> [int(v) for b in later for v in b] == passes[2]
     True
     """
-    validation.check_int("batch_size", batch_size, minimum=1)
-    first_pass = validation.check_int("first_pass", first_pass, minimum=0)
+    validation.check_batch_size(batch_size)
+    # Each skipped pass opens one iterator (~ms): bounded, so a typo such as
+    # `initial_epoch=10**12` is an error instead of a hang.
+    first_pass = validation.check_int(
+        "first_pass", first_pass, minimum=0, maximum=MAX_FIRST_PASS
+    )
     parts = [x]
     if y is not None:
         parts.append(y)

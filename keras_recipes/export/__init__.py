@@ -8,6 +8,7 @@ from keras_recipes import validation
 from keras_recipes.export import onnx as onnx_export
 from keras_recipes.export.formats import FORMATS
 from keras_recipes.export.onnx_convert import write_saved_model
+from keras_recipes.export.targets import check_target
 
 
 def export(model, filepath, format="keras", verify=True, **kwargs):
@@ -23,7 +24,7 @@ def export(model, filepath, format="keras", verify=True, **kwargs):
         The output path, or for ONNX a report dict.
     """
     validation.check_choice("format", format, FORMATS)
-    filepath = os.fspath(filepath)
+    filepath = check_target(filepath, format)
     if format == "keras":
         model.save(filepath)
         return filepath
@@ -45,6 +46,7 @@ def export_saved_model(model, filepath):
     The folder is written next to its destination and renamed into place, so
     an existing export is never left half-overwritten.
     """
+    filepath = check_target(filepath, "saved_model")
     parent = os.path.dirname(os.path.abspath(filepath))
     utils.check_writable_dir("filepath", parent)
     tmp = os.path.join(parent, f".{os.path.basename(filepath)}.tmp-{os.getpid()}")

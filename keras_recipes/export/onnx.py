@@ -80,6 +80,7 @@ from keras_recipes.export.onnx_convert import keras_outputs
 from keras_recipes.export.onnx_convert import output_names
 from keras_recipes.export.onnx_convert import serving_function
 from keras_recipes.export.onnx_convert import write_saved_model
+from keras_recipes.export.targets import check_target
 
 
 def export_onnx(
@@ -128,7 +129,7 @@ def export_onnx(
     >>> report.max_abs_error <= 1e-5  # doctest: +SKIP
     True
     """
-    filepath = os.fspath(filepath)
+    filepath = check_target(filepath, "onnx")
     if not filepath.endswith(".onnx"):
         raise ValueError(
             f"`filepath` must end with '.onnx'. Received: filepath={filepath!r}"

@@ -55,6 +55,12 @@ class Classifier(Task):
             name, y, class_names=self.class_names, num_classes=self._num_outputs()
         )
 
+    def check_class_weight(self, class_weight):
+        """Validates `fit(class_weight=)`: every class, by index or name."""
+        return validation.check_class_weight(
+            "class_weight", class_weight, self._num_outputs(), self.class_names
+        )
+
     def encode_data_y(self, data, name="x"):
         """Encodes an adapter's labels, checking its class names match."""
         if data.class_names and self.class_names:

@@ -287,6 +287,14 @@ class Seq2SeqTransformer(Task):
         """Target strings -> `(decoder_ids, labels)`, both `(batch, length)`."""
         return self.preprocessor.vectorize_targets(targets)
 
+    def check_class_weight(self, class_weight):
+        """Refuses `fit(class_weight=)`: the targets are token sequences."""
+        raise ValueError(
+            "`class_weight` is not supported for translation: the targets are "
+            "token sequences, already weighted per token (padding 0). "
+            f"Received: class_weight={class_weight!r:.60}"
+        )
+
     def preprocess_batch(self, x, y=None, sample_weight=None):
         """Strings -> `({"encoder_ids", "decoder_ids"}, labels, weights)`.
 
@@ -398,8 +406,8 @@ class Seq2SeqTransformer(Task):
         beam_width, max_length, length_penalty = self._state.decoder.check_arguments(
             beam_width, max_length, length_penalty
         )
-        batch_size = validation.check_int(
-            "batch_size", batch_size or self.default_batch_size, minimum=1
+        batch_size = validation.check_batch_size(
+            self.default_batch_size if batch_size is None else batch_size
         )
         fn = self._state.decoder.function(beam_width, max_length, strings=True)
         penalty = tf.constant(length_penalty, "float32")

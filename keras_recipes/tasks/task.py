@@ -175,6 +175,10 @@ class Task(keras.Model):
         """Encodes the targets of a labelled `kr.data.Data` (adapters' output)."""
         return self.encode_y(data.y, f"{name}.y")
 
+    def check_class_weight(self, class_weight):
+        """Validates `fit(class_weight=)`: `{class index: weight}` for Keras."""
+        return validation.check_class_weight("class_weight", class_weight)
+
     def preprocess_batch(self, x, y=None):
         """Per-batch tf.data map applied to training and evaluation data."""
         return x if y is None else (x, y)
@@ -279,7 +283,7 @@ class Task(keras.Model):
     def _resolve_batch_size(self, batch_size):
         if batch_size is None:
             batch_size = self.default_batch_size
-        batch_size = validation.check_int("batch_size", batch_size, minimum=1)
+        batch_size = validation.check_batch_size(batch_size)
         return round_batch_size(batch_size, self.distribute_strategy)
 
     # ----------------------------------------------------------- train & infer
@@ -354,6 +358,8 @@ class Task(keras.Model):
             A `keras.callbacks.History`.
         """
         validation.check_int("epochs", epochs, minimum=0)
+        if kwargs.get("class_weight") is not None:  # else Keras fails mid-epoch
+            kwargs["class_weight"] = self.check_class_weight(kwargs["class_weight"])
         data = self.to_data(x, y, "x")
         val = None
         if validation_data is not None:
@@ -386,11 +392,12 @@ class Task(keras.Model):
         if resume_dir is not None:  # locked until the end of `fit`
             checkpoint, initial_epoch = resume.start(self, data, resume_dir)
             callbacks.append(checkpoint)
-            if initial_epoch >= epochs:
+        if initial_epoch >= epochs:  # finished before (or nothing asked): no epochs
+            if checkpoint is not None:
                 checkpoint.unlock()
-                history = keras.callbacks.History()  # finished before: no epochs
-                history.set_model(self)
-                return history
+            history = keras.callbacks.History()
+            history.set_model(self)
+            return history
         # Epoch k trains on pass k of the seeded shuffle, also in a call that
         # starts at `initial_epoch` (a resumed run): same order as the
         # uninterrupted run. That needs one iterator per epoch, as each one
