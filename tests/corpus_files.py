@@ -9,6 +9,20 @@ import os
 import numpy as np
 from PIL import Image
 
+# A recipe with nested YAML aliases ("billion laughs"): ~600 bytes that expand
+# to 9**9 strings.
+ALIAS_BOMB = "".join(
+    [
+        "task: image_classifier\ndata: {dataset: digits}\nmodel:\n",
+        '  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n',
+        *(
+            f"  {b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}]\n"
+            for a, b in zip("abcdefgh", "bcdefghi")
+        ),
+        "fit: {epochs: *i}\n",
+    ]
+)
+
 
 def beside(out, name):
     """A path next to `out`, unique to the case."""

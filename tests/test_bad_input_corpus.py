@@ -123,19 +123,6 @@ def recipe(**changes):
     return base
 
 
-BOMB = "".join(
-    [
-        "task: image_classifier\ndata: {dataset: digits}\nmodel:\n",
-        "  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
-        *(
-            f"  {b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}]\n"
-            for a, b in zip("abcdefgh", "bcdefghi")
-        ),
-        "fit: {epochs: *i}\n",
-    ]
-)
-
-
 def shared_bomb():
     """10**9 leaves by shared reference: a few KB until something expands it."""
     node = ["lol"] * 10
@@ -550,7 +537,7 @@ CASES = [
      ValueError, "fit.epochs", r"must look like"),
     # --- recipes and --set (#35)
     ("recipe-alias-bomb",
-     lambda c, o: recipe_lib.load(write(o, "bomb.yaml", BOMB)),
+     lambda c, o: recipe_lib.load(write(o, "bomb.yaml", cf.ALIAS_BOMB)),
      ValueError, "recipe", r"anchors or aliases.*&'a' at line 4"),
     ("recipe-anchor-only",
      lambda c, o: recipe_lib.load(write(o, "a.yaml", "task: &t image_classifier\n")),
@@ -732,7 +719,7 @@ CASES = [
                                               "tune": {"epochs": -1}}),
      ValueError, "tune.epochs", r">= 1"),
     ("cli-train-alias-bomb",
-     lambda c, o: cli("train", write(o, "bomb.yaml", BOMB)),
+     lambda c, o: cli("train", write(o, "bomb.yaml", cf.ALIAS_BOMB)),
      CliExit, "recipe", r"anchors or aliases"),
     ("cli-train-set-broken-yaml",
      lambda c, o: cli("train", c.recipe, "--set", "fit.epochs=[1"),

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 
+import corpus_files as cf
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,18 +63,6 @@ def test_overrides_are_parsed_as_yaml():
 # ------------------------------------------------------- hardening (#35)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-BOMB = "".join(
-    [
-        "task: image_classifier\ndata: {dataset: digits}\nmodel:\n",
-        '  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n',
-        *(
-            f"  {b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}]\n"
-            for a, b in zip("abcdefgh", "bcdefghi")
-        ),
-        "fit: {epochs: *i}\n",
-    ]
-)
-
 # The child imports the package, then caps its address space at what it uses
 # plus 512 MiB: an alias expansion beyond that fails with MemoryError.
 CHILD = textwrap.dedent(
@@ -102,8 +91,8 @@ CHILD = textwrap.dedent(
 
 def test_alias_bomb_is_refused_fast_and_in_bounded_memory(tmp_path):
     path = tmp_path / "bomb.yaml"
-    path.write_text(BOMB)
-    assert len(BOMB) < 1000  # ~600 bytes, 9**9 strings once expanded
+    path.write_text(cf.ALIAS_BOMB)
+    assert len(cf.ALIAS_BOMB) < 1000  # ~600 bytes, 9**9 strings once expanded
     env = {**os.environ, "PYTHONPATH": REPO, "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(path)],
