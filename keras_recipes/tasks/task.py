@@ -388,6 +388,8 @@ class Task(keras.Model):
         initial_epoch = validation.check_int(
             "initial_epoch", kwargs.pop("initial_epoch", 0), minimum=0
         )
+        if lr_schedule is not None:  # checked before `resume_dir` is locked
+            validation.check_choice("lr_schedule", lr_schedule, ("cosine",))
         checkpoint = None
         if resume_dir is not None:  # locked until the end of `fit`
             checkpoint, initial_epoch = resume.start(self, data, resume_dir)
@@ -424,10 +426,8 @@ class Task(keras.Model):
             kwargs["steps_per_epoch"] = cardinality(train_ds)
         if val is not None and val.x is not None and user_steps[1] is None:
             kwargs["validation_steps"] = cardinality(val_ds)
-        if lr_schedule is not None:
-            validation.check_choice("lr_schedule", lr_schedule, ("cosine",))
-            if epochs > 1:
-                callbacks.append(EpochCosineDecay(epochs))
+        if lr_schedule is not None and epochs > 1:
+            callbacks.append(EpochCosineDecay(epochs))
         log_dir = utils.tensorboard_dir(tensorboard, self.task_name)
         if log_dir is not None and not any(
             isinstance(c, keras.callbacks.TensorBoard) for c in callbacks
