@@ -12,7 +12,6 @@ from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.tasks.text_preprocessor import TextPreprocessor
 from keras_recipes.tasks.text_preprocessor import check_text_options
 from keras_recipes.tasks.text_preprocessor import check_texts
-from keras_recipes.tasks.text_preprocessor import check_vocabulary
 from keras_recipes.tasks.text_preprocessor import is_text
 from keras_recipes.utils import set_seed
 
@@ -104,7 +103,11 @@ class TextClassifier(Classifier):
         class_names=None,
         **kwargs,
     ):
-        check_vocabulary(vocabulary)
+        # The preprocessor checks vocabulary, sequence_length and the text
+        # options (standardize, split, ngrams).
+        preprocessor = TextPreprocessor(
+            vocabulary, sequence_length, standardize, split, ngrams
+        )
         num_classes = validation.check_size(
             "num_classes", num_classes, validation.MAX_CLASSES, minimum=2
         )
@@ -113,10 +116,6 @@ class TextClassifier(Classifier):
                 f"`class_names` must hold num_classes={num_classes} names. "
                 f"Received: class_names={list(class_names)}"
             )
-        validation.check_size(
-            "sequence_length", sequence_length, validation.MAX_SEQUENCE_LENGTH
-        )
-        check_text_options(standardize, split, ngrams)
         validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
         validation.check_choice("rnn", rnn, RNNS)
         if not isinstance(bidirectional, bool):
@@ -138,9 +137,6 @@ class TextClassifier(Classifier):
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
 
         # === Layers ===
-        preprocessor = TextPreprocessor(
-            vocabulary, sequence_length, standardize, split, ngrams
-        )
         core = _build_core(
             vocab_size=preprocessor.vocabulary_size,
             num_classes=num_classes,
