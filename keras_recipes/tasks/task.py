@@ -21,7 +21,6 @@ from keras_recipes.data.pipeline import predict_by_batches
 from keras_recipes.data.pipeline import split
 from keras_recipes.distribute import round_batch_size
 from keras_recipes.distribute.build import maybe_symbolic_build
-from keras_recipes.export.formats import FORMATS
 from keras_recipes.optimizers import FastAdamW
 from keras_recipes.tasks import resume
 from keras_recipes.tasks import steps_per_execution as steps_policy
@@ -563,7 +562,6 @@ class Task(keras.Model):
         Returns:
             The path for `"keras"`/`"saved_model"`; a report dict for `"onnx"`.
         """
-        validation.check_choice("format", format, FORMATS)
         return export_lib.export(self, filepath, format=format, verify=verify, **kwargs)
 
     # ------------------------------------------------- training helpers (#6)
