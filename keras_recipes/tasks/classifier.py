@@ -8,6 +8,28 @@ from keras_recipes.interpret import interpret
 from keras_recipes.tasks.task import Task
 
 
+def check_classes(num_classes, class_names):
+    """Checks a classifier's `num_classes` (>= 2) and `class_names` against it.
+
+    Returns:
+        `num_classes` as an int.
+
+    Example:
+
+    >>> check_classes(2, ["no", "yes"])
+    2
+    """
+    num_classes = validation.check_size(
+        "num_classes", num_classes, validation.MAX_CLASSES, minimum=2
+    )
+    if class_names is not None and len(class_names) != num_classes:
+        raise ValueError(
+            f"`class_names` must hold num_classes={num_classes} names. "
+            f"Received: class_names={list(class_names)}"
+        )
+    return num_classes
+
+
 @keras.saving.register_keras_serializable(package="keras_recipes")
 class Classifier(Task):
     """Base of the single-label classifiers: class names and labels.

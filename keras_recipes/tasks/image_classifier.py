@@ -10,6 +10,7 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
 from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.tasks.classifier import Classifier
+from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.utils import set_seed
 
@@ -95,14 +96,7 @@ class ImageClassifier(Classifier):
         class_names=None,
         **kwargs,
     ):
-        num_classes = validation.check_size(
-            "num_classes", num_classes, validation.MAX_CLASSES, minimum=2
-        )
-        if class_names is not None and len(class_names) != num_classes:
-            raise ValueError(
-                f"`class_names` must hold num_classes={num_classes} names. "
-                f"Received: class_names={list(class_names)}"
-            )
+        num_classes = check_classes(num_classes, class_names)
         image_shape = _check_image_shape(image_shape, image_size)
         validation.check_choice("backbone", backbone, BACKBONES)
         validation.check_int("depth", depth, minimum=1, maximum=6)

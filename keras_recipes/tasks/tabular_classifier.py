@@ -23,6 +23,7 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
 from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.tasks.classifier import Classifier
+from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.tasks.tabular_preprocessor import TabularPreprocessor
 
@@ -121,14 +122,7 @@ class TabularClassifier(Classifier):
         **kwargs,
     ):
         preprocessor = TabularPreprocessor(features, target=target, ignore=ignore)
-        num_classes = validation.check_size(
-            "num_classes", num_classes, validation.MAX_CLASSES, minimum=2
-        )
-        if class_names is not None and len(class_names) != num_classes:
-            raise ValueError(
-                f"`class_names` must hold num_classes={num_classes} names. "
-                f"Received: class_names={list(class_names)}"
-            )
+        num_classes = check_classes(num_classes, class_names)
         units = _check_units(hidden_units)
         validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False

@@ -8,6 +8,7 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
 from keras_recipes.layers.attention_pooling import AttentionPooling
 from keras_recipes.tasks.classifier import Classifier
+from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.tasks.text_preprocessor import TextPreprocessor
 from keras_recipes.tasks.text_preprocessor import check_text_options
@@ -108,14 +109,7 @@ class TextClassifier(Classifier):
         preprocessor = TextPreprocessor(
             vocabulary, sequence_length, standardize, split, ngrams
         )
-        num_classes = validation.check_size(
-            "num_classes", num_classes, validation.MAX_CLASSES, minimum=2
-        )
-        if class_names is not None and len(class_names) != num_classes:
-            raise ValueError(
-                f"`class_names` must hold num_classes={num_classes} names. "
-                f"Received: class_names={list(class_names)}"
-            )
+        num_classes = check_classes(num_classes, class_names)
         validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
         validation.check_choice("rnn", rnn, RNNS)
         if not isinstance(bidirectional, bool):
