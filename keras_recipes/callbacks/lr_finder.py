@@ -164,10 +164,10 @@ def _smooth(values, width):
 
 
 def _suggest(learning_rates, losses, min_descent=0.05):
-    """`(suggested_lr, None)`, or `(None, why)` when the curve has no descent."""
-    validation.check_float(
-        "min_descent", min_descent, minimum=0.0, maximum=1.0, include_max=False
-    )
+    """`(suggested_lr, None)`, or `(None, why)` when the curve has no descent.
+
+    Its callers check `min_descent` (`lr_find` before it trains).
+    """
     lrs = np.asarray(learning_rates, "float64")
     losses = np.asarray(losses, "float64")
     if lrs.shape != losses.shape or lrs.ndim != 1:
@@ -271,6 +271,9 @@ def suggest_learning_rate(learning_rates, losses, min_descent=0.05):
     ...     print(suggest_learning_rate(lrs, np.full(50, 0.1)))
     None
     """
+    validation.check_float(
+        "min_descent", min_descent, minimum=0.0, maximum=1.0, include_max=False
+    )
     suggestion, why = _suggest(learning_rates, losses, min_descent)
     if suggestion is None:
         warnings.warn(f"No learning rate suggested: {why}.", stacklevel=2)
