@@ -13,7 +13,6 @@ import numpy as np
 from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.plots import confusion_matrix_figure
-from keras_recipes.plots import figure_to_png  # noqa: F401  (kr.interpret's name)
 from keras_recipes.plots import save_png
 from keras_recipes.predictions import class_predictions
 
