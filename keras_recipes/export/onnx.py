@@ -166,17 +166,14 @@ def export_onnx(
         sidecar = dict(sidecar or {}, preprocess=preprocess_name)
 
     raw = _prepare_samples(full, samples, sidecar, num_samples, seed)
+    # The reference outputs: of the full model on the raw samples where a
+    # preprocess step replays what `core` cannot hold, else of `core`.
     if preprocess is not None:
         feeds = preprocess(raw, sidecar)
+        reference = keras_outputs(full, raw)
     else:
         feeds = _feeds_by_name(raw, in_names, in_specs)
-    reference = _keras_outputs(
-        full if preprocess is not None else core,
-        raw,
-        feeds,
-        in_names,
-        preprocess is not None,
-    )
+        reference = keras_outputs(core, feeds)
 
     sidecar_path = filepath[: -len(".onnx")] + ".json" if sidecar else None
     with utils.atomic_path(filepath) as tmp:
@@ -208,7 +205,7 @@ def export_onnx(
         tolerance=tolerance,
         num_samples=_num_rows(feeds),
         ort_latency_ms=checked["ort_latency_ms"],
-        keras_latency_ms=keras_latency_ms(core, feeds, in_names),
+        keras_latency_ms=keras_latency_ms(core, feeds),
         float32_cast=cast,
         sidecar_path=sidecar_path,
         preprocess=preprocess_name,
@@ -285,10 +282,6 @@ def _feeds_by_name(raw, names, specs):
         n: np.asarray(raw[n]).astype(s.dtype.as_numpy_dtype, copy=False)
         for n, s in zip(names, specs)
     }
-
-
-def _keras_outputs(model, raw, feeds, in_names, from_raw):
-    return keras_outputs(model, raw if from_raw else feeds)
 
 
 def _num_rows(feeds):

@@ -386,7 +386,7 @@ def median_ms(fn, repeats=10):
     return float(np.median(times) * 1e3)
 
 
-def keras_latency_ms(core, feeds, in_names=None):
+def keras_latency_ms(core, feeds):
     """Median milliseconds of `core(feeds)` with `training=False`."""
     names, _ = input_specs(core)
     x = pack_inputs(core, [feeds[n] for n in names], names)

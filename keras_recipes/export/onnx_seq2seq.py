@@ -187,14 +187,14 @@ def export_seq2seq_onnx(
 
     # Keras references: encoder states, greedy ids, teacher-forced logits.
     enc_feeds = {"encoder_ids": ids}
-    enc_ref = _outputs(encoder, enc_feeds)
+    enc_ref = onnx_convert.keras_outputs(encoder, enc_feeds)
     want_ids = np.asarray(full.generate_ids(ids, max_length=max_length))
     dec_feeds = {
         "encoded": enc_ref[0].astype("float32"),
         "encoder_mask": enc_ref[1].astype(bool),
         "decoder_ids": want_ids,
     }
-    dec_ref = _outputs(decoder, dec_feeds)
+    dec_ref = onnx_convert.keras_outputs(decoder, dec_feeds)
 
     checks = dict(tolerance=tolerance, opset=opset, routes=routes, check_parity=verify)
     with (
@@ -221,9 +221,7 @@ def export_seq2seq_onnx(
                 route=route,
                 routes_tried=tried,
                 input_names=onnx_convert.input_specs(core)[0],
-                keras_latency_ms=onnx_convert.keras_latency_ms(
-                    core, feeds, onnx_convert.input_specs(core)[0]
-                ),
+                keras_latency_ms=onnx_convert.keras_latency_ms(core, feeds),
             )
         with open(side_tmp, "w", encoding="utf-8") as file:
             json.dump(sidecar, file, indent=1)
@@ -234,7 +232,7 @@ def export_seq2seq_onnx(
         # 4. First step end to end, from the ONNX encoder's own states.
         start = np.full((len(ids), 1), sidecar["special_ids"]["start"], "int32")
         got_first = translator.decode(*translator.encode(ids), start)
-        want_first = _outputs(
+        want_first = onnx_convert.keras_outputs(
             decoder,
             {
                 "encoded": dec_feeds["encoded"],
@@ -312,10 +310,6 @@ def export_seq2seq_onnx(
             for k, g in graphs.items()
         },
     )
-
-
-def _outputs(core, feeds):
-    return onnx_convert.keras_outputs(core, feeds)
 
 
 def _samples(model, samples, sidecar, count, seed):
