@@ -143,16 +143,6 @@ class Task(keras.Model):
     def _use_steps_per_execution(self, steps):
         steps_policy.use(self, steps)
 
-    def _resolve_predict_steps(self):
-        steps_policy.resolve_for_predict(self)
-
-    def _resolve_steps_per_execution(
-        self, callbacks=(), mode="train", steps=(), planned_steps=None
-    ):
-        steps_policy.resolve_for_call(
-            self, callbacks, mode=mode, steps=steps, planned_steps=planned_steps
-        )
-
     def compile_from_config(self, config):
         """Restores the saved compile arguments (and optimizer slots) on load."""
         config = keras.saving.deserialize_keras_object(config)
@@ -434,7 +424,8 @@ class Task(keras.Model):
             callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
         self.last_log_dir = log_dir
         steps_per_epoch = kwargs.get("steps_per_epoch") or cardinality(train_ds)
-        self._resolve_steps_per_execution(
+        steps_policy.resolve_for_call(
+            self,
             callbacks,
             "train",
             steps=user_steps,  # the counts of finite pipelines need no divisor
@@ -480,7 +471,8 @@ class Task(keras.Model):
         kwargs.setdefault("return_dict", True)
         data = self.to_data(x, y, "x")
         ds = self.make_dataset(data, batch_size)
-        self._resolve_steps_per_execution(
+        steps_policy.resolve_for_call(
+            self,
             kwargs.get("callbacks") or (),
             "test",
             steps=(kwargs.get("steps"),),
@@ -505,7 +497,7 @@ class Task(keras.Model):
         size, once more for the next (then any size fits).
         """
         data = self.to_data(x, None, "x", with_labels=False)
-        self._resolve_predict_steps()
+        steps_policy.resolve_for_predict(self)
         if data.dataset is not None:
             ds = data.dataset
         else:
