@@ -39,6 +39,7 @@ from keras_recipes.data.frames import read_csv
 from keras_recipes.recipe_schema import RecipeError
 from keras_recipes.recipe_schema import RecipeTypeError
 from keras_recipes.recipe_schema import apply_override
+from keras_recipes.recipe_schema import as_recipe_error
 from keras_recipes.recipe_schema import check_data_path
 from keras_recipes.recipe_schema import plain_copy
 from keras_recipes.recipe_schema import read_file
@@ -124,8 +125,7 @@ class Recipe:
             except (ValueError, TypeError) as error:
                 if not options:
                     raise
-                cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
-                raise cls(f"Recipe key `data.options`: {error}") from None
+                raise as_recipe_error(error, "Recipe key `data.options`: ") from None
         else:
             parts = _load_path(self.task, data)
         if "limit" not in data:
@@ -166,8 +166,8 @@ class Recipe:
             model = self.config.get("model") or {}
             if named is None or named.group(1) not in model:
                 raise
-            cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
-            raise cls(f"Recipe key `model.{named.group(1)}`: {error}") from None
+            prefix = f"Recipe key `model.{named.group(1)}`: "
+            raise as_recipe_error(error, prefix) from None
 
     def tune(self, **overrides):
         """Runs the recipe's `tune:` section with `kr.tune`; returns a `TuneResult`.

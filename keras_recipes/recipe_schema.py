@@ -48,6 +48,21 @@ class RecipeTypeError(RecipeError, TypeError):
     """A recipe value of the wrong type (both a `ValueError` and a `TypeError`)."""
 
 
+def as_recipe_error(error, prefix=""):
+    """`error` (a `ValueError` or `TypeError`) as a `RecipeError` of its kind.
+
+    A `TypeError` becomes a `RecipeTypeError`, anything else a `RecipeError`;
+    the message is `prefix` followed by `error`'s.
+
+    Example:
+
+    >>> as_recipe_error(TypeError("bad"), "Recipe key `x`: ")
+    RecipeTypeError('Recipe key `x`: bad')
+    """
+    cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
+    return cls(f"{prefix}{error}")
+
+
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxdict, _REPR.maxlist = 2, 4, 4
 _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 60, 60, 40
@@ -465,10 +480,8 @@ def _check_fit(fit, task):
     if fit.get("time_budget") is not None:
         try:
             parse_duration(fit["time_budget"], "fit.time_budget")
-        except TypeError as error:
-            raise RecipeTypeError(str(error)) from None
-        except ValueError as error:
-            raise RecipeError(str(error)) from None
+        except (ValueError, TypeError) as error:
+            raise as_recipe_error(error) from None
     if fit.get("class_weight") is not None:
         _check_class_weight(fit["class_weight"], task)
 
@@ -540,8 +553,6 @@ def validate(config):
     _check_export(config.get("export"))
     try:
         check_tune_section(config.get("tune"), task)
-    except TypeError as error:
-        raise RecipeTypeError(f"Recipe section `tune`: {error}") from None
-    except ValueError as error:
-        raise RecipeError(f"Recipe section `tune`: {error}") from None
+    except (ValueError, TypeError) as error:
+        raise as_recipe_error(error, "Recipe section `tune`: ") from None
     return config
