@@ -41,6 +41,7 @@ from keras_recipes.recipe_schema import RecipeTypeError
 from keras_recipes.recipe_schema import apply_override
 from keras_recipes.recipe_schema import as_recipe_error
 from keras_recipes.recipe_schema import check_data_path
+from keras_recipes.recipe_schema import key_label
 from keras_recipes.recipe_schema import plain_copy
 from keras_recipes.recipe_schema import read_file
 from keras_recipes.recipe_schema import validate
@@ -373,11 +374,6 @@ def _load_path(task, data, names=None):
     "target": "--target"}`).
     """
     names = {"path": "data.path", "target": "data.target", **(names or {})}
-
-    def label(key):
-        name = names.get(key, f"data.{key}")
-        return f"Recipe key `{name}`" if "." in name else f"`{name}`"
-
     path = check_data_path(task, data["path"], names["path"])
     test_size = data.get("test_size", 0.2)
     if os.path.isdir(path) and task in ("image_classifier", "text_classifier"):
@@ -402,7 +398,7 @@ def _load_path(task, data, names=None):
             frame = read_csv(path, name=names["path"])
         except ValueError as error:  # pandas' parser and decoding errors
             raise RecipeError(
-                f"{label('path')} must be a readable CSV file "
+                f"{key_label(names['path'])} must be a readable CSV file "
                 f"({str(error).splitlines()[0][:200]}). "
                 f"Received: {names['path']}={path!r}"
             ) from None
@@ -410,7 +406,7 @@ def _load_path(task, data, names=None):
         if target is not None and target not in frame.columns:
             columns = [str(c) for c in frame.columns]
             raise RecipeError(
-                f"{label('target')} must name a column of {names['path']} "
+                f"{key_label(names['target'])} must name a column of {names['path']} "
                 f"{columns[:20]}.{validation.did_you_mean(target, columns)} "
                 f"Received: {names['target']}={target!r}"
             )
@@ -427,7 +423,7 @@ def _load_path(task, data, names=None):
             ) from None
         return train.reset_index(drop=True), test.reset_index(drop=True)
     raise RecipeError(
-        f"{label('path')} must be a folder (image/text classes) or a CSV "
+        f"{key_label(names['path'])} must be a folder (image/text classes) or a CSV "
         f"file for task={task!r}. Received: {names['path']}={path!r}"
     )
 

@@ -413,6 +413,17 @@ def _check_data(data, task):
             _number(f"data.image_size[{i}]", side, int, 1, MAX_IMAGE_SIDE)
 
 
+def key_label(name):
+    """How messages call `name`: "Recipe key `data.path`", or "`--data`" (a flag).
+
+    Example:
+
+    >>> key_label("data.path"), key_label("--data")
+    ('Recipe key `data.path`', '`--data`')
+    """
+    return f"Recipe key `{name}`" if "." in name else f"`{name}`"
+
+
 def check_data_path(task, path, name="data.path"):
     """Checks that `path` exists and is the kind of data `task` reads.
 
@@ -422,7 +433,7 @@ def check_data_path(task, path, name="data.path"):
         name: what messages call it (`data.path` in a recipe, `--data` in
             the CLI).
     """
-    label = f"Recipe key `{name}`" if "." in name else f"`{name}`"
+    label = key_label(name)
     path = _type(name, path, str)
     if not os.path.exists(path):
         raise RecipeError(f"{label} must exist. Received: {name}={path!r}")
