@@ -30,6 +30,7 @@ import yaml
 from keras_recipes import registry
 from keras_recipes import validation
 from keras_recipes.callbacks.time_budget import parse_duration
+from keras_recipes.data.adapters import open_regular
 from keras_recipes.distribute.strategy import STRATEGIES
 from keras_recipes.export.formats import FORMATS
 from keras_recipes.tuning.recipe_tuning import check_tune_section
@@ -138,11 +139,12 @@ def read_file(path):
             f"`recipe` must be an existing YAML file. Received: recipe={origin!r}"
         )
     try:
-        with open(origin, "rb") as file:
+        # Never blocks: a path swapped for a FIFO after the check is refused.
+        with open_regular(origin) as file:
             raw = file.read(MAX_RECIPE_BYTES + 1)
     except OSError as error:
         raise RecipeError(
-            f"`recipe` could not be read ({error.strerror}). Received: "
+            f"`recipe` could not be read ({error.strerror or error}). Received: "
             f"recipe={origin!r}"
         ) from None
     if len(raw) > MAX_RECIPE_BYTES:

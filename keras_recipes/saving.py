@@ -28,6 +28,7 @@ import zlib
 
 import keras
 
+from keras_recipes.data.adapters import open_regular
 from keras_recipes.saving_allow_list import _MODEL_CLASSES
 from keras_recipes.saving_allow_list import ALLOWED_CLASSES
 from keras_recipes.saving_allow_list import ALLOWED_FUNCTIONS
@@ -105,9 +106,11 @@ def load_model(filepath, compile=True):
 
     filepath = _check_path(filepath)
     try:
-        file = open(filepath, "rb")
+        # Never blocks: a path swapped for a FIFO after the check is refused.
+        file = open_regular(filepath)
     except OSError as error:
-        raise _refuse(filepath, f"cannot be read ({error.strerror})") from None
+        reason = error.strerror or error
+        raise _refuse(filepath, f"cannot be read ({reason})") from None
     with file:
         check_model_file(file, filepath)
         try:
