@@ -234,6 +234,13 @@ def _check_object(node, where, filepath):
     registered = node.get("registered_name")
     if not isinstance(class_name, str):
         raise _refuse(filepath, f"names an object without a class name at {where}")
+    for key, value in (("module", module), ("registered_name", registered)):
+        if not (value is None or isinstance(value, str)):
+            raise _refuse(
+                filepath,
+                f"names an object whose `{key}` is not a string (at {where}: "
+                f"{_short(value)})",
+            )
     if class_name in DATA_MARKERS:
         return
     if class_name in ("Lambda", "__lambda__") or registered == "Lambda":
@@ -253,10 +260,15 @@ def _check_object(node, where, filepath):
         )
     if class_name == "function":
         name = node.get("config")
-        if (module, name) not in ALLOWED_FUNCTIONS or registered not in (
-            None,
-            "function",
-            name,
+        if (
+            not isinstance(name, str)
+            or (module, name) not in ALLOWED_FUNCTIONS
+            or registered
+            not in (
+                None,
+                "function",
+                name,
+            )
         ):
             raise _refuse(
                 filepath,
