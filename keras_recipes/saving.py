@@ -290,16 +290,18 @@ def _check_object(node, where, filepath):
     )
 
 
+# keras_recipes classes match on (class_name, registered_name) whatever their
+# module (see saving_allow_list); derived once, looked up per object.
+_OWN_CLASSES = frozenset(
+    entry[1:] for entry in ALLOWED_CLASSES if entry[0].startswith("keras_recipes.")
+)
+
+
 def _allowed(module, class_name, registered):
     if (module, class_name, registered) in ALLOWED_CLASSES:
         return True
-    if isinstance(module, str) and module.startswith("keras_recipes."):
-        return any(
-            entry[1:] == (class_name, registered)
-            for entry in ALLOWED_CLASSES
-            if entry[0].startswith("keras_recipes.")
-        )
-    return False
+    own = isinstance(module, str) and module.startswith("keras_recipes.")
+    return own and (class_name, registered) in _OWN_CLASSES
 
 
 def _check_path(filepath):
