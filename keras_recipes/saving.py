@@ -100,9 +100,11 @@ def load_model(filepath, compile=True):
     ...
     ValueError: `filepath` is empty (0 bytes), not a `.keras` archive. ...
     """
+    # The package itself: kept local (tests/test_layering.py LAZY_MODULES),
+    # its _load_all registers every serializable class before Keras loads.
     import keras_recipes
 
-    keras_recipes._load_all()  # registers every serializable object
+    keras_recipes._load_all()
 
     filepath = _check_path(filepath)
     try:
