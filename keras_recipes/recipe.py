@@ -21,6 +21,7 @@ seed: 0
 ```
 """
 
+import copy
 import json
 import os
 import re
@@ -184,7 +185,7 @@ class Recipe:
             **overrides: `kr.tune` arguments that win over the recipe.
         """
 
-        config = json.loads(json.dumps(self.config))
+        config = copy.deepcopy(self.config)  # keeps integer keys (class_weight)
         section = dict(config.get("tune") or {})
         fit = dict(config.get("fit") or {})
         fit.pop("time_budget", None)  # per-run budget; tune.time_budget is separate
