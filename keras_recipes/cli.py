@@ -32,16 +32,19 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"
 
 
 def _demo_recipe(task, epochs, output_dir):
+    """The demo's recipe dict: the task's template, not yet validated.
+
+    The caller validates it once, whole, with `recipe.load(config)`.
+    """
     # Imports TensorFlow: kept out of --help and argument errors.
-    from keras_recipes import recipe as recipe_lib
     from keras_recipes.export.formats import FORMATS
+    from keras_recipes.recipe_schema import read_file
 
     path = os.path.join(TEMPLATES, f"{_TEMPLATE_FILES.get(task, task)}.yaml")
     if os.path.isfile(path):
-        base = recipe_lib.load(path).config
+        base = read_file(path)  # a fresh plain dict
     else:
         base = {"task": task, "data": {"dataset": registry.DEMO_DATASETS[task]}}
-    base = dict(base)
     base["output_dir"] = output_dir
     if epochs is not None:
         base.setdefault("fit", {})["epochs"] = epochs

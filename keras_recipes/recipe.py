@@ -21,6 +21,7 @@ seed: 0
 ```
 """
 
+import copy
 import json
 import os
 import re
@@ -39,7 +40,9 @@ from keras_recipes.data.frames import read_csv
 from keras_recipes.recipe_schema import RecipeError
 from keras_recipes.recipe_schema import RecipeTypeError
 from keras_recipes.recipe_schema import apply_override
+from keras_recipes.recipe_schema import as_recipe_error
 from keras_recipes.recipe_schema import check_data_path
+from keras_recipes.recipe_schema import key_label
 from keras_recipes.recipe_schema import plain_copy
 from keras_recipes.recipe_schema import read_file
 from keras_recipes.recipe_schema import validate
@@ -124,8 +127,7 @@ class Recipe:
             except (ValueError, TypeError) as error:
                 if not options:
                     raise
-                cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
-                raise cls(f"Recipe key `data.options`: {error}") from None
+                raise as_recipe_error(error, "Recipe key `data.options`: ") from None
         else:
             parts = _load_path(self.task, data)
         if "limit" not in data:
@@ -166,8 +168,8 @@ class Recipe:
             model = self.config.get("model") or {}
             if named is None or named.group(1) not in model:
                 raise
-            cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
-            raise cls(f"Recipe key `model.{named.group(1)}`: {error}") from None
+            prefix = f"Recipe key `model.{named.group(1)}`: "
+            raise as_recipe_error(error, prefix) from None
 
     def tune(self, **overrides):
         """Runs the recipe's `tune:` section with `kr.tune`; returns a `TuneResult`.
@@ -183,7 +185,7 @@ class Recipe:
             **overrides: `kr.tune` arguments that win over the recipe.
         """
 
-        config = json.loads(json.dumps(self.config))
+        config = copy.deepcopy(self.config)  # keeps integer keys (class_weight)
         section = dict(config.get("tune") or {})
         fit = dict(config.get("fit") or {})
         fit.pop("time_budget", None)  # per-run budget; tune.time_budget is separate
@@ -373,11 +375,6 @@ def _load_path(task, data, names=None):
     "target": "--target"}`).
     """
     names = {"path": "data.path", "target": "data.target", **(names or {})}
-
-    def label(key):
-        name = names.get(key, f"data.{key}")
-        return f"Recipe key `{name}`" if "." in name else f"`{name}`"
-
     path = check_data_path(task, data["path"], names["path"])
     test_size = data.get("test_size", 0.2)
     if os.path.isdir(path) and task in ("image_classifier", "text_classifier"):
@@ -402,7 +399,7 @@ def _load_path(task, data, names=None):
             frame = read_csv(path, name=names["path"])
         except ValueError as error:  # pandas' parser and decoding errors
             raise RecipeError(
-                f"{label('path')} must be a readable CSV file "
+                f"{key_label(names['path'])} must be a readable CSV file "
                 f"({str(error).splitlines()[0][:200]}). "
                 f"Received: {names['path']}={path!r}"
             ) from None
@@ -410,7 +407,7 @@ def _load_path(task, data, names=None):
         if target is not None and target not in frame.columns:
             columns = [str(c) for c in frame.columns]
             raise RecipeError(
-                f"{label('target')} must name a column of {names['path']} "
+                f"{key_label(names['target'])} must name a column of {names['path']} "
                 f"{columns[:20]}.{validation.did_you_mean(target, columns)} "
                 f"Received: {names['target']}={target!r}"
             )
@@ -427,7 +424,7 @@ def _load_path(task, data, names=None):
             ) from None
         return train.reset_index(drop=True), test.reset_index(drop=True)
     raise RecipeError(
-        f"{label('path')} must be a folder (image/text classes) or a CSV "
+        f"{key_label(names['path'])} must be a folder (image/text classes) or a CSV "
         f"file for task={task!r}. Received: {names['path']}={path!r}"
     )
 

@@ -30,6 +30,7 @@ import yaml
 from keras_recipes import registry
 from keras_recipes import validation
 from keras_recipes.callbacks.time_budget import parse_duration
+from keras_recipes.data.adapters import open_regular
 from keras_recipes.distribute.strategy import STRATEGIES
 from keras_recipes.export.formats import FORMATS
 from keras_recipes.tuning.recipe_tuning import check_tune_section
@@ -46,6 +47,21 @@ class RecipeError(ValueError):
 
 class RecipeTypeError(RecipeError, TypeError):
     """A recipe value of the wrong type (both a `ValueError` and a `TypeError`)."""
+
+
+def as_recipe_error(error, prefix=""):
+    """`error` (a `ValueError` or `TypeError`) as a `RecipeError` of its kind.
+
+    A `TypeError` becomes a `RecipeTypeError`, anything else a `RecipeError`;
+    the message is `prefix` followed by `error`'s.
+
+    Example:
+
+    >>> as_recipe_error(TypeError("bad"), "Recipe key `x`: ")
+    RecipeTypeError('Recipe key `x`: bad')
+    """
+    cls = RecipeTypeError if isinstance(error, TypeError) else RecipeError
+    return cls(f"{prefix}{error}")
 
 
 _REPR = reprlib.Repr()
@@ -123,11 +139,12 @@ def read_file(path):
             f"`recipe` must be an existing YAML file. Received: recipe={origin!r}"
         )
     try:
-        with open(origin, "rb") as file:
+        # Never blocks: a path swapped for a FIFO after the check is refused.
+        with open_regular(origin) as file:
             raw = file.read(MAX_RECIPE_BYTES + 1)
     except OSError as error:
         raise RecipeError(
-            f"`recipe` could not be read ({error.strerror}). Received: "
+            f"`recipe` could not be read ({error.strerror or error}). Received: "
             f"recipe={origin!r}"
         ) from None
     if len(raw) > MAX_RECIPE_BYTES:
@@ -398,6 +415,17 @@ def _check_data(data, task):
             _number(f"data.image_size[{i}]", side, int, 1, MAX_IMAGE_SIDE)
 
 
+def key_label(name):
+    """How messages call `name`: "Recipe key `data.path`", or "`--data`" (a flag).
+
+    Example:
+
+    >>> key_label("data.path"), key_label("--data")
+    ('Recipe key `data.path`', '`--data`')
+    """
+    return f"Recipe key `{name}`" if "." in name else f"`{name}`"
+
+
 def check_data_path(task, path, name="data.path"):
     """Checks that `path` exists and is the kind of data `task` reads.
 
@@ -407,7 +435,7 @@ def check_data_path(task, path, name="data.path"):
         name: what messages call it (`data.path` in a recipe, `--data` in
             the CLI).
     """
-    label = f"Recipe key `{name}`" if "." in name else f"`{name}`"
+    label = key_label(name)
     path = _type(name, path, str)
     if not os.path.exists(path):
         raise RecipeError(f"{label} must exist. Received: {name}={path!r}")
@@ -465,10 +493,8 @@ def _check_fit(fit, task):
     if fit.get("time_budget") is not None:
         try:
             parse_duration(fit["time_budget"], "fit.time_budget")
-        except TypeError as error:
-            raise RecipeTypeError(str(error)) from None
-        except ValueError as error:
-            raise RecipeError(str(error)) from None
+        except (ValueError, TypeError) as error:
+            raise as_recipe_error(error) from None
     if fit.get("class_weight") is not None:
         _check_class_weight(fit["class_weight"], task)
 
@@ -540,8 +566,6 @@ def validate(config):
     _check_export(config.get("export"))
     try:
         check_tune_section(config.get("tune"), task)
-    except TypeError as error:
-        raise RecipeTypeError(f"Recipe section `tune`: {error}") from None
-    except ValueError as error:
-        raise RecipeError(f"Recipe section `tune`: {error}") from None
+    except (ValueError, TypeError) as error:
+        raise as_recipe_error(error, "Recipe section `tune`: ") from None
     return config

@@ -28,6 +28,7 @@ import zlib
 
 import keras
 
+from keras_recipes.data.adapters import open_regular
 from keras_recipes.saving_allow_list import _MODEL_CLASSES
 from keras_recipes.saving_allow_list import ALLOWED_CLASSES
 from keras_recipes.saving_allow_list import ALLOWED_FUNCTIONS
@@ -99,15 +100,19 @@ def load_model(filepath, compile=True):
     ...
     ValueError: `filepath` is empty (0 bytes), not a `.keras` archive. ...
     """
+    # The package itself: kept local (tests/test_layering.py LAZY_MODULES),
+    # its _load_all registers every serializable class before Keras loads.
     import keras_recipes
 
-    keras_recipes._load_all()  # registers every serializable object
+    keras_recipes._load_all()
 
     filepath = _check_path(filepath)
     try:
-        file = open(filepath, "rb")
+        # Never blocks: a path swapped for a FIFO after the check is refused.
+        file = open_regular(filepath)
     except OSError as error:
-        raise _refuse(filepath, f"cannot be read ({error.strerror})") from None
+        reason = error.strerror or error
+        raise _refuse(filepath, f"cannot be read ({reason})") from None
     with file:
         check_model_file(file, filepath)
         try:
@@ -231,6 +236,13 @@ def _check_object(node, where, filepath):
     registered = node.get("registered_name")
     if not isinstance(class_name, str):
         raise _refuse(filepath, f"names an object without a class name at {where}")
+    for key, value in (("module", module), ("registered_name", registered)):
+        if not (value is None or isinstance(value, str)):
+            raise _refuse(
+                filepath,
+                f"names an object whose `{key}` is not a string (at {where}: "
+                f"{_short(value)})",
+            )
     if class_name in DATA_MARKERS:
         return
     if class_name in ("Lambda", "__lambda__") or registered == "Lambda":
@@ -250,10 +262,15 @@ def _check_object(node, where, filepath):
         )
     if class_name == "function":
         name = node.get("config")
-        if (module, name) not in ALLOWED_FUNCTIONS or registered not in (
-            None,
-            "function",
-            name,
+        if (
+            not isinstance(name, str)
+            or (module, name) not in ALLOWED_FUNCTIONS
+            or registered
+            not in (
+                None,
+                "function",
+                name,
+            )
         ):
             raise _refuse(
                 filepath,
@@ -275,16 +292,18 @@ def _check_object(node, where, filepath):
     )
 
 
+# keras_recipes classes match on (class_name, registered_name) whatever their
+# module (see saving_allow_list); derived once, looked up per object.
+_OWN_CLASSES = frozenset(
+    entry[1:] for entry in ALLOWED_CLASSES if entry[0].startswith("keras_recipes.")
+)
+
+
 def _allowed(module, class_name, registered):
     if (module, class_name, registered) in ALLOWED_CLASSES:
         return True
-    if isinstance(module, str) and module.startswith("keras_recipes."):
-        return any(
-            entry[1:] == (class_name, registered)
-            for entry in ALLOWED_CLASSES
-            if entry[0].startswith("keras_recipes.")
-        )
-    return False
+    own = isinstance(module, str) and module.startswith("keras_recipes.")
+    return own and (class_name, registered) in _OWN_CLASSES
 
 
 def _check_path(filepath):

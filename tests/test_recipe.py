@@ -369,3 +369,26 @@ def test_data_path_kind_and_target_are_checked(tmp_path):
 def test_pair_overrides_are_not_parsed_as_yaml():
     recipe = recipe_lib.load(BASE, [("output_dir", "*not-an-alias: [")])
     assert recipe.config["output_dir"] == "*not-an-alias: ["
+
+
+def test_tune_keeps_integer_class_weight_keys(monkeypatch):
+    # Recipe.tune copied the config through JSON, which turned the class
+    # indices of fit.class_weight into strings ("0"), then read as class names.
+    seen = {}
+
+    def fake_tune_from_recipe(flat, data=None, **overrides):
+        seen.update(flat)
+
+    monkeypatch.setattr(recipe_lib, "tune_from_recipe", fake_tune_from_recipe)
+    weights = {0: 1.0, 1: 2.0, 2: 1.0}
+    recipe = recipe_lib.load(
+        {
+            "task": "tabular_classifier",
+            "data": {"dataset": "penguins"},
+            "fit": {"class_weight": weights},
+            "tune": {"max_trials": 1},
+        }
+    )
+    recipe.tune()
+    assert seen["fit"]["class_weight"] == weights
+    assert recipe.config["fit"]["class_weight"] == weights

@@ -132,6 +132,28 @@ def test_classes_off_the_allow_list_are_refused(
     refused(path, r"allow-list \(keras_recipes\.saving\.ALLOWED_CLASSES")
 
 
+@pytest.mark.parametrize(
+    "layer, match",
+    [
+        ({"module": "keras.layers", "class_name": "Dense", "registered_name": []},
+         "`registered_name` is not a string"),
+        ({"module": {}, "class_name": "Dense", "registered_name": None},
+         "`module` is not a string"),
+        ({"module": "keras_recipes.layers", "class_name": "X",
+          "registered_name": ["keras_recipes>X"]},
+         "`registered_name` is not a string"),
+        ({"module": "keras.ops", "class_name": "function", "config": {},
+          "registered_name": "function"},
+         "not on kr.load_model's allow-list"),
+    ],
+)  # fmt: skip
+def test_unhashable_names_are_refused_not_a_type_error(saved, tmp_path, layer, match):
+    # A list or mapping where a name belongs used to escape as a bare
+    # TypeError ("unhashable type") from the allow-list lookup.
+    path = mf.with_layer(saved["functional"], str(tmp_path / "m.keras"), layer)
+    refused(path, match)
+
+
 def test_a_file_that_is_not_a_model_is_refused(saved, tmp_path):
     def edit(config):
         return config["compile_config"]["optimizer"]  # an optimizer at the top

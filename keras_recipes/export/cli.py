@@ -7,6 +7,7 @@ from keras_recipes import export as export_lib
 from keras_recipes import validation
 from keras_recipes.export.formats import FORMATS
 from keras_recipes.export.formats import SUFFIXES
+from keras_recipes.protocol import is_task
 from keras_recipes.saving import load_model
 
 
@@ -36,7 +37,7 @@ def export_command(args):
     fmt = validation.check_choice("format", args.format, FORMATS)
     output = args.output or default_output(args.model, fmt)
     model = load_model(args.model)
-    if hasattr(model, "export"):
+    if is_task(model):  # every keras.Model has an `export`; Keras' own differs
         result = model.export(output, format=fmt)
     else:
         result = export_lib.export(model, output, format=fmt)

@@ -3,6 +3,7 @@
 import argparse
 import os
 
+import keras
 import numpy as np
 import pytest
 from blocked_imports import run_blocked
@@ -109,3 +110,17 @@ def test_export_cli(trained, tmp_path, capsys):
         export_cli.export_command(
             argparse.Namespace(model=model_path, format="tflite", output=None)
         )
+
+
+@pytest.mark.parametrize("fmt", ["keras", "saved_model"])
+def test_export_cli_on_a_functional_model(tmp_path, fmt):
+    # kr.load_model also loads plain functional models; every keras.Model has
+    # an `export` (Keras' own, which knows neither "keras" nor "saved_model"),
+    # so the CLI chose it and failed. It now uses kr.export for non-tasks.
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    path = str(tmp_path / "f.keras")
+    model.save(path)
+    args = argparse.Namespace(model=path, format=fmt, output=None)
+    result = export_cli.export_command(args)
+    assert os.path.exists(result["path"])
