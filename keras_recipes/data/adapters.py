@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.data.frames import frame_columns
 from keras_recipes.data.frames import read_csv
@@ -149,7 +150,7 @@ def image_folder(directory, image_size=None, color_mode="auto"):
     good_paths, good_labels, kinds, bad, first = [], [], [], [], None
     for path, label in zip(paths, labels):
         try:
-            with open_regular(path) as file, Image.open(file) as image:
+            with utils.open_regular(path) as file, Image.open(file) as image:
                 image.load()
                 kinds.append(f"{image.format} mode {image.mode}")
                 if first is None:
@@ -241,25 +242,6 @@ def _check_decodable(directory, paths, kinds, load):
         )
 
 
-def open_regular(path, mode="rb", **kwargs):
-    """Opens `path` only if it is a regular file; never blocks on a FIFO.
-
-    The file is opened non-blocking and checked with `fstat` before it is
-    read, so a path swapped for a FIFO or a device after listing raises
-    `OSError` instead of hanging.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"not a regular file: {path!r}")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, mode, **kwargs)
-    except BaseException:
-        os.close(fd)
-        raise
-
-
 def text_folder(directory, encoding="utf-8"):
     """Reads a class-per-subfolder folder of `.txt` files.
 
@@ -273,7 +255,9 @@ def text_folder(directory, encoding="utf-8"):
     texts = []
     for path in paths:
         try:
-            with open_regular(path, "r", encoding=encoding, errors="replace") as file:
+            with utils.open_regular(
+                path, "r", encoding=encoding, errors="replace"
+            ) as file:
                 texts.append(file.read())
         except OSError as error:  # unreadable, or no longer a regular file
             raise ValueError(
