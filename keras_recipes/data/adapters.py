@@ -1,7 +1,6 @@
 """Adapters: numpy, pandas, CSV, image folders, text folders, tf.data -> `Data`."""
 
 import os
-import stat
 import warnings
 
 import numpy as np
@@ -44,18 +43,6 @@ def from_dataset(dataset, class_names=None):
     return Data(dataset=dataset, class_names=class_names)
 
 
-def is_regular_file(path):
-    """Whether `path` is a regular file (after symlinks), without opening it.
-
-    FIFOs, sockets, devices, folders and broken links are not: opening a FIFO
-    blocks until someone writes to it.
-    """
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
 def _names(paths, directory=None, limit=5):
     """The first `limit` paths, relative to `directory` (else base names)."""
     names = ", ".join(
@@ -89,7 +76,8 @@ def _list_class_folders(directory, extensions, what):
             for file in sorted(files):
                 if file.lower().endswith(extensions):
                     path = os.path.join(root, file)
-                    if not is_regular_file(path):  # a FIFO would block open()
+                    # A FIFO would block open(); isfile stats, never opens.
+                    if not os.path.isfile(path):
                         special.append(path)
                         continue
                     paths.append(path)
