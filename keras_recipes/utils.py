@@ -5,6 +5,7 @@ import datetime
 import os
 import re
 import shutil
+import stat
 import tempfile
 
 import keras
@@ -123,6 +124,33 @@ def temp_target(name):
     if match is None or not match["target"].endswith(match["suffix"]):
         return None
     return match["target"]
+
+
+def open_regular(path, mode="rb", **kwargs):
+    """Opens `path` only if it is a regular file; never blocks on a FIFO.
+
+    The file is opened non-blocking and checked with `fstat` before it is
+    read, so a path swapped for a FIFO or a device after listing raises
+    `OSError` instead of hanging.
+
+    Args:
+        path: a `str` or `os.PathLike` path.
+        mode: a binary or text mode for reading (`"rb"`, `"r"`).
+        **kwargs: passed to `os.fdopen` (e.g. `encoding`).
+
+    Returns:
+        The open file object.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"not a regular file: {path!r}")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def check_writable_dir(name, path):

@@ -235,11 +235,13 @@ class EpochCheckpoint(keras.callbacks.Callback):
                 f"{info.st_size} bytes, over the {MAX_STATE_BYTES} a state can have"
             )
         try:
-            with open(path, "rb") as file:
+            # Checked again on the open file: a FIFO swapped in since the
+            # `lstat` raises instead of blocking.
+            with utils.open_regular(path) as file:
                 raw = file.read(MAX_STATE_BYTES + 1)
         except OSError as error:
             raise self.damaged_state_error(
-                f"cannot be read ({error.strerror})"
+                f"cannot be read ({error.strerror or error})"
             ) from None
         if len(raw) > MAX_STATE_BYTES:  # grew since the check
             raise self.damaged_state_error(f"over {MAX_STATE_BYTES} bytes")

@@ -1,12 +1,12 @@
 """Adapters: numpy, pandas, CSV, image folders, text folders, tf.data -> `Data`."""
 
 import os
-import stat
 import warnings
 
 import numpy as np
 import tensorflow as tf
 
+from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.data.frames import frame_columns
 from keras_recipes.data.frames import read_csv
@@ -43,18 +43,6 @@ def from_dataset(dataset, class_names=None):
     return Data(dataset=dataset, class_names=class_names)
 
 
-def is_regular_file(path):
-    """Whether `path` is a regular file (after symlinks), without opening it.
-
-    FIFOs, sockets, devices, folders and broken links are not: opening a FIFO
-    blocks until someone writes to it.
-    """
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
 def _names(paths, directory=None, limit=5):
     """The first `limit` paths, relative to `directory` (else base names)."""
     names = ", ".join(
@@ -88,7 +76,8 @@ def _list_class_folders(directory, extensions, what):
             for file in sorted(files):
                 if file.lower().endswith(extensions):
                     path = os.path.join(root, file)
-                    if not is_regular_file(path):  # a FIFO would block open()
+                    # A FIFO would block open(); isfile stats, never opens.
+                    if not os.path.isfile(path):
                         special.append(path)
                         continue
                     paths.append(path)
@@ -149,7 +138,7 @@ def image_folder(directory, image_size=None, color_mode="auto"):
     good_paths, good_labels, kinds, bad, first = [], [], [], [], None
     for path, label in zip(paths, labels):
         try:
-            with open_regular(path) as file, Image.open(file) as image:
+            with utils.open_regular(path) as file, Image.open(file) as image:
                 image.load()
                 kinds.append(f"{image.format} mode {image.mode}")
                 if first is None:
@@ -241,25 +230,6 @@ def _check_decodable(directory, paths, kinds, load):
         )
 
 
-def open_regular(path, mode="rb", **kwargs):
-    """Opens `path` only if it is a regular file; never blocks on a FIFO.
-
-    The file is opened non-blocking and checked with `fstat` before it is
-    read, so a path swapped for a FIFO or a device after listing raises
-    `OSError` instead of hanging.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"not a regular file: {path!r}")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, mode, **kwargs)
-    except BaseException:
-        os.close(fd)
-        raise
-
-
 def text_folder(directory, encoding="utf-8"):
     """Reads a class-per-subfolder folder of `.txt` files.
 
@@ -273,7 +243,9 @@ def text_folder(directory, encoding="utf-8"):
     texts = []
     for path in paths:
         try:
-            with open_regular(path, "r", encoding=encoding, errors="replace") as file:
+            with utils.open_regular(
+                path, "r", encoding=encoding, errors="replace"
+            ) as file:
                 texts.append(file.read())
         except OSError as error:  # unreadable, or no longer a regular file
             raise ValueError(

@@ -7,9 +7,10 @@ means the same thing everywhere.
 """
 
 import os
-import stat
 
 import numpy as np
+
+from keras_recipes import utils
 
 
 def read_csv(path, name="path", expected="an existing CSV file", **read_csv_kwargs):
@@ -35,14 +36,9 @@ def read_csv(path, name="path", expected="an existing CSV file", **read_csv_kwar
             f"({_not_a_file(path)})"
         )
     try:
-        # Opened non-blocking and checked again: a path swapped for a FIFO
-        # after the check above raises instead of blocking `read_csv`.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                raise OSError("not a regular file")
-            if hasattr(os, "set_blocking"):
-                os.set_blocking(fd, True)
+        # Checked again on the open file: a path swapped for a FIFO after
+        # the check above raises instead of blocking `read_csv`.
+        with utils.open_regular(path) as file:
             return pd.read_csv(file, **read_csv_kwargs)
     except OSError as error:
         raise ValueError(

@@ -24,13 +24,14 @@ def export(model, filepath, format="keras", verify=True, **kwargs):
         The output path, or for ONNX a report dict.
     """
     validation.check_choice("format", format, FORMATS)
-    filepath = check_target(filepath, format)
-    if format == "keras":
-        model.save(filepath)
-        return filepath
+    # `export_saved_model` and `export_onnx` check the target first thing.
     if format == "saved_model":
         return export_saved_model(model, filepath)
-    return onnx_export.export_onnx(model, filepath, verify=verify, **kwargs)
+    if format == "onnx":
+        return onnx_export.export_onnx(model, filepath, verify=verify, **kwargs)
+    filepath = check_target(filepath, format)
+    model.save(filepath)
+    return filepath
 
 
 def export_saved_model(model, filepath):

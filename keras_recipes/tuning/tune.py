@@ -342,8 +342,7 @@ def tune(
     tuner_options = dict(tuner_options or {})
     model_kwargs = dict(model_kwargs or {})
     project_name = project_name or getattr(factory, "__name__", "tune")
-    directory = os.fspath(directory)
-    utils.check_writable_dir("directory", directory)
+    directory = utils.check_writable_dir("directory", directory)
     resolved_strategy = None if strategy is None else get_strategy(strategy)
 
     # One probe build: the task class (default space, valid argument names),
@@ -419,7 +418,7 @@ def tune(
     with distributed_lib.environment(dist_env):
         role = distributed_lib.role()
         tuner_class = (
-            tuners.HyperbandTuner if tuner == "hyperband" else (tuners.SearchTuner)
+            tuners.HyperbandTuner if tuner == "hyperband" else tuners.SearchTuner
         )
         search_tuner = tuner_class(
             oracle=oracle,
