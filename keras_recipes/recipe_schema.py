@@ -30,10 +30,10 @@ import yaml
 from keras_recipes import registry
 from keras_recipes import validation
 from keras_recipes.callbacks.time_budget import parse_duration
-from keras_recipes.data.adapters import open_regular
 from keras_recipes.distribute.strategy import STRATEGIES
 from keras_recipes.export.formats import FORMATS
 from keras_recipes.tuning.recipe_tuning import check_tune_section
+from keras_recipes.utils import open_regular
 
 MAX_RECIPE_BYTES = 1 << 20
 MAX_DEPTH = 20

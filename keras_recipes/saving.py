@@ -28,11 +28,11 @@ import zlib
 
 import keras
 
-from keras_recipes.data.adapters import open_regular
 from keras_recipes.saving_allow_list import _MODEL_CLASSES
 from keras_recipes.saving_allow_list import ALLOWED_CLASSES
 from keras_recipes.saving_allow_list import ALLOWED_FUNCTIONS
 from keras_recipes.saving_allow_list import DATA_MARKERS
+from keras_recipes.utils import open_regular
 
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
