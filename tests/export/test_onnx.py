@@ -67,12 +67,12 @@ def test_failed_parity_leaves_no_file_and_keeps_old_one(
 ):
     path = tmp_path / "model.onnx"
     path.write_bytes(b"previous export")
-    real = onnx_export._keras_outputs
+    real = onnx_export.keras_outputs
 
     def shifted(*args):
         return [o + 1e-3 for o in real(*args)]
 
-    monkeypatch.setattr(onnx_export, "_keras_outputs", shifted)
+    monkeypatch.setattr(onnx_export, "keras_outputs", shifted)
     with pytest.raises(onnx_export.OnnxParityError, match="exceeds tolerance=1e-05"):
         onnx_export.export_onnx(image_model, path, routes=("tf_function",))
     assert path.read_bytes() == b"previous export"
