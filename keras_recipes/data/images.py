@@ -90,7 +90,9 @@ def read_header(path):
                 header.format, header.mode = image.format, image.mode
                 header.width, header.height = image.size
                 header.colour = _has_colour(image)
-                if image.format in ("JPEG", "MPO", "WEBP", "PNG", "TIFF"):
+                # Only EXIF found in the header: Pillow's `getexif` decodes
+                # the pixels of a PNG to look for EXIF after them.
+                if "exif" in image.info:
                     orientation = image.getexif().get(EXIF_ORIENTATION, 1)
                     header.orientation = (
                         int(orientation) if orientation in range(1, 9) else 1
@@ -110,8 +112,15 @@ def _has_colour(image):
     if image.mode in GRAY_MODES:
         return False
     if image.mode in ("P", "PA"):
-        palette = image.getpalette() or []
-        rgb = np.asarray(palette[: len(palette) // 3 * 3]).reshape(-1, 3)
+        # The palette read with the header (`getpalette` would decode).
+        palette = getattr(image, "palette", None)
+        raw = getattr(palette, "palette", b"")
+        if getattr(palette, "mode", None) != "RGB" or palette.rawmode not in (
+            None,
+            "RGB",
+        ):
+            return True  # unknown: colour is the safe side
+        rgb = np.frombuffer(bytes(raw[: len(raw) // 3 * 3]), "uint8").reshape(-1, 3)
         return bool(len(rgb)) and not bool((rgb == rgb[:, :1]).all())
     return True
 
@@ -192,6 +201,8 @@ def apply_orientation(image, orientation):
     7 transverses, 8 turns 90 degrees counter-clockwise; 1 and anything else
     leave the image as it is.
     """
+
+    image = tf.convert_to_tensor(image)
 
     def transpose(x):
         return tf.transpose(x, (1, 0, 2))
