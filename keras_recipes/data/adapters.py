@@ -161,7 +161,8 @@ def image_folder(
         color_mode: `"auto"` (`"rgb"` when any image of the folder has
             colour, else `"grayscale"`), `"grayscale"` or `"rgb"`.
         cache: `"auto"` (memory within `cache_budget`, else disk),
-            `"memory"`, `"disk"` or `None` (decode again each epoch).
+            `"memory"`, `"disk"` or `None` (no cache: decode again each
+            epoch).
         cache_dir: folder for the disk cache; defaults to
             `<tempdir>/keras_recipes_image_cache`. Files are named by a hash
             of the file paths, sizes and modification times and the image
@@ -189,7 +190,8 @@ def image_folder(
     (['cat', 'dog'], (50, 50, 3), 'memory')
     """
     validation.check_choice("color_mode", color_mode, ("auto", "grayscale", "rgb"))
-    validation.check_choice("cache", cache, ("auto", "memory", "disk", None))
+    if cache is not None:  # check_choice sorts its choices: None apart
+        validation.check_choice("cache", cache, ("auto", "memory", "disk"))
     validation.check_int("cache_budget", cache_budget, minimum=0)
     if image_size is not None:
         image_size = _check_image_size(image_size)
