@@ -189,6 +189,10 @@ def test_cache_in_memory_holds_uint8(tmp_path):
     assert data.info["decoded_bytes"] == len(data) * h * w * 3
     element = next(iter(kr.data.make_dataset(data.x, loader=data.loader)))
     assert element.dtype == tf.uint8
+    # The tolerant loader keeps the samples' order (labels line up).
+    ds = kr.data.make_dataset(data.x, data.y, loader=data.loader, batch_size=3)
+    assert np.concatenate([y for _, y in ds]).tolist() == data.y.tolist()
+    assert int(ds.cardinality()) == 3
 
 
 def test_over_budget_caches_on_disk_and_trains(tmp_path, caplog):
