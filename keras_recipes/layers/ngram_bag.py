@@ -37,16 +37,20 @@ def build_table(keys, max_tries=8):
 
 
 def _insert(table, key, size, max_kicks=500):
-    which = 0
-    for _ in range(max_kicks):
-        for w in (0, 1):
-            slot = _slot(key, size, w)
-            if table[slot] in (-1, key):
-                table[slot] = key
-                return True
+    for which in (0, 1):
         slot = _slot(key, size, which)
+        if table[slot] in (-1, key):
+            table[slot] = key
+            return True
+    slot = _slot(key, size, 0)
+    for _ in range(max_kicks):
+        # Evict the slot's key and move it to its other slot.
         table[slot], key = key, int(table[slot])
-        which = 1 - which
+        first = _slot(key, size, 0)
+        slot = _slot(key, size, 1) if first == slot else first
+        if table[slot] == -1:
+            table[slot] = key
+            return True
     return False
 
 
