@@ -90,6 +90,12 @@ class TextClassifier(Classifier):
     # 16 steps per call from fits of 300 steps (break-even ~110, up to 340;
     # later fits 0.90x the time: benchmarks/overhead.py --section steps).
     auto_min_steps = 300
+    # `fit()` without `epochs` (auto mode): at most this many epochs, stopped
+    # `auto_patience` epochs after the best validation loss (restored). The
+    # deep path overfits within a few epochs on the 2k-12k-text sets of
+    # benchmarks/text_vs_tfidf.py, so the best epoch comes early.
+    auto_max_epochs = 20
+    auto_patience = 2
 
     def __init__(
         self,
@@ -289,6 +295,7 @@ class TextClassifier(Classifier):
             "rnn": hp.Choice("rnn", list(RNNS)),
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1),
             "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log"),
+            "wide_scale": hp.Choice("wide_scale", [3.0, 10.0, 30.0]),
         }
 
 
