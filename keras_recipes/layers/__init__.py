@@ -4,10 +4,12 @@ from keras_recipes.layers.attention_pooling import AttentionPooling
 from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.layers.conv_blocks import SqueezeExcitation
 from keras_recipes.layers.fast_conv import FastConv2D
+from keras_recipes.layers.ngram_bag import NgramBag
 from keras_recipes.layers.stochastic_depth import StochasticDepth
 from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.layers.tabular_features import ImputedNormalization
 from keras_recipes.layers.tabular_features import IntegerCategoryLookup
+from keras_recipes.layers.target_scale import TargetScale
 from keras_recipes.layers.transformer import TokenAndPositionEmbedding
 from keras_recipes.layers.transformer import TransformerDecoder
 from keras_recipes.layers.transformer import TransformerEncoder
@@ -23,3 +25,5 @@ __all__ = [
 ]
 __all__ += ["FastConv2D", "StochasticDepth", "WeightNormalization"]
 __all__ += ["CategoryCross", "ImputedNormalization", "IntegerCategoryLookup"]
+__all__ += ["TargetScale"]
+__all__ += ["NgramBag"]
