@@ -97,15 +97,6 @@ class ImageClassifier(Classifier):
         **kwargs,
     ):
         num_classes = check_classes(num_classes, class_names)
-        image_shape = _check_image_shape(image_shape, image_size)
-        validation.check_choice("backbone", backbone, BACKBONES)
-        validation.check_int("depth", depth, minimum=1, maximum=6)
-        # The last stage has width * 2**(depth - 1) channels.
-        validation.check_size(
-            "width", width, validation.MAX_UNITS // 2 ** (int(depth) - 1)
-        )
-        validation.check_size("blocks", blocks, validation.MAX_LAYERS)
-        validation.check_float("se_ratio", se_ratio, minimum=0.0, maximum=1.0)
         validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
         )
@@ -118,63 +109,23 @@ class ImageClassifier(Classifier):
             include_max=False,
         )
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
-        augmentation_list = _check_augmentation(augmentation)
-        size = image_size or image_shape[:2]
-        min_size = MIN_APPLICATION_SIZE if backbone != "resnet_se" else 2 ** (depth - 1)
-        if min(size) < min_size:
-            hint = (
-                f"depth={depth} needs at least {min_size}x{min_size}"
-                if backbone == "resnet_se"
-                else f"backbone={backbone!r} needs at least {min_size}x{min_size}"
-            )
-            raise ValueError(
-                f"`image_shape` is too small for the backbone ({hint}); pass "
-                f"`image_size=` to resize or use a smaller `depth`. "
-                f"Received: image_shape={tuple(image_shape)}"
-            )
-        channels = image_shape[-1]
 
-        # === Layers ===
-        rescale = keras.layers.Rescaling(1.0 / 255.0, name="rescale")
-        resize = (
-            keras.layers.Resizing(*[int(s) for s in image_size], name="resize")
-            if image_size is not None
-            else None
+        # === Layers and functional model ===
+        inputs, x, image_shape = image_backbone(
+            image_shape,
+            image_size,
+            backbone,
+            width,
+            depth,
+            blocks,
+            se_ratio,
+            augmentation,
         )
-        augmenters = _augmentation_layers(augmentation_list, channels)
+        # The head's layers after the trunk's (their seeds are drawn in order).
         head_dropout = keras.layers.Dropout(float(dropout), name="head_dropout")
         head = keras.layers.Dense(
             num_classes, activation="softmax", dtype="float32", name="predictions"
         )
-
-        # === Functional Model ===
-        inputs = keras.Input(shape=image_shape, name="image")
-        x = rescale(inputs)
-        if resize is not None:
-            x = resize(x)
-        for layer in augmenters:
-            x = layer(x)
-        if backbone == "resnet_se":
-            x = keras.layers.Conv2D(
-                int(width), 3, padding="same", use_bias=False, name="stem_conv"
-            )(x)
-            x = keras.layers.BatchNormalization(
-                momentum=utils.BN_MOMENTUM, name="stem_bn"
-            )(x)
-            x = keras.layers.Activation("relu", name="stem_act")(x)
-            for stage in range(int(depth)):
-                filters = int(width) * 2**stage
-                for block in range(int(blocks)):
-                    strides = 2 if stage > 0 and block == 0 else 1
-                    x = ResidualBlock(
-                        filters,
-                        strides=strides,
-                        se_ratio=float(se_ratio) or None,
-                        name=f"stage{stage}_block{block}",
-                    )(x)
-            x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-        else:
-            x = _application_backbone(backbone, x, channels, size)
         outputs = head(head_dropout(x))
         super().__init__(
             inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
@@ -309,6 +260,94 @@ class ImageClassifier(Classifier):
         space["dropout"] = hp.Float("dropout", 0.0, 0.5, step=0.1)
         space["learning_rate"] = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
         return space
+
+
+def image_backbone(
+    image_shape,
+    image_size=None,
+    backbone="resnet_se",
+    width=32,
+    depth=3,
+    blocks=1,
+    se_ratio=0.25,
+    augmentation="default",
+):
+    """Raw pixels -> pooled features: the image templates' shared trunk.
+
+    Checks the image and backbone arguments (as `ImageClassifier` documents
+    them) and builds the input, rescaling, optional resizing, augmentation
+    (active in training only) and backbone, ending in one pooled feature
+    vector per image. `ImageClassifier` and `ImageRegressor` put their heads
+    on it.
+
+    Returns:
+        `(inputs, features, image_shape)`: the `keras.Input`, the pooled
+        features tensor and the checked `(height, width, channels)`.
+
+    Example:
+
+    >>> inputs, features, shape = image_backbone((8, 8, 1), width=4, depth=2)
+    >>> tuple(features.shape), shape
+    ((None, 8), (8, 8, 1))
+    """
+    image_shape = _check_image_shape(image_shape, image_size)
+    validation.check_choice("backbone", backbone, BACKBONES)
+    validation.check_int("depth", depth, minimum=1, maximum=6)
+    # The last stage has width * 2**(depth - 1) channels.
+    validation.check_size("width", width, validation.MAX_UNITS // 2 ** (int(depth) - 1))
+    validation.check_size("blocks", blocks, validation.MAX_LAYERS)
+    validation.check_float("se_ratio", se_ratio, minimum=0.0, maximum=1.0)
+    augmentation_list = _check_augmentation(augmentation)
+    size = image_size or image_shape[:2]
+    min_size = MIN_APPLICATION_SIZE if backbone != "resnet_se" else 2 ** (depth - 1)
+    if min(size) < min_size:
+        hint = (
+            f"depth={depth} needs at least {min_size}x{min_size}"
+            if backbone == "resnet_se"
+            else f"backbone={backbone!r} needs at least {min_size}x{min_size}"
+        )
+        raise ValueError(
+            f"`image_shape` is too small for the backbone ({hint}); pass "
+            f"`image_size=` to resize or use a smaller `depth`. "
+            f"Received: image_shape={tuple(image_shape)}"
+        )
+    channels = image_shape[-1]
+    rescale = keras.layers.Rescaling(1.0 / 255.0, name="rescale")
+    resize = (
+        keras.layers.Resizing(*[int(s) for s in image_size], name="resize")
+        if image_size is not None
+        else None
+    )
+    augmenters = _augmentation_layers(augmentation_list, channels)
+
+    inputs = keras.Input(shape=image_shape, name="image")
+    x = rescale(inputs)
+    if resize is not None:
+        x = resize(x)
+    for layer in augmenters:
+        x = layer(x)
+    if backbone == "resnet_se":
+        x = keras.layers.Conv2D(
+            int(width), 3, padding="same", use_bias=False, name="stem_conv"
+        )(x)
+        x = keras.layers.BatchNormalization(momentum=utils.BN_MOMENTUM, name="stem_bn")(
+            x
+        )
+        x = keras.layers.Activation("relu", name="stem_act")(x)
+        for stage in range(int(depth)):
+            filters = int(width) * 2**stage
+            for block in range(int(blocks)):
+                strides = 2 if stage > 0 and block == 0 else 1
+                x = ResidualBlock(
+                    filters,
+                    strides=strides,
+                    se_ratio=float(se_ratio) or None,
+                    name=f"stage{stage}_block{block}",
+                )(x)
+        x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    else:
+        x = _application_backbone(backbone, x, channels, size)
+    return inputs, x, image_shape
 
 
 def _check_image_shape(image_shape, image_size):

@@ -110,24 +110,17 @@ class TextClassifier(Classifier):
             vocabulary, sequence_length, standardize, split, ngrams
         )
         num_classes = check_classes(num_classes, class_names)
-        validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
-        validation.check_choice("rnn", rnn, RNNS)
-        if not isinstance(bidirectional, bool):
-            raise TypeError(
-                "`bidirectional` must be True or False. "
-                f"Received: bidirectional={bidirectional!r}"
-            )
-        validation.check_size("rnn_layers", rnn_layers, validation.MAX_LAYERS)
-        validation.check_size("units", units, validation.MAX_UNITS)
-        validation.check_choice("pooling", pooling, POOLINGS)
-        for name, value in (
-            ("dropout", dropout),
-            ("embedding_dropout", embedding_dropout),
-            ("recurrent_dropout", recurrent_dropout),
-        ):
-            validation.check_float(
-                name, value, minimum=0.0, maximum=1.0, include_max=False
-            )
+        check_text_model(
+            embedding_dim,
+            rnn,
+            bidirectional,
+            rnn_layers,
+            units,
+            pooling,
+            dropout,
+            embedding_dropout,
+            recurrent_dropout,
+        )
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
 
         # === Layers ===
@@ -261,6 +254,41 @@ class TextClassifier(Classifier):
         }
 
 
+def check_text_model(
+    embedding_dim,
+    rnn,
+    bidirectional,
+    rnn_layers,
+    units,
+    pooling,
+    dropout,
+    embedding_dropout,
+    recurrent_dropout,
+):
+    """Checks the text templates' encoder arguments (see `TextClassifier`).
+
+    Example:
+
+    >>> check_text_model(8, "gru", True, 1, 8, "attention", 0.1, 0.1, 0.0)
+    """
+    validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
+    validation.check_choice("rnn", rnn, RNNS)
+    if not isinstance(bidirectional, bool):
+        raise TypeError(
+            "`bidirectional` must be True or False. "
+            f"Received: bidirectional={bidirectional!r}"
+        )
+    validation.check_size("rnn_layers", rnn_layers, validation.MAX_LAYERS)
+    validation.check_size("units", units, validation.MAX_UNITS)
+    validation.check_choice("pooling", pooling, POOLINGS)
+    for name, value in (
+        ("dropout", dropout),
+        ("embedding_dropout", embedding_dropout),
+        ("recurrent_dropout", recurrent_dropout),
+    ):
+        validation.check_float(name, value, minimum=0.0, maximum=1.0, include_max=False)
+
+
 def _build_core(
     vocab_size,
     num_classes,
@@ -275,8 +303,53 @@ def _build_core(
     recurrent_dropout,
 ):
     """The token-id model: `(batch, time)` int ids -> class probabilities."""
-    rnn_class = keras.layers.LSTM if rnn == "lstm" else keras.layers.GRU
     token_ids = keras.Input(shape=(None,), dtype="int64", name="token_ids")
+    x = text_features(
+        token_ids,
+        vocab_size,
+        embedding_dim,
+        rnn,
+        bidirectional,
+        rnn_layers,
+        units,
+        pooling,
+        dropout,
+        embedding_dropout,
+        recurrent_dropout,
+    )
+    outputs = keras.layers.Dense(
+        num_classes, activation="softmax", dtype="float32", name="predictions"
+    )(x)
+    return keras.Model(token_ids, outputs, name="core")
+
+
+def text_features(
+    token_ids,
+    vocab_size,
+    embedding_dim,
+    rnn,
+    bidirectional,
+    rnn_layers,
+    units,
+    pooling,
+    dropout,
+    embedding_dropout,
+    recurrent_dropout,
+):
+    """Token ids -> pooled features: the text templates' shared encoder.
+
+    `TextClassifier` and `TextRegressor` put their heads on it (the
+    arguments are checked by `check_text_model`).
+
+    Example:
+
+    >>> ids = keras.Input(shape=(None,), dtype="int64")
+    >>> features = text_features(ids, 10, 4, "gru", True, 1, 3, "attention",
+    ...                          0.0, 0.0, 0.0)
+    >>> tuple(features.shape)
+    (None, 6)
+    """
+    rnn_class = keras.layers.LSTM if rnn == "lstm" else keras.layers.GRU
     x = keras.layers.Embedding(
         vocab_size, embedding_dim, mask_zero=True, name="embedding"
     )(token_ids)
@@ -299,10 +372,7 @@ def _build_core(
         x = AttentionPooling(name="attention_pooling")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="head_dropout")(x)
-    outputs = keras.layers.Dense(
-        num_classes, activation="softmax", dtype="float32", name="predictions"
-    )(x)
-    return keras.Model(token_ids, outputs, name="core")
+    return x
 
 
 def text_classifier(
