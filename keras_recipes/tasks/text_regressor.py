@@ -275,7 +275,7 @@ def text_regressor(
     >>> model = kr.text_regressor(data=(texts, [0.1, 0.3, 0.5, 9.0]),
     ...                           units=8, embedding_dim=8)
     >>> model.describe_targets()
-    'Targets: target: log1p, then standardized (mean 0.6467, std 0.8573)'
+    'Targets: target: log1p, then standardized (mean 0.7664, std 0.8937)'
     """
     validation.check_int("max_tokens", max_tokens, minimum=3)
     check_text_options(standardize, split, ngrams)
