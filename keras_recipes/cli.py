@@ -57,6 +57,8 @@ _TEMPLATE_FILES = {
     "tabular_classifier": "tabular_classification",
     "text_classifier": "text_classification",
     "seq2seq_transformer": "translation",
+    "image_regressor": "image_regression",
+    "text_regressor": "text_regression",
 }
 
 
@@ -162,7 +164,7 @@ def cmd_predict(args):
     model = _load(args.model)
     task = _task_of(model)
     inputs = args.inputs
-    if task == "image_classifier":
+    if task in ("image_classifier", "image_regressor"):
         from PIL import Image
 
         channels = model.image_shape[-1]
@@ -188,6 +190,10 @@ def cmd_predict(args):
         return
     else:
         x = list(inputs)
+    if hasattr(model, "predict_values"):  # a regressor: values in the target's units
+        for _, row in model.predict_values(x).iterrows():
+            print(json.dumps({name: round(float(v), 6) for name, v in row.items()}))
+        return
     probs = model.predict(x, verbose=0)
     labels = model.predict_labels(x)
     for label, p in zip(labels, probs):
