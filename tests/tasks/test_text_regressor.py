@@ -40,7 +40,7 @@ def fastfood():
 def trained(fastfood):
     (x, y), _ = fastfood
     model = kr.text_regressor(data=(x, y), seed=0, **SMALL)
-    model.fit((x, y), epochs=20, seed=0, **NO_TB)
+    model.fit((x, y), epochs=10, seed=0, **NO_TB)
     return model
 
 
@@ -49,11 +49,11 @@ def test_menu_item_names_predict_calories_better_than_the_mean(trained, fastfood
     pred = trained.predict(x_test, verbose=0)[:, 0]
     rmse = float(np.sqrt(np.mean((pred - y_test) ** 2)))
     baseline = float(np.sqrt(np.mean((y.mean() - y_test) ** 2)))
-    assert rmse < 0.9 * baseline, (rmse, baseline)
+    assert rmse < 0.85 * baseline, (rmse, baseline)  # measured 0.68x (R² 0.54)
     scores = trained.evaluate((x_test, y_test), verbose=0)
     assert set(scores) == {"loss", "rmse", "mae", "r2"}
     np.testing.assert_allclose(scores["rmse"], rmse, rtol=1e-3)
-    assert scores["r2"] > 0.15
+    assert scores["r2"] > 0.3
     # Calories are positive and right-skewed: "auto" trains on log1p.
     assert trained.target_transform["log"] == [True]
     assert "log1p" in trained.describe_targets()
