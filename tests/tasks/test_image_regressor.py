@@ -126,8 +126,8 @@ def test_saved_model_and_onnx_give_the_values_in_target_units(
     _, (x_test, _) = digits
     expected = trained.predict(x_test[:16], verbose=0)
     served = tf.saved_model.load(str(trained.export(tmp_path / "sm", "saved_model")))
-    got = served.serve(tf.constant(x_test[:16].astype("float32"))).numpy()
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    (got,) = served.serve(tf.constant(x_test[:16].astype("float32"))).values()
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5, atol=1e-5)
     report = trained.export(tmp_path / "m.onnx", format="onnx", samples=x_test[:16])
     assert report.output_shapes == [[None, 1]]
     from keras_recipes.export.onnx_preprocess import OnnxPredictor
@@ -212,3 +212,19 @@ def test_resume_dir_finishes_a_run_with_the_same_weights(digits, tmp_path):
     again.fit((x, y), epochs=2, resume_dir=str(tmp_path / "r"), **NO_TB)
     for a, b in zip(model.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_cli_predict_prints_values_for_image_files(trained, digits, tmp_path, capsys):
+    from keras_recipes.cli import main
+
+    _, (x_test, _) = digits
+    path = str(tmp_path / "m.keras")
+    trained.save(path)
+    files = []
+    for i in range(2):
+        files.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(x_test[i, ..., 0]).save(files[-1])
+    assert main(["predict", path, *files]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = trained.predict(x_test[:2], verbose=0)[:, 0]
+    np.testing.assert_allclose([line["target"] for line in lines], expected, rtol=1e-4)

@@ -6,7 +6,10 @@
   medium -> year made (slow: the whole set).
 """
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 from sklearn.model_selection import train_test_split
@@ -86,8 +89,8 @@ def test_saved_model_and_onnx_take_raw_strings_and_give_calories(
     texts = list(x_test[:12]) + ["", "an item never seen before!"]
     expected = trained.predict(texts, verbose=0)
     served = tf.saved_model.load(str(trained.export(tmp_path / "sm", "saved_model")))
-    got = served.serve(tf.constant(texts)).numpy()
-    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    (got,) = served.serve(tf.constant(texts)).values()
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5)
     report = trained.export(
         tmp_path / "m.onnx", format="onnx", samples=np.array(texts, object)
     )
@@ -137,3 +140,25 @@ def test_tune_with_val_loss_and_resume(fastfood, tmp_path):
     again.fit((x[:64], y[:64]), epochs=2, resume_dir=str(tmp_path / "r"), **NO_TB)
     for a, b in zip(model.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_cli_predicts_values_and_evaluates_a_csv(trained, fastfood, tmp_path, capsys):
+    from keras_recipes.cli import main
+
+    (x, y), (x_test, y_test) = fastfood
+    path = str(tmp_path / "m.keras")
+    trained.save(path)
+    texts = [str(t) for t in x_test[:2]]
+    assert main(["predict", path, *texts]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = trained.predict(texts, verbose=0)[:, 0]
+    assert [list(line) for line in lines] == [["target"], ["target"]]
+    np.testing.assert_allclose([line["target"] for line in lines], expected, rtol=1e-4)
+    csv_path = tmp_path / "menu.csv"
+    pd.DataFrame({"text": x_test, "calories": y_test}).to_csv(csv_path, index=False)
+    assert (
+        main(["evaluate", path, "--data", str(csv_path), "--target", "calories"]) == 0
+    )
+    scores = json.loads(capsys.readouterr().out)
+    assert set(scores) == {"loss", "rmse", "mae", "r2"}
+    assert all(np.isfinite(v) for v in scores.values())
