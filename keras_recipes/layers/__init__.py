@@ -4,6 +4,7 @@ from keras_recipes.layers.attention_pooling import AttentionPooling
 from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.layers.conv_blocks import SqueezeExcitation
 from keras_recipes.layers.fast_conv import FastConv2D
+from keras_recipes.layers.ngram_bag import NgramBag
 from keras_recipes.layers.stochastic_depth import StochasticDepth
 from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.layers.tabular_features import ImputedNormalization
@@ -25,3 +26,4 @@ __all__ = [
 __all__ += ["FastConv2D", "StochasticDepth", "WeightNormalization"]
 __all__ += ["CategoryCross", "ImputedNormalization", "IntegerCategoryLookup"]
 __all__ += ["TargetScale"]
+__all__ += ["NgramBag"]

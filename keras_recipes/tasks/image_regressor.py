@@ -4,11 +4,16 @@ import keras
 import numpy as np
 
 from keras_recipes import validation
+from keras_recipes.data import images
 from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
 from keras_recipes.tasks.factory_data import check_factory_data
+from keras_recipes.tasks.image_backbone import BACKBONES
+from keras_recipes.tasks.image_backbone import MIN_APPLICATION_SIZE
+from keras_recipes.tasks.image_backbone import image_features
 from keras_recipes.tasks.image_classifier import ImageClassifier
-from keras_recipes.tasks.image_classifier import image_backbone
+from keras_recipes.tasks.image_classifier import _check_augmentation
+from keras_recipes.tasks.image_classifier import _check_image_shape
 from keras_recipes.tasks.regression_targets import resolve_targets
 from keras_recipes.tasks.regression_targets import target_names_of
 from keras_recipes.tasks.regressor import Regressor
@@ -21,7 +26,7 @@ from keras_recipes.utils import set_seed
 class ImageRegressor(Regressor):
     """Image regressor: raw pixels in, one or several numbers out.
 
-    The trunk is `ImageClassifier`'s (`image_backbone`: rescaling, optional
+    The trunk is `ImageClassifier`'s (`image_features`: rescaling, optional
     resizing, augmentation active in training only, and the `"resnet_se"`
     or a `keras.applications` backbone, pooled); the head is a
     `Dense(num_targets)` predicting standardized targets and a
@@ -88,13 +93,7 @@ class ImageRegressor(Regressor):
             "num_targets", num_targets, validation.MAX_CLASSES
         )
         stats = check_target_transform(target_transform, num_targets)
-        validation.check_float(
-            "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
-        )
-        validation.check_float("learning_rate", learning_rate, minimum=0.0)
-
-        # === Layers and functional model ===
-        inputs, x, image_shape = image_backbone(
+        image_shape, augmentation_list = _check_trunk(
             image_shape,
             image_size,
             backbone,
@@ -103,6 +102,22 @@ class ImageRegressor(Regressor):
             blocks,
             se_ratio,
             augmentation,
+        )
+        validation.check_float(
+            "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
+        )
+        validation.check_float("learning_rate", learning_rate, minimum=0.0)
+
+        # === Layers and functional model ===
+        inputs, x = image_features(
+            image_shape,
+            image_size,
+            backbone=backbone,
+            width=width,
+            depth=depth,
+            blocks=blocks,
+            se_ratio=se_ratio,
+            augmentation=augmentation_list,
         )
         x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
         outputs = regression_head(num_targets, stats)(x)
@@ -128,10 +143,74 @@ class ImageRegressor(Regressor):
         self.learning_rate = learning_rate
         self.compile()
 
-    # The classifier's input checks and export hook: same inputs, same trunk.
+    # The classifier's input handling and export hook: same inputs, same trunk.
+    input_size = ImageClassifier.input_size
     check_x = ImageClassifier.check_x
+    _file_data = ImageClassifier._file_data
     onnx_core = ImageClassifier.onnx_core
     search_space = classmethod(ImageClassifier.search_space.__func__)
+
+    def _frame_to_inputs(self, x, name):
+        """PIL images and lists of differently sized images, as the classifier."""
+        if images.is_pil_input(x):
+            arrays = images.pil_to_arrays(x, self.image_shape[-1])
+            x = images.stack_images(arrays, self.input_size(), always=True)
+        elif (
+            self.image_size
+            and isinstance(x, list | tuple)
+            and x
+            and all(np.ndim(i) == 3 for i in x)
+        ):
+            x = images.stack_images(x, self.input_size())
+        return super()._frame_to_inputs(x, name)
+
+    def predict_files(self, files, batch_size=None, verbose=0):
+        """Predicts image files: each file with its values.
+
+        Args:
+            files: an image file path, a list of them, or a folder (its image
+                files, subfolders too, sorted by path). Files that are not
+                readable images are left out with a warning naming them.
+            batch_size: prediction batch size.
+            verbose: as in `predict`.
+
+        Returns:
+            A pandas DataFrame, one row per file in order: `file` (the path)
+            and one column per target, in the target's units.
+
+        Example:
+
+        >>> import os, tempfile
+        >>> from PIL import Image
+        >>> folder = tempfile.mkdtemp()
+        >>> Image.new("L", (8, 8)).save(os.path.join(folder, "a.png"))
+        >>> model = ImageRegressor(image_shape=(8, 8, 1), width=4, depth=1)
+        >>> list(model.predict_files(folder).columns)
+        ['file', 'target']
+        """
+        data = self._file_data(*images.list_image_files(files, "files", skip_bad=True))
+        table = self.predict_values(data, batch_size=batch_size, verbose=verbose)
+        table.insert(0, "file", list(data.x))
+        return table
+
+    def to_data(self, x, y=None, name="x", with_labels=True):
+        """`Task.to_data`, plus image files: a path, a list or a folder."""
+        if isinstance(x, tuple) and y is None and with_labels and len(x) == 2:
+            if images.is_file_input(x[0]):
+                x, y = x
+        if not images.is_file_input(x):
+            return super().to_data(x, y, name, with_labels)
+        data = self._file_data(*images.list_image_files(x, name))
+        if not with_labels:
+            return data
+        if y is None:
+            raise ValueError(
+                f"Targets are missing: pass `(x, y)` or `x=..., y=...`. "
+                f"Received: {name} as image files without targets"
+            )
+        y = validation.as_array("y", y)
+        validation.check_same_length(name, data.x, "y", y)
+        return Data(x=data.x, y=self.encode_y(y, "y"), loader=data.loader)
 
     def get_config(self):
         config = super().get_config()
@@ -151,6 +230,38 @@ class ImageRegressor(Regressor):
             }
         )
         return config
+
+
+def _check_trunk(
+    image_shape, image_size, backbone, width, depth, blocks, se_ratio, augmentation
+):
+    """Checks the trunk's arguments as `ImageClassifier` does.
+
+    Returns:
+        `(image_shape, augmentation names)`.
+    """
+    image_shape = _check_image_shape(image_shape, image_size)
+    validation.check_choice("backbone", backbone, BACKBONES)
+    validation.check_int("depth", depth, minimum=1, maximum=6)
+    # The last stage has width * 2**(depth - 1) channels.
+    validation.check_size("width", width, validation.MAX_UNITS // 2 ** (int(depth) - 1))
+    validation.check_size("blocks", blocks, validation.MAX_LAYERS)
+    validation.check_float("se_ratio", se_ratio, minimum=0.0, maximum=1.0)
+    augmentation_list = _check_augmentation(augmentation)
+    size = image_size or image_shape[:2]
+    min_size = MIN_APPLICATION_SIZE if backbone != "resnet_se" else 2 ** (depth - 1)
+    if min(size) < min_size:
+        hint = (
+            f"depth={depth} needs at least {min_size}x{min_size}"
+            if backbone == "resnet_se"
+            else f"backbone={backbone!r} needs at least {min_size}x{min_size}"
+        )
+        raise ValueError(
+            f"`image_shape` is too small for the backbone ({hint}); pass "
+            f"`image_size=` to resize or use a smaller `depth`. "
+            f"Received: image_shape={tuple(image_shape)}"
+        )
+    return image_shape, augmentation_list
 
 
 def image_regressor(
@@ -207,6 +318,10 @@ def image_regressor(
     stats = None
     if data is not None:
         data, inferred_shape, y, names = _infer_from_data(data)
+        if isinstance(data, Data) and "image_size" in data.info:
+            # A folder: the model resizes inside its graph (any photo size).
+            kwargs.setdefault("image_size", tuple(data.info["image_size"]))
+            inferred_shape = (None, None, inferred_shape[-1])
         image_shape = image_shape or inferred_shape
         target_names = target_names or names
         stats, num_targets = resolve_targets(

@@ -12,9 +12,10 @@ from keras_recipes.tasks.regression_targets import target_names_of
 from keras_recipes.tasks.regressor import Regressor
 from keras_recipes.tasks.regressor import check_target_transform
 from keras_recipes.tasks.regressor import regression_head
+from keras_recipes.tasks.text_backbone import POOLINGS
+from keras_recipes.tasks.text_backbone import RNNS
+from keras_recipes.tasks.text_backbone import deep_features
 from keras_recipes.tasks.text_classifier import TextClassifier
-from keras_recipes.tasks.text_classifier import check_text_model
-from keras_recipes.tasks.text_classifier import text_features
 from keras_recipes.tasks.text_preprocessor import TextPreprocessor
 from keras_recipes.tasks.text_preprocessor import check_text_options
 from keras_recipes.tasks.text_preprocessor import check_texts
@@ -26,12 +27,13 @@ from keras_recipes.utils import set_seed
 class TextRegressor(Regressor):
     """Text regressor: raw strings in, one or several numbers out.
 
-    The vectorizer and encoder are `TextClassifier`'s (a
-    `TextPreprocessor` inside the model, then `text_features`: masked
+    The vectorizer and deep encoder are `TextClassifier`'s (a
+    `TextPreprocessor` inside the model, then `deep_features`: masked
     embeddings, a stack of (bidirectional) LSTM or GRU layers, attention or
-    last-state pooling); the head is a `Dense(num_targets)` predicting
-    standardized targets and a `kr.layers.TargetScale` that maps them back
-    to the target's units (`target_transform`, computed by
+    last-state pooling; the classifier's wide `NgramBag` path is not used
+    here yet, as with its `architecture="lstm"`); the head is a
+    `Dense(num_targets)` predicting standardized targets and a
+    `kr.layers.TargetScale` that maps them back to the target's units (`target_transform`, computed by
     `kr.text_regressor` from the training targets). So `predict`, a saved
     `.keras` file and a SavedModel take raw strings and return values in
     the target's units; the ONNX export holds `model.core` (token ids ->
@@ -73,6 +75,10 @@ class TextRegressor(Regressor):
     task_name = "text_regressor"
     # As the text classifier (same encoder, same step cost).
     auto_min_steps = TextClassifier.auto_min_steps
+    # `fit()` without `epochs`: as the text classifier (the recurrent path
+    # overfits within a few epochs; the best epoch is restored).
+    auto_max_epochs = TextClassifier.auto_max_epochs
+    auto_patience = TextClassifier.auto_patience
 
     def __init__(
         self,
@@ -104,7 +110,7 @@ class TextRegressor(Regressor):
             "num_targets", num_targets, validation.MAX_CLASSES
         )
         stats = check_target_transform(target_transform, num_targets)
-        check_text_model(
+        _check_encoder(
             embedding_dim,
             rnn,
             bidirectional,
@@ -120,7 +126,7 @@ class TextRegressor(Regressor):
         # === Layers ===
         # The token-id model (what ONNX export converts): ids -> values.
         token_ids = keras.Input(shape=(None,), dtype="int64", name="token_ids")
-        features = text_features(
+        features = deep_features(
             token_ids,
             preprocessor.vocabulary_size,
             int(embedding_dim),
@@ -184,7 +190,18 @@ class TextRegressor(Regressor):
     preprocess_batch = TextClassifier.preprocess_batch
     _frame_to_inputs = TextClassifier._frame_to_inputs
     check_x = TextClassifier.check_x
-    search_space = classmethod(TextClassifier.search_space.__func__)
+
+    @classmethod
+    def search_space(cls, hp):
+        """Default KerasTuner search space for `kr.tune`."""
+        return {
+            "embedding_dim": hp.Choice("embedding_dim", [64, 128]),
+            "units": hp.Choice("units", [32, 64, 128]),
+            "rnn_layers": hp.Int("rnn_layers", 1, 2),
+            "rnn": hp.Choice("rnn", list(RNNS)),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1),
+            "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log"),
+        }
 
     def onnx_core(self):
         """ONNX export protocol: `core` (token ids -> values) + vocabulary sidecar.
@@ -218,6 +235,36 @@ class TextRegressor(Regressor):
             }
         )
         return config
+
+
+def _check_encoder(
+    embedding_dim,
+    rnn,
+    bidirectional,
+    rnn_layers,
+    units,
+    pooling,
+    dropout,
+    embedding_dropout,
+    recurrent_dropout,
+):
+    """Checks the encoder arguments, as `TextClassifier` does."""
+    validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
+    validation.check_choice("rnn", rnn, RNNS)
+    if not isinstance(bidirectional, bool):
+        raise TypeError(
+            "`bidirectional` must be True or False. "
+            f"Received: bidirectional={bidirectional!r}"
+        )
+    validation.check_size("rnn_layers", rnn_layers, validation.MAX_LAYERS)
+    validation.check_size("units", units, validation.MAX_UNITS)
+    validation.check_choice("pooling", pooling, POOLINGS)
+    for name, value in (
+        ("dropout", dropout),
+        ("embedding_dropout", embedding_dropout),
+        ("recurrent_dropout", recurrent_dropout),
+    ):
+        validation.check_float(name, value, minimum=0.0, maximum=1.0, include_max=False)
 
 
 def text_regressor(
