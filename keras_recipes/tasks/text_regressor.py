@@ -33,8 +33,9 @@ class TextRegressor(Regressor):
     last-state pooling; the classifier's wide `NgramBag` path is not used
     here yet, as with its `architecture="lstm"`); the head is a
     `Dense(num_targets)` predicting standardized targets and a
-    `kr.layers.TargetScale` that maps them back to the target's units (`target_transform`, computed by
-    `kr.text_regressor` from the training targets). So `predict`, a saved
+    `kr.layers.TargetScale` that maps them back to the target's units
+    (`target_transform`, computed by `kr.text_regressor` from the training
+    targets). So `predict`, a saved
     `.keras` file and a SavedModel take raw strings and return values in
     the target's units; the ONNX export holds `model.core` (token ids ->
     values, the scaling included) with the vocabulary in a JSON sidecar.
