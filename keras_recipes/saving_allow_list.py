@@ -39,6 +39,7 @@ ALLOWED_CLASSES = frozenset(
         ("keras_recipes.layers.conv_blocks", "SqueezeExcitation",
          "keras_recipes>SqueezeExcitation"),
         ("keras_recipes.layers.fast_conv", "FastConv2D", "keras_recipes>FastConv2D"),
+        ("keras_recipes.layers.ngram_bag", "NgramBag", "keras_recipes>NgramBag"),
         ("keras_recipes.layers.stochastic_depth", "StochasticDepth",
          "keras_recipes>StochasticDepth"),
         ("keras_recipes.layers.tabular_features", "CategoryCross",

@@ -74,6 +74,10 @@ LAYERS = {
         lambda: {"vocabulary": [2007, 2008, 2009]},
         lambda: [np.array([2009, 2007, 1999], "int64")],
     ),
+    "NgramBag": (
+        lambda: {"vocabulary_size": 10, "units": 3, "bigrams": [[2, 3], [4, 5]]},
+        lambda: [np.array([[2, 3, 4, 5, 0], [6, 2, 3, 0, 0]], "int64")],
+    ),
     "ResidualBlock": (lambda: {"filters": 8, "strides": 2}, lambda: [_f(2, 8, 8, 3)]),
     "SqueezeExcitation": (lambda: {"ratio": 0.5}, lambda: [_f(2, 4, 4, 8)]),
     "StochasticDepth": (lambda: {"rate": 0.2}, lambda: [_f(2, 3, 4)]),
@@ -201,6 +205,13 @@ BAD_ARGS = {
     "IntegerCategoryLookup": [
         ({"vocabulary": []}, "Received: vocabulary=[]"),
         ({"vocabulary": [1, 1]}, "Received: vocabulary=[1, 1]"),
+    ],
+    "NgramBag": [
+        ({"vocabulary_size": 10, "units": 0}, "Received: units=0"),
+        (
+            {"vocabulary_size": 10, "units": 3, "bigrams": [[1, 12]]},
+            "Received: ids from 1 to 12",
+        ),
     ],
     "ResidualBlock": [({"filters": 0}, "Received: filters=0")],
     "SqueezeExcitation": [({"ratio": 1.5}, "Received: ratio=1.5")],
