@@ -27,6 +27,10 @@ ALLOWED_CLASSES = frozenset(
          "keras_recipes>TextClassifier"),
         ("keras_recipes.tasks.seq2seq_transformer", "Seq2SeqTransformer",
          "keras_recipes>Seq2SeqTransformer"),
+        ("keras_recipes.tasks.image_regressor", "ImageRegressor",
+         "keras_recipes>ImageRegressor"),
+        ("keras_recipes.tasks.text_regressor", "TextRegressor",
+         "keras_recipes>TextRegressor"),
         # --- our components
         ("keras_recipes.layers.attention_pooling", "AttentionPooling",
          "keras_recipes>AttentionPooling"),
@@ -190,3 +194,4 @@ DATA_MARKERS = frozenset(
 )
 _MODEL_CLASSES = ("ImageClassifier", "TabularClassifier", "TextClassifier")
 _MODEL_CLASSES += ("Seq2SeqTransformer", "Functional")
+_MODEL_CLASSES += ("ImageRegressor", "TextRegressor")

@@ -1446,6 +1446,62 @@ CASES = [
     ("cli-predict-text-named-png",
      lambda c, o: cli("predict", c.model_path, cf.fake_image(o)),
      CliExit, "files", r"not readable images.*fake\.png"),
+    # image and text regressors (#37): targets checked before any training
+    ("image-regressor-nan-target",
+     lambda c, o: kr.image_regressor(data=(c.x, with_nan(c.y)), **TINY_IMG_REG),
+     ValueError, "data[1]", r"must hold finite numbers: 1 rows .*first rows: \[2\]"),
+    ("image-regressor-fit-inf-target",
+     lambda c, o: image_reg(c).fit((c.x, with_inf(c.y)), **NO_TB),
+     ValueError, "y", r"must hold finite numbers"),
+    ("image-regressor-string-target",
+     lambda c, o: kr.image_regressor(data=(c.x, ["big"] * len(c.x)), **TINY_IMG_REG),
+     TypeError, "data[1]", r"must hold numbers for a regressor"),
+    ("image-regressor-fit-two-targets-for-one",
+     lambda c, o: image_reg(c).fit((c.x, np.stack([c.y, c.y], 1)), **NO_TB),
+     ValueError, "y", r"must hold 1 target\(s\) per row.*shape \(40, 2\)"),
+    ("image-regressor-evaluate-string-target",
+     lambda c, o: image_reg(c).evaluate((c.x, c.y.astype(str).astype(object)
+                                         + "kg"), verbose=0),
+     TypeError, "y", r"must hold numbers"),
+    ("image-regressor-constant-target",
+     lambda c, o: kr.image_regressor(data=(c.x, np.ones(len(c.x))), **TINY_IMG_REG),
+     ValueError, "y", r"holds a single value"),
+    ("image-regressor-bad-target-transform",
+     lambda c, o: kr.image_regressor(data=(c.x, c.y), target_transform="log10",
+                                     **TINY_IMG_REG),
+     ValueError, "target_transform", r"Received: target_transform='log10'"),
+    ("image-regressor-class-weight",
+     lambda c, o: image_reg(c).fit((c.x, c.y), class_weight={0: 1.0}, **NO_TB),
+     ValueError, "class_weight", r"applies to classifiers"),
+    ("image-regressor-targets-csv-missing-file",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,1\nb.png,2\n")),
+     ValueError, "targets", r"missing or not image files \(b\.png\)"),
+    ("image-regressor-targets-csv-nan",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,nan\n")),
+     ValueError, "targets", r"must hold finite numbers"),
+    ("image-regressor-targets-csv-text",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,heavy\n")),
+     TypeError, "targets", r"\['value'\] hold text"),
+    ("image-regressor-targets-csv-absent",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,1\n"), "t.csv"),
+     ValueError, "targets", r"must name a CSV file"),
+    ("text-regressor-nan-target",
+     lambda c, o: kr.text_regressor(data=(TEXTS, with_nan(np.arange(16.0))),
+                                    **TINY_TEXT),
+     ValueError, "data[1]", r"must hold finite numbers"),
+    ("text-regressor-non-numeric-target",
+     lambda c, o: kr.text_regressor(data=(TEXTS, LABELS), **TINY_TEXT),
+     TypeError, "data[1]", r"must hold numbers for a regressor.*'pos'"),
+    ("text-regressor-fit-wrong-target-count",
+     lambda c, o: text_reg(c).fit((TEXTS, np.ones((16, 3))), **NO_TB),
+     ValueError, "y", r"must hold 1 target\(s\) per row"),
+    ("text-regressor-predict-numbers",
+     lambda c, o: text_reg(c).predict(np.arange(4.0)),
+     TypeError, "x", r"Received"),
+    ("text-regressor-log-of-negative",
+     lambda c, o: kr.text_regressor(data=(TEXTS, np.arange(16.0) - 3),
+                                    target_transform="log", **TINY_TEXT),
+     ValueError, "target_transform", r"needs targets >= 0"),
 ]
 # fmt: on
 
@@ -1485,3 +1541,43 @@ def test_corpus_size():
     assert len({case[0] for case in CASES}) == len(CASES)
     kinds = {case[0].split("-")[0] for case in CASES}
     assert kinds == {"image", "tabular", "text", "seq2seq", "cli", "recipe", "resume"}
+
+
+# ---------------------------------------------- regressor helpers (#37)
+TINY_IMG_REG = dict(width=8, depth=2, augmentation=None)
+
+
+def with_nan(y):
+    y = np.asarray(y, "float64").copy()
+    y[2] = np.nan
+    return y
+
+
+def with_inf(y):
+    y = np.asarray(y, "float64").copy()
+    y[5] = np.inf
+    return y
+
+
+def image_reg(c):
+    if not hasattr(c, "image_reg"):
+        c.image_reg = kr.image_regressor(data=(c.x, c.y), **TINY_IMG_REG)
+    return c.image_reg
+
+
+def text_reg(c):
+    if not hasattr(c, "text_reg"):
+        c.text_reg = kr.text_regressor(data=(TEXTS, np.arange(16.0)), **TINY_TEXT)
+    return c.text_reg
+
+
+def targets_folder(out, rows):
+    """A folder beside the case's output folder: a.png and a targets.csv."""
+    from PIL import Image
+
+    folder = os.path.join(out, "..", f"{os.path.basename(out)}-images")
+    os.makedirs(folder, exist_ok=True)
+    Image.new("L", (8, 8)).save(os.path.join(folder, "a.png"))
+    with open(os.path.join(folder, "targets.csv"), "w", encoding="utf-8") as file:
+        file.write("filename,value\n" + rows)
+    return folder
