@@ -12,6 +12,10 @@ from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
+from keras_recipes.tasks.multi_label import default_loss as multi_label_loss
+from keras_recipes.tasks.multi_label import head_activation
+from keras_recipes.tasks.multi_label import infer_classes
+from keras_recipes.tasks.multi_label import labels_array
 from keras_recipes.utils import set_seed
 
 # keras.applications backbones, built with weights=None (no download ever),
@@ -64,6 +68,9 @@ class ImageClassifier(Classifier):
         label_smoothing: label smoothing of the cross-entropy loss.
         learning_rate: AdamW learning rate used by `compile("auto")`.
         class_names: optional class names.
+        multi_label: a sigmoid head, one probability per tag (see
+            `kr.tasks.Classifier`); `num_classes` counts the tags.
+        thresholds: multi-label decision thresholds, one per tag.
         **kwargs: `keras.Model` keyword arguments (`name`, ...).
 
     Example:
@@ -94,9 +101,11 @@ class ImageClassifier(Classifier):
         label_smoothing=0.0,
         learning_rate=2e-3,
         class_names=None,
+        multi_label=False,
+        thresholds=None,
         **kwargs,
     ):
-        num_classes = check_classes(num_classes, class_names)
+        num_classes = check_classes(num_classes, class_names, multi_label)
         image_shape = _check_image_shape(image_shape, image_size)
         validation.check_choice("backbone", backbone, BACKBONES)
         validation.check_int("depth", depth, minimum=1, maximum=6)
@@ -144,7 +153,10 @@ class ImageClassifier(Classifier):
         augmenters = _augmentation_layers(augmentation_list, channels)
         head_dropout = keras.layers.Dropout(float(dropout), name="head_dropout")
         head = keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="predictions"
+            num_classes,
+            activation=head_activation(multi_label),
+            dtype="float32",
+            name="predictions",
         )
 
         # === Functional Model ===
@@ -177,7 +189,12 @@ class ImageClassifier(Classifier):
             x = _application_backbone(backbone, x, channels, size)
         outputs = head(head_dropout(x))
         super().__init__(
-            inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
+            inputs=inputs,
+            outputs=outputs,
+            class_names=class_names,
+            multi_label=multi_label,
+            thresholds=thresholds,
+            **kwargs,
         )
 
         # === Config ===
@@ -196,11 +213,14 @@ class ImageClassifier(Classifier):
         self.learning_rate = learning_rate
         self.compile()
 
-    # Soft targets (label smoothing, MixUp) need one-hot labels in the pipeline.
+    # Soft targets (label smoothing, MixUp) need one-hot labels in the pipeline
+    # (multi-label targets are 0/1 rows already).
     def _one_hot(self):
-        return bool(self.label_smoothing) or bool(self.mixup)
+        return not self.multi_label and (bool(self.label_smoothing) or bool(self.mixup))
 
     def default_loss(self):
+        if self.multi_label:
+            return multi_label_loss(self.label_smoothing)
         if self._one_hot():
             return keras.losses.CategoricalCrossentropy(
                 label_smoothing=float(self.label_smoothing)
@@ -208,6 +228,8 @@ class ImageClassifier(Classifier):
         return keras.losses.SparseCategoricalCrossentropy()
 
     def default_metrics(self):
+        if self.multi_label:
+            return super().default_metrics()
         if self._one_hot():
             return [keras.metrics.CategoricalAccuracy(name="accuracy")]
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
@@ -420,6 +442,7 @@ def image_classifier(
     image_shape=None,
     data=None,
     class_names=None,
+    multi_label=False,
     strategy=None,
     seed=None,
     **kwargs,
@@ -433,6 +456,8 @@ def image_classifier(
             `kr.data.image_folder("photos/")`. Checked as `fit` checks it,
             with `fit`'s messages naming `data` (a NaN pixel fails here).
         class_names: class names; inferred from string labels or folders.
+        multi_label: several classes (tags) per image, or none: labels are
+            tag lists or a 0/1 matrix (see `kr.tasks.Classifier`).
         strategy: `None`, `"auto"`, `"mirrored"`, `"multi_worker"` or a
             `tf.distribute.Strategy`; the model is built and compiled in
             its scope.
@@ -451,7 +476,9 @@ def image_classifier(
     """
 
     if data is not None:
-        data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(data)
+        data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(
+            data, multi_label
+        )
         image_shape = image_shape or inferred_shape
         class_names = class_names or inferred_names
         num_classes = num_classes or inferred_classes
@@ -469,6 +496,7 @@ def image_classifier(
             num_classes=num_classes,
             image_shape=image_shape,
             class_names=class_names,
+            multi_label=multi_label,
             **kwargs,
         )
     if data is not None:
@@ -476,7 +504,7 @@ def image_classifier(
     return model
 
 
-def _infer_from_data(data):
+def _infer_from_data(data, multi_label=False):
     """`(data, image_shape, num_classes, class_names)`; a pair as arrays."""
     if isinstance(data, Data):
         if data.x is None:
@@ -488,7 +516,7 @@ def _infer_from_data(data):
         names = data.class_names
         if names is not None:
             return data, shape, len(names), names
-        num_classes, names = validation.infer_classes("data.y", data.y)
+        num_classes, names = infer_classes("data.y", data.y, multi_label)
         return data, shape, num_classes, names
     if not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
@@ -499,9 +527,9 @@ def _infer_from_data(data):
     x = validation.as_array("data[0]", x)
     validation.check_not_empty("data[0]", x)
     validation.check_rank("data[0]", x, (3, 4), "batch of images (N, H, W[, C])")
-    y = validation.as_array("data[1]", y)
+    y = labels_array("data[1]", y) if multi_label else validation.as_array("data[1]", y)
     validation.check_same_length("data[0]", x, "data[1]", y)
-    num_classes, names = validation.infer_classes("data[1]", y)
+    num_classes, names = infer_classes("data[1]", y, multi_label)
     shape = tuple(int(s) for s in x.shape[1:])
     if len(shape) == 2:
         shape = (*shape, 1)
