@@ -215,7 +215,8 @@ class Recipe:
         """Trains, evaluates and exports; returns a summary dict.
 
         Also writes `summary.json`, `training_curves.png` and, for
-        classifiers, `confusion_matrix.png` (test split) into `output_dir`.
+        classifiers, `confusion_matrix.png` (test split; multi-label:
+        `tag_report.txt`, the per-tag report) into `output_dir`.
         """
 
         start = time.time()
@@ -277,7 +278,14 @@ class Recipe:
                 os.path.join(out, "training_curves.png"),
                 title=f"{self.config.get('name', self.task)}: training curves",
             )
-        if self.task != "seq2seq_transformer":
+        if getattr(model, "multi_label", False):  # tags: a per-tag report
+            path = os.path.join(out, "tag_report.txt")
+            found = model.interpret(test, output_dir=None)
+            with utils.atomic_path(path) as tmp:
+                with open(tmp, "w", encoding="utf-8") as file:
+                    file.write(found.report_text)
+            paths["tag_report"] = path
+        elif self.task != "seq2seq_transformer":
             paths["confusion_matrix"] = plots.plot_confusion_matrix(
                 model,
                 test,
@@ -335,7 +343,9 @@ def subsample(data, limit, seed=0, target=None, stratify=True):
         n, labels = len(data[0]), data[1]
     elif hasattr(data, "iloc"):
         n = len(data)
-        labels = data[target] if target is not None and target in data else None
+        columns = [target] if isinstance(target, str) else list(target or [])
+        present = columns and all(c in data.columns for c in columns)
+        labels = data[target] if present else None
     else:
         raise TypeError(
             "`data.limit` works on (x, y) pairs, DataFrames and kr.data.Data. "
@@ -404,14 +414,18 @@ def _load_path(task, data, names=None):
                 f"Received: {names['path']}={path!r}"
             ) from None
         target = data.get("target")
-        if target is not None and target not in frame.columns:
-            columns = [str(c) for c in frame.columns]
-            raise RecipeError(
-                f"{key_label(names['target'])} must name a column of {names['path']} "
-                f"{columns[:20]}.{validation.did_you_mean(target, columns)} "
-                f"Received: {names['target']}={target!r}"
-            )
-        stratify = frame[target] if target is not None else None
+        # Several target columns: the 0/1 tags of a multi-label classifier.
+        wanted = [target] if isinstance(target, str) else list(target or [])
+        for column in wanted:
+            if column not in frame.columns:
+                columns = [str(c) for c in frame.columns]
+                raise RecipeError(
+                    f"{key_label(names['target'])} must name a column of "
+                    f"{names['path']} {columns[:20]}."
+                    f"{validation.did_you_mean(column, columns)} "
+                    f"Received: {names['target']}={target!r}"
+                )
+        stratify = frame[target] if isinstance(target, str) else None
         try:
             train, test = train_test_split(
                 frame, test_size=test_size, random_state=0, stratify=stratify
