@@ -123,7 +123,8 @@ def labels_array(name, y):
         nested = [v for v in values if isinstance(v, _LIST_TYPES)]
         ragged = len({len(v) for v in nested}) > 1 or len(nested) != len(values)
         named = any(isinstance(t, str) for v in nested for t in v)
-        if nested and (ragged or named):  # tag lists, not a 0/1 matrix
+        empty = all(len(v) == 0 for v in nested)
+        if nested and (ragged or named or empty):  # tag lists, not a 0/1 matrix
             array = np.empty(len(values), dtype=object)
             array[:] = values
             return array

@@ -419,7 +419,7 @@ def _frame_and_labels(data, target):
     if isinstance(data, tuple) and len(data) == 2:
         frame = to_frame(data[0], "data[0]")
         _check_rows(frame, "data[0]")
-        y = validation.as_array("data[1]", data[1])
+        y = labels_array("data[1]", data[1])
         validation.check_same_length("data[0]", frame, "data[1]", y)
         return frame, y, target
     frame = to_frame(data, "data")
