@@ -379,7 +379,7 @@ def tune_thresholds(y_true, probs, grid=THRESHOLD_GRID):
 
     >>> y = np.array([[1], [1], [0], [0]])
     >>> tune_thresholds(y, np.array([[0.3], [0.4], [0.1], [0.2]]))
-    [0.25]
+    [0.3]
     """
     y_true = np.asarray(y_true, dtype=bool)
     probs = np.asarray(probs)

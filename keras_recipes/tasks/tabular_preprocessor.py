@@ -431,10 +431,11 @@ def _frame_and_labels(data, target):
             f"target=None; columns are {[str(c) for c in frame.columns]}"
         )
     columns = [str(c) for c in frame.columns]
+    what = "be a column" if isinstance(target, str) else "name columns"
     for column in target_columns(target):
         if column not in columns:
             raise ValueError(
-                f"`target` must name columns of `data`."
+                f"`target` must {what} of `data`."
                 f"{validation.did_you_mean(column, columns)} Received: "
                 f"target={target!r}; columns are {columns}"
             )
