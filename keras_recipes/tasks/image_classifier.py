@@ -516,7 +516,9 @@ def _infer_from_data(data, multi_label=False):
         names = data.class_names
         if names is not None:
             return data, shape, len(names), names
-        num_classes, names = infer_classes("data.y", data.y, multi_label)
+        num_classes, names = infer_classes(
+            "data.y", data.y, multi_label, regressor="kr.image_regressor"
+        )
         return data, shape, num_classes, names
     if not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
@@ -529,7 +531,9 @@ def _infer_from_data(data, multi_label=False):
     validation.check_rank("data[0]", x, (3, 4), "batch of images (N, H, W[, C])")
     y = labels_array("data[1]", y) if multi_label else validation.as_array("data[1]", y)
     validation.check_same_length("data[0]", x, "data[1]", y)
-    num_classes, names = infer_classes("data[1]", y, multi_label)
+    num_classes, names = infer_classes(
+        "data[1]", y, multi_label, regressor="kr.image_regressor"
+    )
     shape = tuple(int(s) for s in x.shape[1:])
     if len(shape) == 2:
         shape = (*shape, 1)

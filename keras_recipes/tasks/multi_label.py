@@ -236,14 +236,15 @@ def infer_tags(name, y):
     return int(value.shape[1]), names
 
 
-def infer_classes(name, y, multi_label):
+def infer_classes(name, y, multi_label, regressor=None):
     """`(num_classes, class_names)` of a factory's training labels.
 
-    `infer_tags` for a multi-label model, else `validation.infer_classes`.
+    `infer_tags` for a multi-label model, else `validation.infer_classes`
+    (which names `regressor` for a target that looks continuous).
     """
     if multi_label:
         return infer_tags(name, y)
-    return validation.infer_classes(name, y)
+    return validation.infer_classes(name, y, regressor=regressor)
 
 
 def encode_tags(name, y, class_names=None, num_tags=None):

@@ -534,7 +534,9 @@ def tabular_classifier(
             f"columns. Received: target={list(target)}, multi_label=False"
         )
     else:
-        num_classes, names = validation.infer_classes("target", y)
+        num_classes, names = validation.infer_classes(
+            "target", y, regressor="kr.tabular_regressor"
+        )
     class_names = class_names or names
     if class_names is not None:
         num_classes = len(class_names)

@@ -430,7 +430,9 @@ def _infer_from_data(data, multi_label=False):
                 "`data` must carry labels to infer the classes. "
                 f"Received: {data!r} without labels"
             )
-        num_classes, names = infer_classes("data.y", data.y, multi_label)
+        num_classes, names = infer_classes(
+            "data.y", data.y, multi_label, regressor="kr.text_regressor"
+        )
         return data, texts, num_classes, names
     if isinstance(data, str) or not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
@@ -441,5 +443,7 @@ def _infer_from_data(data, multi_label=False):
     texts = check_texts("data[0]", x)
     y = labels_array("data[1]", y) if multi_label else as_array("data[1]", y)
     validation.check_same_length("data[0]", texts, "data[1]", y)
-    num_classes, names = infer_classes("data[1]", y, multi_label)
+    num_classes, names = infer_classes(
+        "data[1]", y, multi_label, regressor="kr.text_regressor"
+    )
     return (texts, y), texts, num_classes, names
