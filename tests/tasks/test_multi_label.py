@@ -446,3 +446,41 @@ def test_text_multi_label_on_movie_titles_beats_one_vs_rest_minus_margin():
         test[GENRES].to_numpy(),
     )
     assert f1 > baseline - 0.05, (f1, baseline)
+
+
+def test_recipe_and_cli_train_and_predict_a_multi_label_table(tmp_path, capsys):
+    import yaml
+
+    from keras_recipes.cli import main
+
+    csv = tmp_path / "tags.csv"
+    frame = tabular_frame(60)
+    frame.to_csv(csv, index=False)
+    recipe = {
+        "task": "tabular_classifier",
+        "data": {"path": str(csv), "target": ["big", "red"]},
+        "model": {"multi_label": True, "hidden_units": [8]},
+        "fit": {"epochs": 2, "threshold": "auto"},
+        "tensorboard": False,
+    }
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    out = tmp_path / "run"
+    assert main(["train", str(path), "--output-dir", str(out)]) == 0
+    assert "test f1_micro" in capsys.readouterr().out
+    report = (out / "tag_report.txt").read_text()
+    assert "big" in report and "red" in report
+    model = kr.load_model(str(out / "model.keras"))
+    assert model.multi_label and model.class_names == ["big", "red"]
+    assert len(model.thresholds) == 2
+    rows = tmp_path / "rows.csv"
+    frame[["x", "color"]].head(3).to_csv(rows, index=False)
+    assert main(["predict", str(out / "model.keras"), str(rows)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 3
+    assert all(set(line["labels"]) <= {"big", "red"} for line in lines)
+    assert set(lines[0]["scores"]) == {"big", "red"}
+
+    bad = dict(recipe, task="text_classifier")
+    with pytest.raises(kr.recipe.RecipeError, match="data.target"):
+        kr.from_recipe(bad)
