@@ -8,6 +8,7 @@ validation split; digits with derived tags is a secondary image check.
 """
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -484,3 +485,28 @@ def test_recipe_and_cli_train_and_predict_a_multi_label_table(tmp_path, capsys):
     bad = dict(recipe, task="text_classifier")
     with pytest.raises(kr.recipe.RecipeError, match="data.target"):
         kr.from_recipe(bad)
+
+
+def test_text_multi_label_onnx_parity_and_no_confusion_matrix(tmp_path):
+    from keras_recipes.export import onnx_preprocess
+
+    model = TextClassifier(
+        ["good", "bad", "movie"],
+        num_classes=3,
+        multi_label=True,
+        class_names=["x", "y", "z"],
+        embedding_dim=4,
+        units=4,
+    )
+    raw = ["a good movie", "", "Bad, BAD movie!!", "unknown stuff good"]
+    path = str(tmp_path / "text.onnx")
+    report = model.export(path, format="onnx", samples=raw)
+    assert report.max_abs_error <= 1e-5
+    got = onnx_preprocess.OnnxPredictor(path).predict(raw)
+    np.testing.assert_allclose(got, model.predict(raw, verbose=0), atol=1e-5)
+    assert not np.allclose(got.sum(-1), 1.0)  # sigmoids, not a softmax
+    with pytest.raises(ValueError, match="per-tag report"):
+        kr.plots.plot_confusion_matrix(
+            model, (raw, [["x"], [], ["y"], ["z"]]), str(tmp_path / "cm.png")
+        )
+    assert not os.path.exists(tmp_path / "cm.png")
