@@ -197,6 +197,12 @@ def cmd_predict(args):
         return
     probs = model.predict(x, verbose=0)
     labels = model.predict_labels(x)
+    if getattr(model, "multi_label", False):  # a list of tags per input
+        names = model.class_names or [str(i) for i in range(probs.shape[-1])]
+        for tags, p in zip(labels, probs):
+            scores = {str(n): round(float(v), 4) for n, v in zip(names, p)}
+            print(json.dumps({"labels": [str(t) for t in tags], "scores": scores}))
+        return
     for label, p in zip(labels, probs):
         print(json.dumps({"label": str(label), "confidence": round(float(p.max()), 4)}))
 

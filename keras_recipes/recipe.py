@@ -215,7 +215,8 @@ class Recipe:
         """Trains, evaluates and exports; returns a summary dict.
 
         Also writes `summary.json`, `training_curves.png` and, for
-        classifiers, `confusion_matrix.png` (test split), for regressors
+        classifiers, `confusion_matrix.png` (test split; multi-label:
+        `tag_report.txt`, the per-tag report), for regressors
         `regression.png` (predicted vs true, residuals) into `output_dir`.
         """
 
@@ -290,6 +291,13 @@ class Recipe:
             paths["regression"] = plots.save_png(
                 figure, os.path.join(out, "regression.png")
             )
+        elif getattr(model, "multi_label", False):  # tags: a per-tag report
+            path = os.path.join(out, "tag_report.txt")
+            found = model.interpret(test, output_dir=None)
+            with utils.atomic_path(path) as tmp:
+                with open(tmp, "w", encoding="utf-8") as file:
+                    file.write(found.report_text)
+            paths["tag_report"] = path
         elif _has_classes(self.task):
             paths["confusion_matrix"] = plots.plot_confusion_matrix(
                 model,
@@ -353,7 +361,9 @@ def subsample(data, limit, seed=0, target=None, stratify=True):
         n, labels = len(data[0]), data[1]
     elif hasattr(data, "iloc"):
         n = len(data)
-        labels = data[target] if target is not None and target in data else None
+        columns = [target] if isinstance(target, str) else list(target or [])
+        present = columns and all(c in data.columns for c in columns)
+        labels = data[target] if present else None
     else:
         raise TypeError(
             "`data.limit` works on (x, y) pairs, DataFrames and kr.data.Data. "
@@ -436,14 +446,18 @@ def _load_path(task, data, names=None):
                 f"Received: {names['path']}={path!r}"
             ) from None
         target = data.get("target")
-        if target is not None and target not in frame.columns:
-            columns = [str(c) for c in frame.columns]
-            raise RecipeError(
-                f"{key_label(names['target'])} must name a column of {names['path']} "
-                f"{columns[:20]}.{validation.did_you_mean(target, columns)} "
-                f"Received: {names['target']}={target!r}"
-            )
-        stratify = frame[target] if target is not None else None
+        # Several target columns: the 0/1 tags of a multi-label classifier.
+        wanted = [target] if isinstance(target, str) else list(target or [])
+        for column in wanted:
+            if column not in frame.columns:
+                columns = [str(c) for c in frame.columns]
+                raise RecipeError(
+                    f"{key_label(names['target'])} must name a column of "
+                    f"{names['path']} {columns[:20]}."
+                    f"{validation.did_you_mean(column, columns)} "
+                    f"Received: {names['target']}={target!r}"
+                )
+        stratify = frame[target] if isinstance(target, str) else None
         try:
             train, test = train_test_split(
                 frame, test_size=test_size, random_state=0, stratify=stratify

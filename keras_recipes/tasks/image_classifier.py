@@ -18,6 +18,10 @@ from keras_recipes.tasks.image_backbone import DEFAULT_AUGMENTATION
 from keras_recipes.tasks.image_backbone import MIN_APPLICATION_SIZE
 from keras_recipes.tasks.image_backbone import image_features
 from keras_recipes.tasks.image_inputs import ImageInputs
+from keras_recipes.tasks.multi_label import default_loss as multi_label_loss
+from keras_recipes.tasks.multi_label import head_activation
+from keras_recipes.tasks.multi_label import infer_classes
+from keras_recipes.tasks.multi_label import labels_array
 from keras_recipes.utils import set_seed
 
 
@@ -53,6 +57,9 @@ class ImageClassifier(ImageInputs, Classifier):
         label_smoothing: label smoothing of the cross-entropy loss.
         learning_rate: AdamW learning rate used by `compile("auto")`.
         class_names: optional class names.
+        multi_label: a sigmoid head, one probability per tag (see
+            `kr.tasks.Classifier`); `num_classes` counts the tags.
+        thresholds: multi-label decision thresholds, one per tag.
         **kwargs: `keras.Model` keyword arguments (`name`, ...).
 
     Example:
@@ -83,9 +90,11 @@ class ImageClassifier(ImageInputs, Classifier):
         label_smoothing=0.0,
         learning_rate=2e-3,
         class_names=None,
+        multi_label=False,
+        thresholds=None,
         **kwargs,
     ):
-        num_classes = check_classes(num_classes, class_names)
+        num_classes = check_classes(num_classes, class_names, multi_label)
         image_shape = _check_image_shape(image_shape, image_size)
         validation.check_choice("backbone", backbone, BACKBONES)
         validation.check_int("depth", depth, minimum=1, maximum=6)
@@ -125,7 +134,10 @@ class ImageClassifier(ImageInputs, Classifier):
         # === Layers ===
         head_dropout = keras.layers.Dropout(float(dropout), name="head_dropout")
         head = keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="predictions"
+            num_classes,
+            activation=head_activation(multi_label),
+            dtype="float32",
+            name="predictions",
         )
 
         # === Functional Model ===
@@ -141,7 +153,12 @@ class ImageClassifier(ImageInputs, Classifier):
         )
         outputs = head(head_dropout(x))
         super().__init__(
-            inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
+            inputs=inputs,
+            outputs=outputs,
+            class_names=class_names,
+            multi_label=multi_label,
+            thresholds=thresholds,
+            **kwargs,
         )
 
         # === Config ===
@@ -160,11 +177,14 @@ class ImageClassifier(ImageInputs, Classifier):
         self.learning_rate = learning_rate
         self.compile()
 
-    # Soft targets (label smoothing, MixUp) need one-hot labels in the pipeline.
+    # Soft targets (label smoothing, MixUp) need one-hot labels in the pipeline
+    # (multi-label targets are 0/1 rows already).
     def _one_hot(self):
-        return bool(self.label_smoothing) or bool(self.mixup)
+        return not self.multi_label and (bool(self.label_smoothing) or bool(self.mixup))
 
     def default_loss(self):
+        if self.multi_label:
+            return multi_label_loss(self.label_smoothing)
         if self._one_hot():
             return keras.losses.CategoricalCrossentropy(
                 label_smoothing=float(self.label_smoothing)
@@ -172,6 +192,8 @@ class ImageClassifier(ImageInputs, Classifier):
         return keras.losses.SparseCategoricalCrossentropy()
 
     def default_metrics(self):
+        if self.multi_label:
+            return super().default_metrics()
         if self._one_hot():
             return [keras.metrics.CategoricalAccuracy(name="accuracy")]
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
@@ -363,6 +385,7 @@ def image_classifier(
     image_shape=None,
     data=None,
     class_names=None,
+    multi_label=False,
     strategy=None,
     seed=None,
     **kwargs,
@@ -376,6 +399,8 @@ def image_classifier(
             `kr.data.image_folder("photos/")`. Checked as `fit` checks it,
             with `fit`'s messages naming `data` (a NaN pixel fails here).
         class_names: class names; inferred from string labels or folders.
+        multi_label: several classes (tags) per image, or none: labels are
+            tag lists or a 0/1 matrix (see `kr.tasks.Classifier`).
         strategy: `None`, `"auto"`, `"mirrored"`, `"multi_worker"` or a
             `tf.distribute.Strategy`; the model is built and compiled in
             its scope.
@@ -394,7 +419,9 @@ def image_classifier(
     """
 
     if data is not None:
-        data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(data)
+        data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(
+            data, multi_label
+        )
         if isinstance(data, Data) and "image_size" in data.info:
             # A folder: the model resizes inside its graph, to the size the
             # pipeline batches at, so it takes photos of any size.
@@ -417,6 +444,7 @@ def image_classifier(
             num_classes=num_classes,
             image_shape=image_shape,
             class_names=class_names,
+            multi_label=multi_label,
             **kwargs,
         )
     if data is not None:
@@ -424,7 +452,7 @@ def image_classifier(
     return model
 
 
-def _infer_from_data(data):
+def _infer_from_data(data, multi_label=False):
     """`(data, image_shape, num_classes, class_names)`; a pair as arrays."""
     if isinstance(data, Data):
         if data.x is None:
@@ -436,8 +464,8 @@ def _infer_from_data(data):
         names = data.class_names
         if names is not None:
             return data, shape, len(names), names
-        num_classes, names = validation.infer_classes(
-            "data.y", data.y, regressor="kr.image_regressor"
+        num_classes, names = infer_classes(
+            "data.y", data.y, multi_label, regressor="kr.image_regressor"
         )
         return data, shape, num_classes, names
     if not (isinstance(data, tuple | list) and len(data) == 2):
@@ -449,10 +477,10 @@ def _infer_from_data(data):
     x = validation.as_array("data[0]", x)
     validation.check_not_empty("data[0]", x)
     validation.check_rank("data[0]", x, (3, 4), "batch of images (N, H, W[, C])")
-    y = validation.as_array("data[1]", y)
+    y = labels_array("data[1]", y) if multi_label else validation.as_array("data[1]", y)
     validation.check_same_length("data[0]", x, "data[1]", y)
-    num_classes, names = validation.infer_classes(
-        "data[1]", y, regressor="kr.image_regressor"
+    num_classes, names = infer_classes(
+        "data[1]", y, multi_label, regressor="kr.image_regressor"
     )
     shape = tuple(int(s) for s in x.shape[1:])
     if len(shape) == 2:
