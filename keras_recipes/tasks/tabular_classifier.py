@@ -21,17 +21,17 @@ from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
-from keras_recipes.layers.tabular_features import CategoryCross
+from keras_recipes.tasks import tabular_backbone as backbone
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.tasks.tabular_preprocessor import TabularPreprocessor
 
-MAX_CROSS_BINS = 100_000
+MAX_CROSS_BINS = backbone.MAX_CROSS_BINS
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
-class TabularClassifier(Classifier):
+class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
     """Tabular classifier: a dict of raw column values in, class probabilities out.
 
     The model has one `keras.Input` per feature column, named by the column,
@@ -111,9 +111,12 @@ class TabularClassifier(Classifier):
         num_classes,
         target=None,
         ignore=None,
-        hidden_units=(128, 64),
+        architecture="tabm",
+        hidden_units=None,
         dropout=0.1,
-        batch_norm=True,
+        batch_norm=None,
+        ensemble_size=None,
+        numeric_embedding_dim=backbone.NUMERIC_EMBEDDING_DIM,
         embedding_dim=None,
         crosses=None,
         class_weight=None,
@@ -123,66 +126,33 @@ class TabularClassifier(Classifier):
     ):
         preprocessor = TabularPreprocessor(features, target=target, ignore=ignore)
         num_classes = check_classes(num_classes, class_names)
-        units = _check_units(hidden_units)
+        units, norm, members = backbone.resolve(
+            architecture, hidden_units, batch_norm, ensemble_size
+        )
         validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
         )
         if embedding_dim is not None:
             validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
-        cross_pairs = _check_crosses(crosses, preprocessor)
+        validation.check_int("numeric_embedding_dim", numeric_embedding_dim, minimum=0)
+        cross_pairs = backbone.check_crosses(crosses, preprocessor)
         _check_class_weight(class_weight, num_classes)
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
 
-        # === Layers ===
-        # The creation order matters: an initializer draws its seed when it
-        # is created, so a seeded build gives the same weights only while
-        # the order (embeddings, MLP, head, crosses) stays the same.
-        layer_names = preprocessor.layer_names
-        feature_layers = preprocessor.feature_layers()
-        embeddings = {}
-        for name in preprocessor.feature_names:
-            if preprocessor.is_categorical(name):
-                size = preprocessor.num_indices(name)
-                embeddings[name] = keras.layers.Embedding(
-                    size,
-                    _embedding_size(size, embedding_dim),
-                    name=f"embed_{layer_names[name]}",
-                )
-        concat = keras.layers.Concatenate(axis=-1, name="features")
-        blocks = _mlp_blocks(units, batch_norm, dropout)
-        head = keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="predictions"
-        )
-        cross_layers = []
-        for a, b in cross_pairs:
-            size = preprocessor.num_indices(a) * preprocessor.num_indices(b)
-            cross_name = f"{layer_names[a]}_x_{layer_names[b]}"
-            cross = CategoryCross(
-                preprocessor.num_indices(b), name=f"cross_{cross_name}"
-            )
-            embedding = keras.layers.Embedding(
-                size,
-                _embedding_size(size, embedding_dim),
-                name=f"embed_cross_{cross_name}",
-            )
-            cross_layers.append((a, b, cross, embedding))
-
         # === Functional Model ===
-        inputs = preprocessor.inputs()
-        encoded, indices = [], {}
-        for name, layer in feature_layers.items():
-            x = layer(inputs[name])
-            if name in embeddings:
-                indices[name] = x
-                x = embeddings[name](x)
-            encoded.append(x)
-        for a, b, cross, embedding in cross_layers:
-            encoded.append(embedding(cross([indices[a], indices[b]])))
-        x = concat(encoded) if len(encoded) > 1 else encoded[0]
-        for block in blocks:
-            for layer in block:
-                x = layer(x)
-        outputs = head(x)
+        inputs, outputs = backbone.build(
+            preprocessor,
+            architecture=architecture,
+            units=units,
+            dropout=dropout,
+            batch_norm=norm,
+            embedding_dim=embedding_dim,
+            cross_pairs=cross_pairs,
+            ensemble_size=members,
+            numeric_embedding_dim=numeric_embedding_dim,
+            outputs=num_classes,
+            activation="softmax",
+        )
         super().__init__(
             inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
         )
@@ -192,9 +162,12 @@ class TabularClassifier(Classifier):
         self.num_classes = num_classes
         self.target = target
         self.ignore = ignore
+        self.architecture = architecture
         self.hidden_units = hidden_units
         self.dropout = dropout
         self.batch_norm = batch_norm
+        self.ensemble_size = ensemble_size
+        self.numeric_embedding_dim = numeric_embedding_dim
         self.embedding_dim = embedding_dim
         self.crosses = crosses
         self.class_weight = class_weight
@@ -257,9 +230,12 @@ class TabularClassifier(Classifier):
                 "num_classes": self.num_classes,
                 "target": self.target,
                 "ignore": self.ignore,
+                "architecture": self.architecture,
                 "hidden_units": self.hidden_units,
                 "dropout": self.dropout,
                 "batch_norm": self.batch_norm,
+                "ensemble_size": self.ensemble_size,
+                "numeric_embedding_dim": self.numeric_embedding_dim,
                 "embedding_dim": self.embedding_dim,
                 "crosses": self.crosses,
                 "class_weight": self.class_weight,
@@ -267,6 +243,11 @@ class TabularClassifier(Classifier):
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        # Files saved before `architecture` existed hold the MLP's weights.
+        return super().from_config(backbone.upgrade_config(config))
 
     @classmethod
     def search_space(cls, hp, fixed=None):
@@ -332,62 +313,6 @@ class _ConvertedData(Data):
 
 
 # --------------------------------------------------------------- validation
-def _check_units(hidden_units):
-    if not isinstance(hidden_units, list | tuple) or not hidden_units:
-        raise ValueError(
-            "`hidden_units` must be a non-empty list of layer sizes. "
-            f"Received: hidden_units={hidden_units!r}"
-        )
-    validation.check_size("len(hidden_units)", len(hidden_units), validation.MAX_LAYERS)
-    return [
-        validation.check_size("hidden_units", u, validation.MAX_UNITS)
-        for u in hidden_units
-    ]
-
-
-def _check_crosses(crosses, preprocessor):
-    if crosses is None:
-        return []
-    if not isinstance(crosses, list | tuple):
-        raise TypeError(
-            "`crosses` must be a list of [column_a, column_b] pairs. "
-            f"Received: crosses={crosses!r}"
-        )
-    specs = preprocessor.specs
-    pairs = []
-    for pair in crosses:
-        if (
-            not isinstance(pair, list | tuple)
-            or len(pair) != 2
-            or not all(isinstance(c, str) for c in pair)
-            or pair[0] == pair[1]
-        ):
-            raise ValueError(
-                "`crosses` must hold pairs of two different column names. "
-                f"Received: {pair!r}"
-            )
-        for column in pair:
-            if column not in specs:
-                raise ValueError(
-                    f"`crosses` names an unknown column."
-                    f"{validation.did_you_mean(column, specs)} Received: "
-                    f"{column!r}; feature columns are {list(specs)}"
-                )
-            if not preprocessor.is_categorical(column):
-                raise ValueError(
-                    "`crosses` columns must be categorical. Received: "
-                    f"{column!r} ({specs[column]['kind']})"
-                )
-        size = preprocessor.num_indices(pair[0]) * preprocessor.num_indices(pair[1])
-        if size > MAX_CROSS_BINS:
-            raise ValueError(
-                f"`crosses` pair {list(pair)} has {size} combinations, more than "
-                f"{MAX_CROSS_BINS}. Cross columns with smaller vocabularies."
-            )
-        pairs.append(tuple(pair))
-    return pairs
-
-
 def _check_class_weight(class_weight, num_classes):
     if class_weight is None:
         return
@@ -407,30 +332,6 @@ def _check_class_weight(class_weight, num_classes):
         )
     for w in class_weight:
         validation.check_float("class_weight", w, minimum=0.0)
-
-
-def _mlp_blocks(units, batch_norm, dropout):
-    """The hidden layers: per width, Dense (+ BatchNorm), ReLU (+ Dropout)."""
-    blocks = []
-    for i, width in enumerate(units):
-        block = [keras.layers.Dense(width, use_bias=not batch_norm, name=f"dense_{i}")]
-        if batch_norm:
-            block.append(
-                keras.layers.BatchNormalization(
-                    momentum=utils.BN_MOMENTUM, name=f"bn_{i}"
-                )
-            )
-        block.append(keras.layers.Activation("relu", name=f"relu_{i}"))
-        if dropout:
-            block.append(keras.layers.Dropout(float(dropout), name=f"drop_{i}"))
-        blocks.append(block)
-    return blocks
-
-
-def _embedding_size(size, embedding_dim):
-    if embedding_dim is not None:
-        return int(embedding_dim)
-    return int(min(16, max(2, round(1.6 * size**0.56))))
 
 
 # -------------------------------------------------------------------- factory

@@ -330,6 +330,7 @@ def check_features(features):
             except (ValueError, TypeError) as error:
                 # Name the column: inferred specs are not the user's list (#35).
                 raise type(error)(f"Column {name!r}: {error}") from None
+            _check_bins(where, name, spec.get("bins"))
         else:
             vocab = spec["vocabulary"]
             ok_type = str if spec["kind"] == STRING else int
@@ -351,6 +352,25 @@ def check_features(features):
                 )
         specs[name] = spec
     return specs
+
+
+def _check_bins(where, name, bins):
+    """Optional quantile edges of a numeric column: increasing floats."""
+    if bins is None:
+        return
+    ok = (
+        isinstance(bins, list | tuple)
+        and len(bins) >= 2
+        and all(
+            isinstance(b, int | float) and not isinstance(b, bool) and np.isfinite(b)
+            for b in bins
+        )
+    )
+    if not ok or any(a <= b for a, b in zip(bins[1:], bins[:-1], strict=False)):
+        raise ValueError(
+            f"`{where}['bins']` ({name!r}) must be a list of at least 2 finite, "
+            f"increasing numbers. Received: {validation._short(bins)}"
+        )
 
 
 def _layer_names(specs):
