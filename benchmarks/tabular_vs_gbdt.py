@@ -201,7 +201,7 @@ def main():
         parser.error(f"unknown tables {unknown}; known: {list(TABLES)}")
     contenders = args.contenders.split(",")
     extra = (json.loads(args.model_kwargs), json.loads(args.fit_kwargs))
-    rows, results = [], {}
+    results = {}
     for name in names:
         frame, target, task = load_table(name)
         if args.quick and len(frame) * (1 - TEST_SIZE) > 2000:

@@ -12,6 +12,7 @@ from keras_recipes.layers.tabular_ensemble import EnsembleScale
 from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.layers.tabular_features import ImputedNormalization
 from keras_recipes.layers.tabular_features import IntegerCategoryLookup
+from keras_recipes.layers.target_scale import TargetScale
 from keras_recipes.layers.transformer import TokenAndPositionEmbedding
 from keras_recipes.layers.transformer import TransformerDecoder
 from keras_recipes.layers.transformer import TransformerEncoder
@@ -33,3 +34,4 @@ __all__ += [
     "EnsembleScale",
     "PiecewiseLinearEmbedding",
 ]
+__all__ += ["TargetScale"]
