@@ -51,6 +51,7 @@ _FUNCTIONS = {
     "image_classifier": "keras_recipes.tasks.image_classifier",
     "seq2seq_transformer": "keras_recipes.tasks.seq2seq_transformer",
     "tabular_classifier": "keras_recipes.tasks.tabular_classifier",
+    "tabular_regressor": "keras_recipes.tasks.tabular_regressor",
     "text_classifier": "keras_recipes.tasks.text_classifier",
     "tune": "keras_recipes.tuning",
     "set_seed": "keras_recipes.utils",

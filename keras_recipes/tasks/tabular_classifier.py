@@ -396,6 +396,12 @@ def tabular_classifier(
             return TabularClassifier(
                 target=target, ignore=ignore, class_names=class_names, **kwargs
             )
+    if target is not None and not isinstance(target, str):
+        raise TypeError(
+            "`target` must be one column name (str) for a classifier; several "
+            "numeric targets need `kr.tabular_regressor`. Received: "
+            f"target={target!r}"
+        )
     frame, y, target = TabularPreprocessor.read_training_data(data, target)
     num_classes, names = validation.infer_classes(
         "target", y, regressor="kr.tabular_regressor"

@@ -74,15 +74,13 @@ class TabularPreprocessor:
 
     def __init__(self, features, target=None, ignore=None):
         specs = check_features(features)
-        if target is not None and not isinstance(target, str):
-            raise TypeError(
-                f"`target` must be a column name (str). Received: target={target!r}"
-            )
-        if target is not None and target in specs:
+        targets = target_columns(target)
+        if any(t in specs for t in targets):
             raise ValueError(
                 f"`target` must not also be a feature column. Received: "
                 f"target={target!r}"
             )
+        self.targets = targets
         self.ignored = set(check_names("ignore", ignore))
         self.features = features
         self.target = target
@@ -171,10 +169,10 @@ class TabularPreprocessor:
         ):
             x = x[0]
         frame = to_frame(x, name)
-        if self.target is not None and self.target in frame.columns:
+        if self.targets and all(t in frame.columns for t in self.targets):
             if with_labels and y is None:
-                y = frame[self.target].to_numpy()
-            frame = frame.drop(columns=[self.target])
+                y = frame[_column_key(self.target)].to_numpy()
+            frame = frame.drop(columns=self.targets)
         if not with_labels:
             return self.convert(frame_columns(frame), name), None
         if y is None:
@@ -220,7 +218,7 @@ class TabularPreprocessor:
                 f"Expected columns: {self.feature_names}. "
                 f"Received columns: {list(x)}"
             )
-        known = set(self.specs) | self.ignored | {self.target}
+        known = set(self.specs) | self.ignored | set(self.targets)
         extra = [c for c in x if c not in known]
         if extra:
             warnings.warn(
@@ -391,7 +389,10 @@ def drop_missing_labels(frame, y, name):
     # pandas: imported on first use, keeps `import keras_recipes` light.
     import pandas as pd
 
-    missing = pd.isna(pd.Series(y, dtype=object)).to_numpy()
+    if np.ndim(y) == 2:  # several targets: a row misses if any does
+        missing = pd.isna(pd.DataFrame(y)).any(axis=1).to_numpy()
+    else:
+        missing = pd.isna(pd.Series(y, dtype=object)).to_numpy()
     if not missing.any():
         return frame, y
     if missing.all():
@@ -441,20 +442,47 @@ def _frame_and_labels(data, target):
             "`target` is required: name the label column of `data`. Received: "
             f"target=None; columns are {[str(c) for c in frame.columns]}"
         )
-    if not isinstance(target, str):
-        raise TypeError(
-            f"`target` must be a column name (str). Received: target={target!r}"
-        )
+    targets = target_columns(target)
     columns = [str(c) for c in frame.columns]
-    if target not in columns:
-        raise ValueError(
-            f"`target` must be a column of `data`."
-            f"{validation.did_you_mean(target, columns)} Received: "
-            f"target={target!r}; columns are {columns}"
-        )
+    for name in targets:
+        if name not in columns:
+            raise ValueError(
+                f"`target` must name column(s) of `data`."
+                f"{validation.did_you_mean(name, columns)} Received: "
+                f"target={target!r}; columns are {columns}"
+            )
     _check_rows(frame)
-    y = frame[target].to_numpy()
-    return frame.drop(columns=[target]), y, target
+    y = frame[_column_key(target)].to_numpy()
+    return frame.drop(columns=targets), y, target
+
+
+def _column_key(target):
+    return target if isinstance(target, str) else list(target)
+
+
+def target_columns(target):
+    """`None`, a column name or (regressors) a list of names -> a list.
+
+    Example:
+
+    >>> target_columns("price"), target_columns(["a", "b"]), target_columns(None)
+    (['price'], ['a', 'b'], [])
+    """
+    if target is None:
+        return []
+    if isinstance(target, str):
+        return [target]
+    if (
+        isinstance(target, list | tuple)
+        and target
+        and all(isinstance(t, str) for t in target)
+        and len(set(target)) == len(target)
+    ):
+        return list(target)
+    raise TypeError(
+        "`target` must be a column name (str), or for a regressor a list of "
+        f"distinct column names. Received: target={target!r}"
+    )
 
 
 def _check_rows(frame, name="data"):
