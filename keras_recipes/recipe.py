@@ -138,7 +138,7 @@ class Recipe:
                 data["limit"],
                 seed=self.config.get("seed", 0),
                 target=data.get("target"),
-                stratify=self.task != "seq2seq_transformer",
+                stratify=_has_classes(self.task),
             )
             for part in parts
         )
@@ -215,7 +215,8 @@ class Recipe:
         """Trains, evaluates and exports; returns a summary dict.
 
         Also writes `summary.json`, `training_curves.png` and, for
-        classifiers, `confusion_matrix.png` (test split) into `output_dir`.
+        classifiers, `confusion_matrix.png` (test split), for regressors
+        `regression.png` (predicted vs true, residuals) into `output_dir`.
         """
 
         start = time.time()
@@ -268,7 +269,8 @@ class Recipe:
         return summary
 
     def _plots(self, model, history, test, out):
-        """Writes `training_curves.png` (+ `confusion_matrix.png`) into `out`."""
+        """Writes `training_curves.png` (+ `confusion_matrix.png` for
+        classifiers, `regression.png` for regressors) into `out`."""
 
         paths = {}
         if history.history.get("loss"):
@@ -277,7 +279,18 @@ class Recipe:
                 os.path.join(out, "training_curves.png"),
                 title=f"{self.config.get('name', self.task)}: training curves",
             )
-        if self.task != "seq2seq_transformer":
+        if self.task.endswith("_regressor"):
+            data = model.to_data(test)
+            figure = plots.regression_figure(
+                data.y,
+                model.predict(data.x, verbose=0),
+                target_names=model.target_names,
+                title="Predicted vs true (test split)",
+            )
+            paths["regression"] = plots.save_png(
+                figure, os.path.join(out, "regression.png")
+            )
+        elif _has_classes(self.task):
             paths["confusion_matrix"] = plots.plot_confusion_matrix(
                 model,
                 test,
@@ -285,6 +298,11 @@ class Recipe:
                 title="Confusion matrix (test split)",
             )
         return paths
+
+
+def _has_classes(task):
+    """Whether a task predicts classes (a confusion matrix, stratified limits)."""
+    return task != "seq2seq_transformer" and not task.endswith("_regressor")
 
 
 def _jsonable(value):

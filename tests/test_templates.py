@@ -31,6 +31,7 @@ BASE = [p for p in TEMPLATES if p not in TUNED]
 SMALL = {
     "image_classifier": ["data.limit=64", "model.width=8", "model.depth=1"],
     "tabular_classifier": ["data.limit=64"],
+    "tabular_regressor": ["data.limit=64"],
     "text_classifier": [
         "data.limit=64",
         "model.max_tokens=500",
@@ -71,7 +72,7 @@ def test_there_is_a_template_and_a_tuned_variant_per_task():
     for path in TEMPLATES:
         tasks.setdefault(recipe_lib.load(path).task, []).append(name(path))
     assert set(tasks) == set(registry.TASKS)
-    assert len(TUNED) == 4
+    assert len(TUNED) == len(registry.TASKS)
     for files in tasks.values():
         assert len(files) == 2 and any(f.endswith("_tuned.yaml") for f in files)
 
@@ -106,8 +107,10 @@ def test_template_trains_one_tiny_epoch_from_the_cli(path, tmp_path, capsys):
     # The plots are written and announced (tests/test_plots.py checks PNGs).
     assert (out / "training_curves.png").is_file()
     assert "plot training_curves" in printed
-    classifier = recipe_lib.load(path).task != "seq2seq_transformer"
+    task = recipe_lib.load(path).task
+    classifier = task != "seq2seq_transformer" and not task.endswith("_regressor")
     assert (out / "confusion_matrix.png").is_file() == classifier
+    assert (out / "regression.png").is_file() == task.endswith("_regressor")
 
 
 @pytest.mark.parametrize("path", TUNED, ids=name)

@@ -42,9 +42,16 @@ class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
     missing-value indicator; categorical columns go through a
     `StringLookup`/`IntegerLookup` with one OOV index (unseen categories
     never raise) and an `Embedding`. Optional exact feature crosses of two
-    categorical columns get their own embedding. An MLP with batch
-    normalisation and dropout and a softmax head follows (binary targets use
-    a 2-way softmax, so `predict` always returns one probability per class).
+    categorical columns get their own embedding. The network that follows
+    (`architecture`, see `kr.tasks.tabular_backbone`) is by default a
+    TabM-mini ensemble (Gorishniy et al. 2024): numeric columns are also
+    embedded piecewise-linearly over quantile bins of their training values,
+    `ensemble_size` members share one MLP (each with its own input scaling
+    and output layer, each trained with its own loss) and their softmax
+    outputs are averaged. `architecture="mlp"` is the former network (an
+    MLP with batch normalisation and dropout); models saved before the
+    argument existed load as it. Binary targets use a 2-way softmax, so
+    `predict` always returns one probability per class.
 
     Column statistics and vocabularies are constructor arguments, computed by
     `kr.tabular_classifier` from the training data, so they are part of the
@@ -63,14 +70,23 @@ class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
         features: list of column specs, one dict per input column with keys
             `"name"`, `"kind"` (one of `KINDS`) and, for `"numeric"` and
             `"boolean"`: `"mean"`, `"variance"`, `"fill_value"`,
-            `"missing_indicator"`; for the categorical kinds:
+            `"missing_indicator"` (numeric: optionally `"bins"`, increasing
+            quantile edges of the training values); for the categorical kinds:
             `"vocabulary"` (list of strings or of integers).
         num_classes: number of classes (>= 2).
         target: optional name of the label column, dropped from inputs.
         ignore: column names that are never used (no warning at predict).
-        hidden_units: sizes of the MLP's hidden layers.
+        architecture: `"tabm"` (default) or `"mlp"` (the former network).
+        hidden_units: sizes of the MLP's hidden layers; `None`: the
+            architecture's (`[128, 128]` for `"tabm"`, `[128, 64]` for
+            `"mlp"`).
         dropout: dropout rate after each hidden layer.
-        batch_norm: batch normalisation after each hidden `Dense`.
+        batch_norm: batch normalisation after each hidden `Dense`; `None`:
+            off for `"tabm"`, on for `"mlp"`.
+        ensemble_size: TabM members `k`; `None`: 8 (`"tabm"` only).
+        numeric_embedding_dim: size of each numeric column's piecewise-linear
+            embedding (`"tabm"`; 0 turns them off). Columns whose spec has
+            no `"bins"` (specs written before they existed) are not embedded.
         embedding_dim: embedding size of categorical columns; `None` picks
             `min(16, round(1.6 * n ** 0.56))` from the vocabulary size `n`.
         crosses: optional list of `[column_a, column_b]` pairs of categorical
@@ -173,6 +189,8 @@ class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
         self.class_weight = class_weight
         self.learning_rate = learning_rate
         self.preprocessor = preprocessor
+        # `fit`/`predict`'s batch size when none is given: the architecture's.
+        self.default_batch_size = backbone.DEFAULTS[architecture]["batch_size"]
         self.compile()
 
     @property
@@ -254,9 +272,12 @@ class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
         """Default KerasTuner search space for `kr.tune`.
 
         `hidden_units` comes from two hyperparameters, `width` (first layer)
-        and `depth` (layers, each half the one before); they are declared
-        only when `hidden_units` is not among the `fixed` arguments, so a
-        search with pinned layers neither searches nor reports them.
+        and `depth` (layers: all `width` wide for the default `"tabm"`
+        architecture, as in TabM; each half the one before for `"mlp"`);
+        they are declared only when `hidden_units` is not among the `fixed`
+        arguments, so a search with pinned layers neither searches nor
+        reports them. With `"tabm"`, `ensemble_size` and
+        `numeric_embedding_dim` are searched too (unless fixed).
 
         Args:
             hp: a KerasTuner `HyperParameters`.
@@ -265,11 +286,21 @@ class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
         Returns:
             A dict of constructor arguments drawn from `hp`.
         """
-        space = {}
-        if "hidden_units" not in (fixed or {}):
+        space, fixed = {}, fixed or {}
+        tabm = fixed.get("architecture", "tabm") == "tabm"
+        if "hidden_units" not in fixed:
             width = int(hp.Choice("width", [32, 64, 128, 256]))
             depth = int(hp.Int("depth", 1, 3))
-            space["hidden_units"] = [width // (2**i) or 1 for i in range(depth)]
+            if tabm:
+                space["hidden_units"] = [width] * depth
+            else:
+                space["hidden_units"] = [width // (2**i) or 1 for i in range(depth)]
+        if tabm and "ensemble_size" not in fixed:
+            space["ensemble_size"] = hp.Choice("ensemble_size", [4, 8, 16])
+        if tabm and "numeric_embedding_dim" not in fixed:
+            space["numeric_embedding_dim"] = hp.Choice(
+                "numeric_embedding_dim", [0, 8, 16]
+            )
         space["dropout"] = hp.Float("dropout", 0.0, 0.5, step=0.1)
         space["embedding_dim"] = hp.Choice("embedding_dim", [4, 8, 16])
         space["learning_rate"] = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")

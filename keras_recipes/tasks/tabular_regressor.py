@@ -6,6 +6,8 @@ numeric target columns, predictions in the targets' units (the network
 predicts standardized values, `kr.layers.TargetScale` maps them back).
 """
 
+import math
+
 import keras
 import tensorflow as tf
 
@@ -48,7 +50,7 @@ class TabularRegressor(backbone.EnsembleLossMixin, Regressor):
         dropout: dropout rate after each hidden layer.
         batch_norm: batch normalization after each hidden `Dense`; `None`:
             the architecture's (off for `"tabm"`, on for `"mlp"`).
-        ensemble_size: TabM members `k`; `None`: 16 (`"tabm"` only).
+        ensemble_size: TabM members `k`; `None`: 8 (`"tabm"` only).
         numeric_embedding_dim: piecewise-linear embedding size per numeric
             column (`"tabm"`; 0 turns them off).
         embedding_dim: embedding size of categorical columns (`None`: by
@@ -154,6 +156,8 @@ class TabularRegressor(backbone.EnsembleLossMixin, Regressor):
         self.crosses = crosses
         self.learning_rate = learning_rate
         self.preprocessor = preprocessor
+        # `fit`/`predict`'s batch size when none is given: the architecture's.
+        self.default_batch_size = backbone.DEFAULTS[architecture]["batch_size"]
         self.compile()
 
     @property
@@ -173,6 +177,18 @@ class TabularRegressor(backbone.EnsembleLossMixin, Regressor):
         if not with_labels:
             return Data(x=x)
         return Data(x=x, y=self.encode_y(y, "y"))
+
+    def export(self, filepath, format="keras", verify=True, **kwargs):
+        """Exports like `Task.export`; ONNX parity is checked in target units.
+
+        Predictions are in the targets' units (grams, dollars), where float32
+        rounding alone exceeds an absolute `1e-5`: unless `tolerance` is
+        given, ONNX parity accepts `1e-5` times the targets' scale
+        (`onnx_tolerance`).
+        """
+        if format == "onnx" and "tolerance" not in kwargs:
+            kwargs["tolerance"] = onnx_tolerance(self.target_transform)
+        return super().export(filepath, format=format, verify=verify, **kwargs)
 
     def get_config(self):
         config = super().get_config()
@@ -201,6 +217,29 @@ class TabularRegressor(backbone.EnsembleLossMixin, Regressor):
         from keras_recipes.tasks.tabular_classifier import TabularClassifier
 
         return TabularClassifier.search_space(hp, fixed)
+
+
+def onnx_tolerance(target_transform, relative=1e-5):
+    """Parity tolerance for outputs in target units: `relative` x their scale.
+
+    The scale is the largest `|mean| + 4 std` of any target (after `expm1`
+    for log-scale targets), at least 1.
+
+    Example:
+
+    >>> onnx_tolerance({"mean": [4000.0], "std": [800.0], "log": [False]})
+    0.072
+    """
+    scales = [1.0]
+    for mean, std, log in zip(
+        target_transform["mean"],
+        target_transform["std"],
+        target_transform["log"],
+        strict=True,
+    ):
+        top = abs(mean) + 4 * std
+        scales.append(math.expm1(min(top, 80.0)) if log else top)
+    return float(round(relative * max(scales), 12))
 
 
 def tabular_regressor(
