@@ -20,6 +20,7 @@ from keras_recipes.tasks.image_classifier import BACKBONES
 from keras_recipes.tasks.image_classifier import ImageClassifier
 from keras_recipes.tasks.seq2seq_transformer import Seq2SeqTransformer
 from keras_recipes.tasks.tabular_classifier import TabularClassifier
+from keras_recipes.tasks.tabular_regressor import TabularRegressor
 from keras_recipes.tasks.text_classifier import TextClassifier
 from keras_recipes.tuning import recipe_tuning
 from keras_recipes.tuning import space as space_lib
@@ -29,6 +30,7 @@ TEMPLATES = sorted(glob.glob(os.path.join(REPO, "templates", "*.yaml")))
 CLASSES = {
     "image_classifier": ImageClassifier,
     "tabular_classifier": TabularClassifier,
+    "tabular_regressor": TabularRegressor,
     "text_classifier": TextClassifier,
     "seq2seq_transformer": Seq2SeqTransformer,
 }
