@@ -235,6 +235,27 @@ class EnsembleLossMixin:
 
 
 # --------------------------------------------------------------- helpers
+def search_space(hp, fixed=None):
+    """The tabular templates' KerasTuner space (see `TabularClassifier`'s)."""
+    space, fixed = {}, fixed or {}
+    tabm = fixed.get("architecture", "tabm") == "tabm"
+    if "hidden_units" not in fixed:
+        width = int(hp.Choice("width", [32, 64, 128, 256]))
+        depth = int(hp.Int("depth", 1, 3))
+        if tabm:
+            space["hidden_units"] = [width] * depth
+        else:
+            space["hidden_units"] = [width // (2**i) or 1 for i in range(depth)]
+    if tabm and "ensemble_size" not in fixed:
+        space["ensemble_size"] = hp.Choice("ensemble_size", [4, 8, 16])
+    if tabm and "numeric_embedding_dim" not in fixed:
+        space["numeric_embedding_dim"] = hp.Choice("numeric_embedding_dim", [0, 8, 16])
+    space["dropout"] = hp.Float("dropout", 0.0, 0.5, step=0.1)
+    space["embedding_dim"] = hp.Choice("embedding_dim", [4, 8, 16])
+    space["learning_rate"] = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+    return space
+
+
 def upgrade_config(config):
     """A config saved before `architecture` existed describes the MLP.
 

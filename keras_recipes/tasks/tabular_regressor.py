@@ -214,9 +214,7 @@ class TabularRegressor(backbone.EnsembleLossMixin, Regressor):
     @classmethod
     def search_space(cls, hp, fixed=None):
         """Default KerasTuner search space for `kr.tune` (see the classifier's)."""
-        from keras_recipes.tasks.tabular_classifier import TabularClassifier
-
-        return TabularClassifier.search_space(hp, fixed)
+        return backbone.search_space(hp, fixed)
 
 
 def onnx_tolerance(target_transform, relative=1e-5):

@@ -147,8 +147,13 @@ def test_tabular_tuned_recipe_reports_only_what_it_searches(monkeypatch):
     path = os.path.join(REPO, "templates", "tabular_classification_tuned.yaml")
     recipe, space = recipe_search(path, monkeypatch)
     names, kwargs = declared(space)
-    assert sorted(names) == ["dropout", "embedding_dim", "learning_rate"]
-    assert kwargs["hidden_units"] == [128, 64]
+    assert sorted(names) == [
+        "dropout",
+        "embedding_dim",
+        "ensemble_size",
+        "learning_rate",
+    ]
+    assert kwargs["hidden_units"] == [128, 128]
 
 
 class _FeedsAFixedArgument:
