@@ -107,3 +107,20 @@ def test_bad_targets_raise_before_training(penguins):
         kr.tabular_regressor(data=infinite, target="y")
     with pytest.raises(TypeError, match="kr.tabular_regressor"):
         kr.tabular_classifier(data=train, target=["species", "sex"])
+
+
+def test_fit_without_epochs_stops_and_restores_the_best_epoch(penguins):
+    from keras_recipes.data.pipeline import split
+
+    train, _ = penguins
+    model = kr.tabular_regressor(data=train, seed=0, learning_rate=0.03, **SMALL)
+    model.auto_patience = 3  # a high learning rate: validation loss turns soon
+    history = model.fit(train, seed=0, **FIT)
+    val = history.history["val_loss"]
+    assert len(val) < model.auto_max_epochs  # stopped early
+    assert int(np.argmin(val)) == len(val) - 1 - model.auto_patience
+    # The weights are the best epoch's: the same seeded held-out rows score
+    # the best validation loss, not the last one.
+    _, held_out = split(model.to_data(train), 0.1, seed=0)
+    score = model.evaluate((held_out.x, held_out.y), verbose=0)["loss"]
+    np.testing.assert_allclose(score, min(val), rtol=1e-4)
