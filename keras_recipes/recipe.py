@@ -409,7 +409,21 @@ def _load_path(task, data, names=None):
             # `split` names its own argument; here it is the recipe's key.
             message = str(error).replace("validation_split", "data.test_size")
             raise RecipeError(f"Recipe key `data.test_size`: {message}") from None
+    if os.path.isdir(path) and task == "image_regressor":
+        size = data.get("image_size")
+        folder = kr_data.image_targets(
+            path,
+            targets=data.get("target", "targets.csv"),
+            image_size=tuple(size) if size else None,
+        )
+        try:
+            return kr_data.split(folder, test_size, seed=0)
+        except ValueError as error:
+            message = str(error).replace("validation_split", "data.test_size")
+            raise RecipeError(f"Recipe key `data.test_size`: {message}") from None
     if path.lower().endswith(".csv") and os.path.isfile(path):
+        if task == "text_regressor":
+            return _text_csv(path, data, names, test_size)
         # sklearn: heavy, imported only when a CSV recipe is split.
         from sklearn.model_selection import train_test_split
 
@@ -444,6 +458,52 @@ def _load_path(task, data, names=None):
     raise RecipeError(
         f"{key_label(names['path'])} must be a folder (image/text classes) or a CSV "
         f"file for task={task!r}. Received: {names['path']}={path!r}"
+    )
+
+
+def _text_csv(path, data, names, test_size):
+    """`((texts, targets), (texts, targets))` from a CSV of texts and numbers.
+
+    The texts are the `text` column (or the one column besides the
+    target); `data.target` names the numeric target column.
+    """
+    from sklearn.model_selection import train_test_split
+
+    try:
+        frame = read_csv(path, name=names["path"])
+    except ValueError as error:
+        raise RecipeError(
+            f"{key_label(names['path'])} must be a readable CSV file "
+            f"({str(error).splitlines()[0][:200]}). "
+            f"Received: {names['path']}={path!r}"
+        ) from None
+    columns = [str(c) for c in frame.columns]
+    target = data.get("target")
+    if target not in columns:
+        raise RecipeError(
+            f"{key_label(names['target'])} must name the numeric target column "
+            f"of {names['path']} {columns[:20]}."
+            f"{validation.did_you_mean(str(target), columns)} "
+            f"Received: {names['target']}={target!r}"
+        )
+    others = [c for c in columns if c != target]
+    text = "text" if "text" in others else (others[0] if len(others) == 1 else None)
+    if text is None:
+        raise RecipeError(
+            f"{key_label(names['path'])} must have a `text` column (or one column "
+            f"besides the target). Received: columns {columns[:20]}"
+        )
+    try:
+        train, test = train_test_split(frame, test_size=test_size, random_state=0)
+    except ValueError as error:
+        raise RecipeError(
+            f"Recipe key `data.test_size` cannot split the {len(frame)} rows "
+            f"of {names['path']} ({str(error).splitlines()[0]}). "
+            f"Received: data.test_size={test_size}"
+        ) from None
+    return tuple(
+        (part[text].astype(str).to_numpy(object), part[target].to_numpy())
+        for part in (train, test)
     )
 
 

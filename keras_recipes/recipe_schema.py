@@ -447,6 +447,11 @@ def check_data_path(task, path, name="data.path"):
             "a folder of class subfolders or a CSV file",
         ),
         "tabular_classifier": (is_csv, "a CSV file"),
+        "image_regressor": (
+            os.path.isdir(path),
+            "a folder of images with a targets.csv (filename,<target> rows)",
+        ),
+        "text_regressor": (is_csv, "a CSV file (a text and a target column)"),
         "seq2seq_transformer": (is_csv, "a CSV file"),
     }
     ok, expected = kinds.get(task, (os.path.isdir(path) or is_csv, "data"))
@@ -459,7 +464,7 @@ def check_data_path(task, path, name="data.path"):
 
 def _check_path(data, task):
     path = check_data_path(task, data["path"])
-    if task == "tabular_classifier" and "target" not in data:
+    if task in ("tabular_classifier", "text_regressor") and "target" not in data:
         raise RecipeError(
             "Recipe key `data.target` (the label column) is required with a CSV "
             f"`data.path`. Received: data={short(data)}"

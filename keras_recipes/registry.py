@@ -19,6 +19,8 @@ TASKS = {
     "seq2seq_transformer": (
         "keras_recipes.tasks.seq2seq_transformer:seq2seq_transformer"
     ),
+    "image_regressor": "keras_recipes.tasks.image_regressor:image_regressor",
+    "text_regressor": "keras_recipes.tasks.text_regressor:text_regressor",
 }
 
 # task name -> "module:Class" of the model its factory builds (for the names
@@ -31,6 +33,8 @@ TASK_CLASSES = {
     "seq2seq_transformer": (
         "keras_recipes.tasks.seq2seq_transformer:Seq2SeqTransformer"
     ),
+    "image_regressor": "keras_recipes.tasks.image_regressor:ImageRegressor",
+    "text_regressor": "keras_recipes.tasks.text_regressor:TextRegressor",
 }
 
 # dataset name -> "module:loader"; loaders return (train, test).
@@ -40,6 +44,7 @@ DATASETS = {
     "penguins": "keras_recipes.datasets.penguins:load_penguins",
     "penguins_body_mass": "keras_recipes.datasets.penguins:load_penguins_body_mass",
     "wordnet_glosses": "keras_recipes.datasets.wordnet_glosses:load_wordnet_glosses",
+    "tate_titles": "keras_recipes.datasets.tate_titles:load_tate_titles",
 }
 
 # task name -> default demo dataset
@@ -49,6 +54,9 @@ DEMO_DATASETS = {
     "tabular_classifier": "penguins",
     "tabular_regressor": "penguins_body_mass",
     "text_classifier": "wordnet_glosses",
+    # Digits as numbers: the digit's value is the (real, if easy) target.
+    "image_regressor": "digits",
+    "text_regressor": "tate_titles",
 }
 
 

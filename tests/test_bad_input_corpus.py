@@ -1433,6 +1433,112 @@ CASES = [
          [{"name": "a", "kind": "numeric", "mean": 0.0, "variance": 1.0,
            "fill_value": 0.0, "missing_indicator": False, "bins": [1.0, 0.0]}], 2),
      ValueError, "bins", r"increasing numbers"),
+    # --- image folders and image files at users' sizes (#40)
+    ("image-folder-empty-class-folders",
+     lambda c, o: kr.data.image_folder(cf.empty_classes(o)),
+     ValueError, "directory", r"holds no image files"),
+    ("image-folder-no-class-subfolders",
+     lambda c, o: kr.data.image_folder(cf.flat_images(o)),
+     ValueError, "directory", r"holds no image files.*subfolders \[\]"),
+    ("image-folder-html-named-jpg-only",
+     lambda c, o: kr.data.image_folder(cf.not_images_only(o)),
+     ValueError, "directory", r"no readable image.*a/x\.jpg"),
+    ("image-folder-zero-byte-only",
+     lambda c, o: kr.data.image_folder(cf.not_images_only(o, b"")),
+     ValueError, "directory", r"no readable image.*2 unreadable"),
+    ("image-folder-cache-unknown",
+     lambda c, o: kr.data.image_folder(cf.image_folder(o), cache="ram"),
+     ValueError, "cache", r"Received: cache='ram'"),
+    ("image-folder-cache-budget-negative",
+     lambda c, o: kr.data.image_folder(cf.image_folder(o), cache_budget=-1),
+     ValueError, "cache_budget", r"Received: cache_budget=-1"),
+    ("image-folder-cache-dir-is-a-file",
+     lambda c, o: kr.data.image_folder(
+         cf.image_folder(o), cache="disk", cache_dir=c.file),
+     ValueError, "cache_dir", r"must be a writable folder"),
+    ("image-folder-image-size-bool",
+     lambda c, o: kr.data.image_folder(cf.image_folder(o), image_size=(True, 8)),
+     ValueError, "image_size", r"Received: image_size=\(True, 8\)"),
+    ("image-folder-image-size-huge",
+     lambda c, o: kr.data.image_folder(cf.image_folder(o), image_size=(10**6, 8)),
+     ValueError, "image_size", r"<= 16384 pixels"),
+    ("image-predict-missing-file",
+     lambda c, o: c.image.predict([cf.beside(o, "nope.png")], verbose=0),
+     ValueError, "x", r"not a regular file or folder"),
+    ("image-predict-text-named-png",
+     lambda c, o: c.image.predict(cf.fake_image(o), verbose=0),
+     ValueError, "x", r"not readable images.*fake\.png \(unreadable\)"),
+    ("image-predict-folder-without-images",
+     lambda c, o: c.image.predict(cf.folder(o, "nothing"), verbose=0),
+     ValueError, "x", r"folder with no image files"),
+    ("image-predict-files-none-readable",
+     lambda c, o: c.image.predict_files([cf.fake_image(o)]),
+     ValueError, "files", r"not readable images"),
+    ("image-predict-other-size-fixed-model",
+     lambda c, o: c.image.predict(np.zeros((1, 9, 9, 1)), verbose=0),
+     ValueError, "x", r"without `image_size=`"),
+    ("image-fit-files-without-labels",
+     lambda c, o: c.image.fit(cf.fake_image(o, "a.png"), epochs=1),
+     ValueError, "x", r"not readable images"),
+    ("cli-predict-text-named-png",
+     lambda c, o: cli("predict", c.model_path, cf.fake_image(o)),
+     CliExit, "files", r"not readable images.*fake\.png"),
+    # image and text regressors (#37): targets checked before any training
+    ("image-regressor-nan-target",
+     lambda c, o: kr.image_regressor(data=(c.x, with_nan(c.y)), **TINY_IMG_REG),
+     ValueError, "data[1]", r"must hold finite numbers: 1 rows .*first rows: \[2\]"),
+    ("image-regressor-fit-inf-target",
+     lambda c, o: image_reg(c).fit((c.x, with_inf(c.y)), **NO_TB),
+     ValueError, "y", r"must hold finite numbers"),
+    ("image-regressor-string-target",
+     lambda c, o: kr.image_regressor(data=(c.x, ["big"] * len(c.x)), **TINY_IMG_REG),
+     TypeError, "data[1]", r"must hold numbers for a regressor"),
+    ("image-regressor-fit-two-targets-for-one",
+     lambda c, o: image_reg(c).fit((c.x, np.stack([c.y, c.y], 1)), **NO_TB),
+     ValueError, "y", r"must hold 1 target\(s\) per row.*shape \(40, 2\)"),
+    ("image-regressor-evaluate-string-target",
+     lambda c, o: image_reg(c).evaluate((c.x, c.y.astype(str).astype(object)
+                                         + "kg"), verbose=0),
+     TypeError, "y", r"must hold numbers"),
+    ("image-regressor-constant-target",
+     lambda c, o: kr.image_regressor(data=(c.x, np.ones(len(c.x))), **TINY_IMG_REG),
+     ValueError, "y", r"holds a single value"),
+    ("image-regressor-bad-target-transform",
+     lambda c, o: kr.image_regressor(data=(c.x, c.y), target_transform="log10",
+                                     **TINY_IMG_REG),
+     ValueError, "target_transform", r"Received: target_transform='log10'"),
+    ("image-regressor-class-weight",
+     lambda c, o: image_reg(c).fit((c.x, c.y), class_weight={0: 1.0}, **NO_TB),
+     ValueError, "class_weight", r"applies to classifiers"),
+    ("image-regressor-targets-csv-missing-file",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,1\nb.png,2\n")),
+     ValueError, "targets", r"missing or not image files \(b\.png\)"),
+    ("image-regressor-targets-csv-nan",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,nan\n")),
+     ValueError, "targets", r"must hold finite numbers"),
+    ("image-regressor-targets-csv-text",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,heavy\n")),
+     TypeError, "targets", r"\['value'\] hold text"),
+    ("image-regressor-targets-csv-absent",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,1\n"), "t.csv"),
+     ValueError, "targets", r"must name a CSV file"),
+    ("text-regressor-nan-target",
+     lambda c, o: kr.text_regressor(data=(TEXTS, with_nan(np.arange(16.0))),
+                                    **TINY_TEXT),
+     ValueError, "data[1]", r"must hold finite numbers"),
+    ("text-regressor-non-numeric-target",
+     lambda c, o: kr.text_regressor(data=(TEXTS, LABELS), **TINY_TEXT),
+     TypeError, "data[1]", r"must hold numbers for a regressor.*'pos'"),
+    ("text-regressor-fit-wrong-target-count",
+     lambda c, o: text_reg(c).fit((TEXTS, np.ones((16, 3))), **NO_TB),
+     ValueError, "y", r"must hold 1 target\(s\) per row"),
+    ("text-regressor-predict-numbers",
+     lambda c, o: text_reg(c).predict(np.arange(4.0)),
+     TypeError, "x", r"Received"),
+    ("text-regressor-log-of-negative",
+     lambda c, o: kr.text_regressor(data=(TEXTS, np.arange(16.0) - 3),
+                                    target_transform="log", **TINY_TEXT),
+     ValueError, "target_transform", r"needs targets >= 0"),
 ]
 # fmt: on
 
@@ -1472,3 +1578,43 @@ def test_corpus_size():
     assert len({case[0] for case in CASES}) == len(CASES)
     kinds = {case[0].split("-")[0] for case in CASES}
     assert kinds == {"image", "tabular", "text", "seq2seq", "cli", "recipe", "resume"}
+
+
+# ---------------------------------------------- regressor helpers (#37)
+TINY_IMG_REG = dict(width=8, depth=2, augmentation=None)
+
+
+def with_nan(y):
+    y = np.asarray(y, "float64").copy()
+    y[2] = np.nan
+    return y
+
+
+def with_inf(y):
+    y = np.asarray(y, "float64").copy()
+    y[5] = np.inf
+    return y
+
+
+def image_reg(c):
+    if not hasattr(c, "image_reg"):
+        c.image_reg = kr.image_regressor(data=(c.x, c.y), **TINY_IMG_REG)
+    return c.image_reg
+
+
+def text_reg(c):
+    if not hasattr(c, "text_reg"):
+        c.text_reg = kr.text_regressor(data=(TEXTS, np.arange(16.0)), **TINY_TEXT)
+    return c.text_reg
+
+
+def targets_folder(out, rows):
+    """A folder beside the case's output folder: a.png and a targets.csv."""
+    from PIL import Image
+
+    folder = os.path.join(out, "..", f"{os.path.basename(out)}-images")
+    os.makedirs(folder, exist_ok=True)
+    Image.new("L", (8, 8)).save(os.path.join(folder, "a.png"))
+    with open(os.path.join(folder, "targets.csv"), "w", encoding="utf-8") as file:
+        file.write("filename,value\n" + rows)
+    return folder

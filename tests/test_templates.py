@@ -46,6 +46,14 @@ SMALL = {
         "model.num_encoder_layers=1",
         "model.num_decoder_layers=1",
     ],
+    "image_regressor": ["data.limit=64", "model.width=8", "model.depth=1"],
+    "text_regressor": [
+        "data.limit=64",
+        "model.max_tokens=500",
+        "model.embedding_dim=8",
+        "model.units=8",
+        "model.sequence_length=16",
+    ],
 }
 
 
@@ -145,12 +153,15 @@ def test_template_loads_from_python(path):
         "tabular_regressor": "TabularRegressor",
         "text_classifier": "TextClassifier",
         "seq2seq_transformer": "Seq2SeqTransformer",
+        "image_regressor": "ImageRegressor",
+        "text_regressor": "TextRegressor",
     }[task]
     assert type(model).__name__ == expected
     # The recipe's model section reaches the model unchanged.
     config = model.get_config()
     for key, value in (recipe_lib.load(path).config.get("model") or {}).items():
-        if key in config and key != "learning_rate":
+        # `target_transform: auto` becomes the statistics it chose.
+        if key in config and key not in ("learning_rate", "target_transform"):
             got = config[key]
             assert got == value or list(np.atleast_1d(got)) == list(
                 np.atleast_1d(value)

@@ -4,36 +4,25 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_recipes import utils
 from keras_recipes import validation
+from keras_recipes.data import images
 from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
-from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
+from keras_recipes.tasks.image_backbone import APPLICATION_BACKBONES  # noqa: F401
+from keras_recipes.tasks.image_backbone import AUGMENTATIONS
+from keras_recipes.tasks.image_backbone import BACKBONES
+from keras_recipes.tasks.image_backbone import DEFAULT_AUGMENTATION
+from keras_recipes.tasks.image_backbone import MIN_APPLICATION_SIZE
+from keras_recipes.tasks.image_backbone import image_features
+from keras_recipes.tasks.image_inputs import ImageInputs
 from keras_recipes.utils import set_seed
-
-# keras.applications backbones, built with weights=None (no download ever),
-# with the input range each expects: "raw" = [0, 255], "unit" = [0, 1],
-# "symmetric" = [-1, 1].
-APPLICATION_BACKBONES = {
-    "efficientnet_b0": ("EfficientNetB0", "raw"),
-    "efficientnet_b1": ("EfficientNetB1", "raw"),
-    "efficientnetv2_b0": ("EfficientNetV2B0", "raw"),
-    "mobilenet_v2": ("MobileNetV2", "symmetric"),
-    "mobilenet_v3_small": ("MobileNetV3Small", "raw"),
-    "resnet50": ("ResNet50", "unit"),
-    "convnext_tiny": ("ConvNeXtTiny", "raw"),
-}
-BACKBONES = ("resnet_se", *APPLICATION_BACKBONES)
-AUGMENTATIONS = ("flip", "rotation", "zoom", "contrast", "translation", "randaugment")
-DEFAULT_AUGMENTATION = ("translation", "rotation", "zoom")
-MIN_APPLICATION_SIZE = 32
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
-class ImageClassifier(Classifier):
+class ImageClassifier(ImageInputs, Classifier):
     """Image classifier: raw pixels in, class probabilities out.
 
     The default backbone (`"resnet_se"`) is a residual CNN with
@@ -132,49 +121,24 @@ class ImageClassifier(Classifier):
                 f"`image_size=` to resize or use a smaller `depth`. "
                 f"Received: image_shape={tuple(image_shape)}"
             )
-        channels = image_shape[-1]
 
         # === Layers ===
-        rescale = keras.layers.Rescaling(1.0 / 255.0, name="rescale")
-        resize = (
-            keras.layers.Resizing(*[int(s) for s in image_size], name="resize")
-            if image_size is not None
-            else None
-        )
-        augmenters = _augmentation_layers(augmentation_list, channels)
         head_dropout = keras.layers.Dropout(float(dropout), name="head_dropout")
         head = keras.layers.Dense(
             num_classes, activation="softmax", dtype="float32", name="predictions"
         )
 
         # === Functional Model ===
-        inputs = keras.Input(shape=image_shape, name="image")
-        x = rescale(inputs)
-        if resize is not None:
-            x = resize(x)
-        for layer in augmenters:
-            x = layer(x)
-        if backbone == "resnet_se":
-            x = keras.layers.Conv2D(
-                int(width), 3, padding="same", use_bias=False, name="stem_conv"
-            )(x)
-            x = keras.layers.BatchNormalization(
-                momentum=utils.BN_MOMENTUM, name="stem_bn"
-            )(x)
-            x = keras.layers.Activation("relu", name="stem_act")(x)
-            for stage in range(int(depth)):
-                filters = int(width) * 2**stage
-                for block in range(int(blocks)):
-                    strides = 2 if stage > 0 and block == 0 else 1
-                    x = ResidualBlock(
-                        filters,
-                        strides=strides,
-                        se_ratio=float(se_ratio) or None,
-                        name=f"stage{stage}_block{block}",
-                    )(x)
-            x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-        else:
-            x = _application_backbone(backbone, x, channels, size)
+        inputs, x = image_features(
+            image_shape,
+            image_size,
+            backbone=backbone,
+            width=width,
+            depth=depth,
+            blocks=blocks,
+            se_ratio=se_ratio,
+            augmentation=augmentation_list,
+        )
         outputs = head(head_dropout(x))
         super().__init__(
             inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
@@ -237,26 +201,46 @@ class ImageClassifier(Classifier):
             ds = ds.map(apply, num_parallel_calls=tf.data.AUTOTUNE)
         return ds
 
-    def check_x(self, x, name="x"):
-        x = validation.as_array(name, x)
-        validation.check_not_empty(name, x)
-        if x.ndim == 3 and self.image_shape[-1] == 1:
-            x = x[..., None]
-        validation.check_rank(name, x, (4,), "batch of images (N, H, W, C)")
-        expected = self.image_shape
-        got = x.shape[1:]
-        if any(e is not None and e != g for e, g in zip(expected, got)):
-            raise ValueError(
-                f"`{name}` must hold images of shape {expected}. "
-                f"Received: {name} with shape {x.shape}"
-            )
-        if x.dtype.kind not in "uifb":
-            raise TypeError(
-                f"`{name}` must hold numeric pixel values. "
-                f"Received: {name} of dtype {x.dtype}"
-            )
-        validation.check_finite(name, x)
-        return x.astype("float32", copy=False)
+    def predict_files(self, files, batch_size=None, verbose=0):
+        """Predicts image files: each file with its label and probability.
+
+        Args:
+            files: an image file path, a list of them, or a folder (its image
+                files, subfolders too, sorted by path). Files that are not
+                readable images are left out with a warning naming them.
+            batch_size: prediction batch size.
+            verbose: as in `predict`.
+
+        Returns:
+            A pandas DataFrame, one row per file in order, with columns
+            `file` (the path), `label` (the class name, or index when the
+            model has no class names) and `probability` (of that label).
+
+        Example:
+
+        >>> import os, tempfile
+        >>> from PIL import Image
+        >>> folder = tempfile.mkdtemp()
+        >>> Image.new("RGB", (30, 20)).save(os.path.join(folder, "a.png"))
+        >>> model = image_classifier(
+        ...     class_names=["cat", "dog"], image_shape=(None, None, 3),
+        ...     image_size=(16, 16), width=4)
+        >>> table = model.predict_files(folder)
+        >>> list(table.columns), os.path.basename(table["file"][0])
+        (['file', 'label', 'probability'], 'a.png')
+        """
+        # pandas: imported on use (keeps `import keras_recipes` light).
+        import pandas as pd
+
+        data = self._file_data(*images.list_image_files(files, "files", skip_bad=True))
+        probs = np.asarray(self.predict(data, batch_size=batch_size, verbose=verbose))
+        index = probs.argmax(-1)
+        labels = (
+            index if self.class_names is None else [self.class_names[i] for i in index]
+        )
+        return pd.DataFrame(
+            {"file": list(data.x), "label": labels, "probability": probs.max(-1)}
+        )
 
     def onnx_core(self):
         """ONNX export protocol (see `keras_recipes.export.onnx`).
@@ -374,47 +358,6 @@ def _check_augmentation(augmentation):
     return tuple(augmentation)
 
 
-def _augmentation_layers(names, channels):
-    factories = {
-        "flip": lambda: keras.layers.RandomFlip("horizontal", name="aug_flip"),
-        "rotation": lambda: keras.layers.RandomRotation(0.05, name="aug_rotation"),
-        "zoom": lambda: keras.layers.RandomZoom(0.1, name="aug_zoom"),
-        "contrast": lambda: keras.layers.RandomContrast(
-            0.2, value_range=(0, 1), name="aug_contrast"
-        ),
-        "translation": lambda: keras.layers.RandomTranslation(
-            0.1, 0.1, name="aug_translation"
-        ),
-        "randaugment": lambda: keras.layers.RandAugment(
-            value_range=(0, 1), name="aug_randaugment"
-        ),
-    }
-    if "randaugment" in names and channels != 3:
-        raise ValueError(
-            "`augmentation='randaugment'` needs RGB images (3 channels). "
-            f"Received: images with {channels} channel(s)"
-        )
-    return [factories[name]() for name in names]
-
-
-def _application_backbone(name, x, channels, size):
-    class_name, scale = APPLICATION_BACKBONES[name]
-    if channels == 1:
-        x = keras.layers.Concatenate(name="gray_to_rgb")([x, x, x])
-    if scale == "raw":
-        x = keras.layers.Rescaling(255.0, name="to_raw_range")(x)
-    elif scale == "symmetric":
-        x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_symmetric_range")(x)
-    constructor = getattr(keras.applications, class_name)
-    net = constructor(
-        include_top=False,
-        weights=None,
-        input_shape=(int(size[0]), int(size[1]), 3),
-        pooling="avg",
-    )
-    return net(x)
-
-
 def image_classifier(
     num_classes=None,
     image_shape=None,
@@ -452,6 +395,11 @@ def image_classifier(
 
     if data is not None:
         data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(data)
+        if isinstance(data, Data) and "image_size" in data.info:
+            # A folder: the model resizes inside its graph, to the size the
+            # pipeline batches at, so it takes photos of any size.
+            kwargs.setdefault("image_size", tuple(data.info["image_size"]))
+            inferred_shape = (None, None, inferred_shape[-1])
         image_shape = image_shape or inferred_shape
         class_names = class_names or inferred_names
         num_classes = num_classes or inferred_classes

@@ -263,6 +263,9 @@ class Task(keras.Model):
             shuffle=training,
             seed=seed,
             loader=data.loader,
+            # An adapter's choice (`image_folder`: memory, a disk folder or
+            # none, by its budget); in memory otherwise.
+            cache=data.info.get("cache", True),
             map_fn=self._batch_map() if self._needs_batch_map() else None,
             cache_mapped=self._cache_batch_map,
             first_pass=first_pass,

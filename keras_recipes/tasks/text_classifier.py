@@ -1,23 +1,31 @@
 """`kr.text_classifier` / `kr.tasks.TextClassifier`."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
-from keras_recipes.layers.attention_pooling import AttentionPooling
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
+from keras_recipes.tasks.text_backbone import ARCHITECTURES
+from keras_recipes.tasks.text_backbone import POOLINGS
+from keras_recipes.tasks.text_backbone import RNNS
+from keras_recipes.tasks.text_backbone import adapt_bigrams
+from keras_recipes.tasks.text_backbone import bigram_ids
+from keras_recipes.tasks.text_backbone import check_bigrams
+from keras_recipes.tasks.text_backbone import deep_features
+from keras_recipes.tasks.text_backbone import wide_scores
 from keras_recipes.tasks.text_preprocessor import TextPreprocessor
 from keras_recipes.tasks.text_preprocessor import check_text_options
 from keras_recipes.tasks.text_preprocessor import check_texts
 from keras_recipes.tasks.text_preprocessor import is_text
 from keras_recipes.utils import set_seed
 
-RNNS = ("lstm", "gru")
-POOLINGS = ("attention", "last")
+# Output multiplier of the wide path (its learning-rate multiplier under Adam).
+WIDE_SCALE = 10.0
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -82,6 +90,12 @@ class TextClassifier(Classifier):
     # 16 steps per call from fits of 300 steps (break-even ~110, up to 340;
     # later fits 0.90x the time: benchmarks/overhead.py --section steps).
     auto_min_steps = 300
+    # `fit()` without `epochs` (auto mode): at most this many epochs, stopped
+    # `auto_patience` epochs after the best validation loss (restored). The
+    # deep path overfits within a few epochs on the 2k-12k-text sets of
+    # benchmarks/text_vs_tfidf.py, so the best epoch comes early.
+    auto_max_epochs = 20
+    auto_patience = 2
 
     def __init__(
         self,
@@ -102,6 +116,9 @@ class TextClassifier(Classifier):
         recurrent_dropout=0.0,
         learning_rate=1e-3,
         class_names=None,
+        architecture="wide_deep",
+        bigrams=None,
+        wide_scale=WIDE_SCALE,
         **kwargs,
     ):
         # The preprocessor checks vocabulary, sequence_length and the text
@@ -129,9 +146,15 @@ class TextClassifier(Classifier):
                 name, value, minimum=0.0, maximum=1.0, include_max=False
             )
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
+        validation.check_choice("architecture", architecture, ARCHITECTURES)
+        bigrams = check_bigrams(bigrams)
+        validation.check_float("wide_scale", wide_scale, minimum=0.0)
 
         # === Layers ===
         core = _build_core(
+            architecture=architecture,
+            bigrams=bigram_ids(bigrams, preprocessor.vocabulary),
+            wide_scale=float(wide_scale),
             vocab_size=preprocessor.vocabulary_size,
             num_classes=num_classes,
             embedding_dim=int(embedding_dim),
@@ -175,6 +198,9 @@ class TextClassifier(Classifier):
         self.embedding_dropout = embedding_dropout
         self.recurrent_dropout = recurrent_dropout
         self.learning_rate = learning_rate
+        self.architecture = architecture
+        self.bigrams = bigrams
+        self.wide_scale = wide_scale
         self.compile()
 
     # ------------------------------------------------------------- model API
@@ -244,9 +270,20 @@ class TextClassifier(Classifier):
                 "embedding_dropout": self.embedding_dropout,
                 "recurrent_dropout": self.recurrent_dropout,
                 "learning_rate": self.learning_rate,
+                "architecture": self.architecture,
+                "bigrams": self.bigrams,
+                "wide_scale": self.wide_scale,
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        # A config saved before `architecture` existed (issue #39) is the
+        # deep-only model of that time.
+        config = dict(config)
+        config.setdefault("architecture", "lstm")
+        return super().from_config(config)
 
     @classmethod
     def search_space(cls, hp):
@@ -258,50 +295,33 @@ class TextClassifier(Classifier):
             "rnn": hp.Choice("rnn", list(RNNS)),
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1),
             "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log"),
+            "wide_scale": hp.Choice("wide_scale", [3.0, 10.0, 30.0]),
         }
 
 
-def _build_core(
-    vocab_size,
-    num_classes,
-    embedding_dim,
-    rnn,
-    bidirectional,
-    rnn_layers,
-    units,
-    pooling,
-    dropout,
-    embedding_dropout,
-    recurrent_dropout,
-):
-    """The token-id model: `(batch, time)` int ids -> class probabilities."""
-    rnn_class = keras.layers.LSTM if rnn == "lstm" else keras.layers.GRU
+def _build_core(architecture, bigrams, wide_scale, num_classes, **deep):
+    """The token-id model: `(batch, time)` int ids -> class probabilities.
+
+    Deep path (`deep_features`) -> `Dense(num_classes)`; with
+    `architecture="wide_deep"` the `NgramBag` scores are added to those
+    logits before the softmax.
+    """
     token_ids = keras.Input(shape=(None,), dtype="int64", name="token_ids")
-    x = keras.layers.Embedding(
-        vocab_size, embedding_dim, mask_zero=True, name="embedding"
-    )(token_ids)
-    if embedding_dropout:
-        x = keras.layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
-    for i in range(rnn_layers):
-        last = i == rnn_layers - 1
-        layer = rnn_class(
-            units,
-            return_sequences=not (last and pooling == "last"),
-            recurrent_dropout=recurrent_dropout,
-            name=f"{rnn}_{i}",
-        )
-        if bidirectional:
-            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
-        x = layer(x)
-        if not last and dropout:
-            x = keras.layers.Dropout(dropout, name=f"rnn_dropout_{i}")(x)
-    if pooling == "attention":
-        x = AttentionPooling(name="attention_pooling")(x)
-    if dropout:
-        x = keras.layers.Dropout(dropout, name="head_dropout")(x)
-    outputs = keras.layers.Dense(
-        num_classes, activation="softmax", dtype="float32", name="predictions"
-    )(x)
+    vocab_size = deep.pop("vocab_size")
+    features = deep_features(token_ids, vocab_size, **deep)
+    if architecture == "lstm":
+        outputs = keras.layers.Dense(
+            num_classes, activation="softmax", dtype="float32", name="predictions"
+        )(features)
+        return keras.Model(token_ids, outputs, name="core")
+    logits = keras.layers.Dense(num_classes, dtype="float32", name="deep_logits")(
+        features
+    )
+    wide = wide_scores(token_ids, vocab_size, num_classes, bigrams, wide_scale)
+    logits = keras.layers.Add(name="logits")([logits, wide])
+    outputs = keras.layers.Activation("softmax", dtype="float32", name="predictions")(
+        logits
+    )
     return keras.Model(token_ids, outputs, name="core")
 
 
@@ -314,6 +334,7 @@ def text_classifier(
     standardize="lower_and_strip_punctuation",
     split="whitespace",
     ngrams=None,
+    max_bigrams=50000,
     strategy=None,
     seed=None,
     **kwargs,
@@ -333,6 +354,9 @@ def text_classifier(
             `"strip_punctuation"` or `None`.
         split: `"whitespace"` or `"character"`.
         ngrams: `None` or `n` to add 1..n-grams as tokens.
+        max_bigrams: how many of the training texts' most frequent bigrams
+            the wide path of `architecture="wide_deep"` learns a weight for
+            (adapted unless `bigrams=` is given).
         strategy: `None`, `"auto"`, `"mirrored"`, `"multi_worker"` or a
             `tf.distribute.Strategy`; the model is built and compiled in
             its scope.
@@ -353,6 +377,7 @@ def text_classifier(
     (['neg', 'pos'], 7)
     """
     validation.check_int("max_tokens", max_tokens, minimum=3)
+    validation.check_int("max_bigrams", max_bigrams, minimum=0)
     check_text_options(standardize, split, ngrams)
     if data is not None:
         data, texts, inferred_classes, inferred_names = _infer_from_data(data)
@@ -362,6 +387,23 @@ def text_classifier(
             vocabulary = TextPreprocessor.adapt_vocabulary(
                 texts, max_tokens, standardize, split, ngrams, name="data"
             )
+        if kwargs.get("architecture", "wide_deep") != "lstm" and (
+            kwargs.get("bigrams") is None
+        ):
+            pre = TextPreprocessor(
+                vocabulary,
+                kwargs.get("sequence_length", 128),
+                standardize,
+                split,
+                ngrams,
+            )
+            ids = np.concatenate(
+                [
+                    _pad(pre.token_ids(texts[i : i + 4096]), pre.sequence_length)
+                    for i in range(0, len(texts), 4096)
+                ]
+            )
+            kwargs["bigrams"] = adapt_bigrams(ids, vocabulary, max_bigrams)
     if num_classes is None and class_names is not None:
         num_classes = len(class_names)
     if vocabulary is None or num_classes is None:
@@ -385,6 +427,10 @@ def text_classifier(
     if data is not None:
         check_factory_data(model, data)
     return model
+
+
+def _pad(ids, length):
+    return np.pad(ids, [(0, 0), (0, length - ids.shape[1])])
 
 
 def _infer_from_data(data):

@@ -264,6 +264,30 @@ def test_text_classifier_template_sidecar_parity(tmp_path):
     np.testing.assert_allclose(got, model.predict(raw, verbose=0), atol=1e-5)
 
 
+def test_text_classifier_wide_deep_sidecar_parity(tmp_path):
+    """The wide path (bigram hash table, gathers) exports with the sidecar."""
+    from keras_recipes.tasks.text_classifier import TextClassifier
+
+    model = TextClassifier(
+        ["good", "bad", "movie", "not"],
+        num_classes=3,
+        embedding_dim=4,
+        units=4,
+        bigrams=["good movie", "not good", "bad bad"],
+    )
+    bag = model.core.get_layer("ngram_bag")
+    rng = np.random.default_rng(0)
+    for weight in (bag.unigram_weights, bag.bigram_weights):  # they start at 0
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
+    raw = ["a good movie", "", "not good, BAD bad movie!!", "movie good not"]
+    path = str(tmp_path / "wide.onnx")
+    report = model.export(path, format="onnx", samples=raw)
+    assert report.preprocess == "text_tokens"
+    assert report.max_abs_error <= 1e-5
+    got = onnx_preprocess.OnnxPredictor(path).predict(raw)
+    np.testing.assert_allclose(got, model.predict(raw, verbose=0), atol=1e-5)
+
+
 def test_tabular_classifier_template_string_lookups_via_saved_model(tmp_path, capfd):
     from keras_recipes.tasks.tabular_classifier import TabularClassifier
 

@@ -262,3 +262,66 @@ def test_bad_arguments():
         kr.text_classifier(data="reviews/")
     with pytest.raises(ValueError, match=r"`data` \(texts and labels\) is required"):
         kr.text_classifier()
+
+
+# ------------------------------------------------- wide & deep (issue #39)
+def _randomize_wide(model, seed=0):
+    """Non-zero wide-path weights (they start at 0), so checks can fail."""
+    bag = model.core.get_layer("ngram_bag")
+    rng = np.random.default_rng(seed)
+    for weight in (bag.unigram_weights, bag.bigram_weights):
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
+
+
+def test_wide_deep_adapts_bigrams_and_round_trips():
+    model = kr.text_classifier(data=(TEXTS, LABELS), **SMALL)
+    assert model.architecture == "wide_deep"
+    assert model.bigrams[0] == "fun fun"  # most frequent first
+    assert {"great fun", "awful awful"} <= set(model.bigrams)
+    assert all(len(b.split(" ")) == 2 for b in model.bigrams)
+    _randomize_wide(model)
+    clone = check_config_round_trip(model, TEXTS)
+    assert clone.bigrams == model.bigrams
+    # The wide path counts known bigrams: word order changes the scores.
+    bag = model.core.get_layer("ngram_bag")
+    ids = model.token_ids(["great fun", "fun great"])
+    scores = np.asarray(bag(ids))
+    assert not np.allclose(scores[0], scores[1])
+    # `max_bigrams` caps them; 0 leaves unigrams only.
+    unigrams_only = kr.text_classifier(data=(TEXTS, LABELS), max_bigrams=0, **SMALL)
+    assert unigrams_only.bigrams == []
+
+
+def test_old_saved_model_loads_as_the_deep_only_model(tmp_path):
+    """A `.keras` file saved before `architecture` existed loads unchanged."""
+    import json
+    import zipfile
+
+    model = kr.text_classifier(data=(TEXTS, LABELS), architecture="lstm", **SMALL)
+    assert model.core.get_layer("predictions") is not None
+    path = str(tmp_path / "new.keras")
+    model.save(path)
+    old = str(tmp_path / "old.keras")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(old, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                for key in ("architecture", "bigrams", "wide_scale"):
+                    del config["config"][key]  # the old form had none of them
+                data = json.dumps(config).encode()
+            dst.writestr(item, data)
+    loaded = kr.load_model(old)
+    assert loaded.architecture == "lstm"
+    np.testing.assert_allclose(
+        loaded.predict(TEXTS, verbose=0), model.predict(TEXTS, verbose=0), atol=1e-6
+    )
+
+
+def test_bad_wide_deep_arguments():
+    with pytest.raises(ValueError, match=r"`architecture` must be one of"):
+        kr.tasks.TextClassifier(["a"], 2, architecture="cnn")
+    with pytest.raises(TypeError, match=r"`bigrams` must be a list"):
+        kr.tasks.TextClassifier(["a"], 2, bigrams="a b")
+    with pytest.raises(ValueError, match=r"`max_bigrams` must be >= 0"):
+        kr.text_classifier(data=(TEXTS, LABELS), max_bigrams=-1)
