@@ -4,8 +4,8 @@ from keras_recipes.layers.attention_pooling import AttentionPooling
 from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.layers.conv_blocks import SqueezeExcitation
 from keras_recipes.layers.fast_conv import FastConv2D
-from keras_recipes.layers.numeric_embeddings import PiecewiseLinearEmbedding
 from keras_recipes.layers.ngram_bag import NgramBag
+from keras_recipes.layers.numeric_embeddings import PiecewiseLinearEmbedding
 from keras_recipes.layers.stochastic_depth import StochasticDepth
 from keras_recipes.layers.tabular_ensemble import EnsembleDense
 from keras_recipes.layers.tabular_ensemble import EnsembleMean
