@@ -447,7 +447,7 @@ def _frame_and_labels(data, target):
     for name in targets:
         if name not in columns:
             raise ValueError(
-                f"`target` must name column(s) of `data`."
+                f"`target` must be a column of `data`."
                 f"{validation.did_you_mean(name, columns)} Received: "
                 f"target={target!r}; columns are {columns}"
             )

@@ -95,7 +95,7 @@ def test_bad_targets_raise_before_training(penguins):
     train, _ = penguins
     with pytest.raises(TypeError, match="must hold numbers for a regressor"):
         kr.tabular_regressor(data=train, target="species")
-    with pytest.raises(ValueError, match="must name column"):
+    with pytest.raises(ValueError, match="must be a column of `data`"):
         kr.tabular_regressor(data=train, target="body_mass")
     with pytest.raises(TypeError, match="distinct column names"):
         kr.tabular_regressor(data=train, target=["body_mass_g", "body_mass_g"])
