@@ -18,10 +18,12 @@ from keras_recipes import recipe as recipe_lib
 from keras_recipes import registry
 from keras_recipes.tasks.image_classifier import BACKBONES
 from keras_recipes.tasks.image_classifier import ImageClassifier
+from keras_recipes.tasks.image_regressor import ImageRegressor
 from keras_recipes.tasks.seq2seq_transformer import Seq2SeqTransformer
 from keras_recipes.tasks.tabular_classifier import TabularClassifier
 from keras_recipes.tasks.tabular_regressor import TabularRegressor
 from keras_recipes.tasks.text_classifier import TextClassifier
+from keras_recipes.tasks.text_regressor import TextRegressor
 from keras_recipes.tuning import recipe_tuning
 from keras_recipes.tuning import space as space_lib
 
@@ -31,6 +33,8 @@ CLASSES = {
     "image_classifier": ImageClassifier,
     "tabular_classifier": TabularClassifier,
     "tabular_regressor": TabularRegressor,
+    "image_regressor": ImageRegressor,
+    "text_regressor": TextRegressor,
     "text_classifier": TextClassifier,
     "seq2seq_transformer": Seq2SeqTransformer,
 }
