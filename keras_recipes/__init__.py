@@ -52,6 +52,7 @@ _FUNCTIONS = {
     "image_regressor": "keras_recipes.tasks.image_regressor",
     "seq2seq_transformer": "keras_recipes.tasks.seq2seq_transformer",
     "tabular_classifier": "keras_recipes.tasks.tabular_classifier",
+    "tabular_regressor": "keras_recipes.tasks.tabular_regressor",
     "text_classifier": "keras_recipes.tasks.text_classifier",
     "text_regressor": "keras_recipes.tasks.text_regressor",
     "tune": "keras_recipes.tuning",

@@ -14,6 +14,7 @@ from keras_recipes.validation import check_choice
 TASKS = {
     "image_classifier": "keras_recipes.tasks.image_classifier:image_classifier",
     "tabular_classifier": ("keras_recipes.tasks.tabular_classifier:tabular_classifier"),
+    "tabular_regressor": "keras_recipes.tasks.tabular_regressor:tabular_regressor",
     "text_classifier": "keras_recipes.tasks.text_classifier:text_classifier",
     "seq2seq_transformer": (
         "keras_recipes.tasks.seq2seq_transformer:seq2seq_transformer"
@@ -27,6 +28,7 @@ TASKS = {
 TASK_CLASSES = {
     "image_classifier": "keras_recipes.tasks.image_classifier:ImageClassifier",
     "tabular_classifier": "keras_recipes.tasks.tabular_classifier:TabularClassifier",
+    "tabular_regressor": "keras_recipes.tasks.tabular_regressor:TabularRegressor",
     "text_classifier": "keras_recipes.tasks.text_classifier:TextClassifier",
     "seq2seq_transformer": (
         "keras_recipes.tasks.seq2seq_transformer:Seq2SeqTransformer"
@@ -40,6 +42,7 @@ DATASETS = {
     "digits": "keras_recipes.datasets.digits:load_digits",
     "dates": "keras_recipes.datasets.dates:load_dates",
     "penguins": "keras_recipes.datasets.penguins:load_penguins",
+    "penguins_body_mass": "keras_recipes.datasets.penguins:load_penguins_body_mass",
     "wordnet_glosses": "keras_recipes.datasets.wordnet_glosses:load_wordnet_glosses",
     "tate_titles": "keras_recipes.datasets.tate_titles:load_tate_titles",
 }
@@ -49,6 +52,7 @@ DEMO_DATASETS = {
     "image_classifier": "digits",
     "seq2seq_transformer": "dates",
     "tabular_classifier": "penguins",
+    "tabular_regressor": "penguins_body_mass",
     "text_classifier": "wordnet_glosses",
     # Digits as numbers: the digit's value is the (real, if easy) target.
     "image_regressor": "digits",

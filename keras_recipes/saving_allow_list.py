@@ -23,6 +23,8 @@ ALLOWED_CLASSES = frozenset(
          "keras_recipes>ImageClassifier"),
         ("keras_recipes.tasks.tabular_classifier", "TabularClassifier",
          "keras_recipes>TabularClassifier"),
+        ("keras_recipes.tasks.tabular_regressor", "TabularRegressor",
+         "keras_recipes>TabularRegressor"),
         ("keras_recipes.tasks.text_classifier", "TextClassifier",
          "keras_recipes>TextClassifier"),
         ("keras_recipes.tasks.seq2seq_transformer", "Seq2SeqTransformer",
@@ -42,6 +44,14 @@ ALLOWED_CLASSES = frozenset(
         ("keras_recipes.layers.ngram_bag", "NgramBag", "keras_recipes>NgramBag"),
         ("keras_recipes.layers.stochastic_depth", "StochasticDepth",
          "keras_recipes>StochasticDepth"),
+        ("keras_recipes.layers.numeric_embeddings", "PiecewiseLinearEmbedding",
+         "keras_recipes>PiecewiseLinearEmbedding"),
+        ("keras_recipes.layers.tabular_ensemble", "EnsembleDense",
+         "keras_recipes>EnsembleDense"),
+        ("keras_recipes.layers.tabular_ensemble", "EnsembleMean",
+         "keras_recipes>EnsembleMean"),
+        ("keras_recipes.layers.tabular_ensemble", "EnsembleScale",
+         "keras_recipes>EnsembleScale"),
         ("keras_recipes.layers.tabular_features", "CategoryCross",
          "keras_recipes>CategoryCross"),
         ("keras_recipes.layers.tabular_features", "ImputedNormalization",
@@ -193,5 +203,6 @@ DATA_MARKERS = frozenset(
     {"__keras_tensor__", "__tensor__", "__numpy__", "__bytes__", "__ellipsis__"}
 )
 _MODEL_CLASSES = ("ImageClassifier", "TabularClassifier", "TextClassifier")
+_MODEL_CLASSES += ("TabularRegressor",)
 _MODEL_CLASSES += ("Seq2SeqTransformer", "Functional")
 _MODEL_CLASSES += ("ImageRegressor", "TextRegressor")

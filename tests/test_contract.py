@@ -62,6 +62,13 @@ LAYERS = {
     "AttentionPooling": (lambda: {"units": 4}, lambda: [_f(2, 5, 3)]),
     # One list input: the two index columns to cross.
     "CategoryCross": (lambda: {"num_b": 4}, lambda: [[_ints(3, 5), _ints(4, 5)]]),
+    "EnsembleDense": (lambda: {"ensemble_size": 3, "units": 2}, lambda: [_f(2, 3, 4)]),
+    "EnsembleMean": (lambda: {}, lambda: [_f(2, 3, 4)]),
+    "EnsembleScale": (lambda: {"ensemble_size": 3}, lambda: [_f(2, 4)]),
+    "PiecewiseLinearEmbedding": (
+        lambda: {"edges": [[0.0, 0.5, 1.0], [0.0, 1.0]], "units": 2},
+        lambda: [_f(2, 2)],
+    ),
     "FastConv2D": (
         lambda: {"filters": 4, "kernel_size": 3, "padding": "same"},
         lambda: [_f(2, 6, 6, 3)],
@@ -198,6 +205,14 @@ BAD_ARGS = {
     "AttentionPooling": [({"units": 0}, "Received: units=0")],
     "CategoryCross": [({"num_b": 0}, "Received: num_b=0")],
     "FastConv2D": [({"filters": 0, "kernel_size": 3}, "Received: filters=0")],
+    "EnsembleDense": [
+        ({"ensemble_size": 2, "units": 0}, "Received: units=0"),
+    ],
+    "EnsembleScale": [({"ensemble_size": 0}, "Received: ensemble_size=0")],
+    "PiecewiseLinearEmbedding": [
+        ({"edges": []}, "Received: edges=[]"),
+        ({"edges": [[0.0, 1.0]], "units": 0}, "Received: units=0"),
+    ],
     "ImputedNormalization": [
         ({"variance": -1.0}, "Received: variance=-1.0"),
         ({"mean": 0.0, "fill_value": "x"}, "Received: fill_value='x'"),

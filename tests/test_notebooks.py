@@ -21,6 +21,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOKS = os.path.join(REPO, "notebooks")
 NAMES = (
     "tabular_classification.ipynb",
+    "tabular_regression.ipynb",
     "image_classification.ipynb",
     "text_classification.ipynb",
     "translation.ipynb",

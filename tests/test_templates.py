@@ -150,6 +150,7 @@ def test_template_loads_from_python(path):
     expected = {
         "image_classifier": "ImageClassifier",
         "tabular_classifier": "TabularClassifier",
+        "tabular_regressor": "TabularRegressor",
         "text_classifier": "TextClassifier",
         "seq2seq_transformer": "Seq2SeqTransformer",
         "image_regressor": "ImageRegressor",

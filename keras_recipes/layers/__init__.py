@@ -5,7 +5,11 @@ from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.layers.conv_blocks import SqueezeExcitation
 from keras_recipes.layers.fast_conv import FastConv2D
 from keras_recipes.layers.ngram_bag import NgramBag
+from keras_recipes.layers.numeric_embeddings import PiecewiseLinearEmbedding
 from keras_recipes.layers.stochastic_depth import StochasticDepth
+from keras_recipes.layers.tabular_ensemble import EnsembleDense
+from keras_recipes.layers.tabular_ensemble import EnsembleMean
+from keras_recipes.layers.tabular_ensemble import EnsembleScale
 from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.layers.tabular_features import ImputedNormalization
 from keras_recipes.layers.tabular_features import IntegerCategoryLookup
@@ -25,5 +29,11 @@ __all__ = [
 ]
 __all__ += ["FastConv2D", "StochasticDepth", "WeightNormalization"]
 __all__ += ["CategoryCross", "ImputedNormalization", "IntegerCategoryLookup"]
+__all__ += [
+    "EnsembleDense",
+    "EnsembleMean",
+    "EnsembleScale",
+    "PiecewiseLinearEmbedding",
+]
 __all__ += ["TargetScale"]
 __all__ += ["NgramBag"]

@@ -6,6 +6,7 @@ from keras_recipes.tasks.image_regressor import ImageRegressor
 from keras_recipes.tasks.regressor import Regressor
 from keras_recipes.tasks.seq2seq_transformer import Seq2SeqTransformer
 from keras_recipes.tasks.tabular_classifier import TabularClassifier
+from keras_recipes.tasks.tabular_regressor import TabularRegressor
 from keras_recipes.tasks.task import Task
 from keras_recipes.tasks.text_classifier import TextClassifier
 from keras_recipes.tasks.text_regressor import TextRegressor
@@ -17,6 +18,7 @@ __all__ = [
     "Regressor",
     "Seq2SeqTransformer",
     "TabularClassifier",
+    "TabularRegressor",
     "Task",
     "TextClassifier",
     "TextRegressor",

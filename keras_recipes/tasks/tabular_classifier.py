@@ -21,7 +21,7 @@ from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
-from keras_recipes.layers.tabular_features import CategoryCross
+from keras_recipes.tasks import tabular_backbone as backbone
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
@@ -30,11 +30,11 @@ from keras_recipes.tasks.multi_label import head_activation
 from keras_recipes.tasks.multi_label import infer_tags
 from keras_recipes.tasks.tabular_preprocessor import TabularPreprocessor
 
-MAX_CROSS_BINS = 100_000
+MAX_CROSS_BINS = backbone.MAX_CROSS_BINS
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
-class TabularClassifier(Classifier):
+class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
     """Tabular classifier: a dict of raw column values in, class probabilities out.
 
     The model has one `keras.Input` per feature column, named by the column,
@@ -45,9 +45,16 @@ class TabularClassifier(Classifier):
     missing-value indicator; categorical columns go through a
     `StringLookup`/`IntegerLookup` with one OOV index (unseen categories
     never raise) and an `Embedding`. Optional exact feature crosses of two
-    categorical columns get their own embedding. An MLP with batch
-    normalisation and dropout and a softmax head follows (binary targets use
-    a 2-way softmax, so `predict` always returns one probability per class).
+    categorical columns get their own embedding. The network that follows
+    (`architecture`, see `kr.tasks.tabular_backbone`) is by default a
+    TabM-mini ensemble (Gorishniy et al. 2024): numeric columns are also
+    embedded piecewise-linearly over quantile bins of their training values,
+    `ensemble_size` members share one MLP (each with its own input scaling
+    and output layer, each trained with its own loss) and their softmax
+    outputs are averaged. `architecture="mlp"` is the former network (an
+    MLP with batch normalisation and dropout); models saved before the
+    argument existed load as it. Binary targets use a 2-way softmax, so
+    `predict` always returns one probability per class.
 
     Column statistics and vocabularies are constructor arguments, computed by
     `kr.tabular_classifier` from the training data, so they are part of the
@@ -66,16 +73,25 @@ class TabularClassifier(Classifier):
         features: list of column specs, one dict per input column with keys
             `"name"`, `"kind"` (one of `KINDS`) and, for `"numeric"` and
             `"boolean"`: `"mean"`, `"variance"`, `"fill_value"`,
-            `"missing_indicator"`; for the categorical kinds:
+            `"missing_indicator"` (numeric: optionally `"bins"`, increasing
+            quantile edges of the training values); for the categorical kinds:
             `"vocabulary"` (list of strings or of integers).
         num_classes: number of classes (>= 2).
         target: optional name of the label column, dropped from inputs
             (multi-label: a list of 0/1 columns, one per tag, or one column
             of tag lists).
         ignore: column names that are never used (no warning at predict).
-        hidden_units: sizes of the MLP's hidden layers.
+        architecture: `"tabm"` (default) or `"mlp"` (the former network).
+        hidden_units: sizes of the MLP's hidden layers; `None`: the
+            architecture's (`[128, 128]` for `"tabm"`, `[128, 64]` for
+            `"mlp"`).
         dropout: dropout rate after each hidden layer.
-        batch_norm: batch normalisation after each hidden `Dense`.
+        batch_norm: batch normalisation after each hidden `Dense`; `None`:
+            off for `"tabm"`, on for `"mlp"`.
+        ensemble_size: TabM members `k`; `None`: 8 (`"tabm"` only).
+        numeric_embedding_dim: size of each numeric column's piecewise-linear
+            embedding (`"tabm"`; 0 turns them off). Columns whose spec has
+            no `"bins"` (specs written before they existed) are not embedded.
         embedding_dim: embedding size of categorical columns; `None` picks
             `min(16, round(1.6 * n ** 0.56))` from the vocabulary size `n`.
         crosses: optional list of `[column_a, column_b]` pairs of categorical
@@ -119,9 +135,12 @@ class TabularClassifier(Classifier):
         num_classes,
         target=None,
         ignore=None,
-        hidden_units=(128, 64),
+        architecture="tabm",
+        hidden_units=None,
         dropout=0.1,
-        batch_norm=True,
+        batch_norm=None,
+        ensemble_size=None,
+        numeric_embedding_dim=backbone.NUMERIC_EMBEDDING_DIM,
         embedding_dim=None,
         crosses=None,
         class_weight=None,
@@ -134,69 +153,33 @@ class TabularClassifier(Classifier):
         preprocessor = TabularPreprocessor(features, target=target, ignore=ignore)
         num_classes = check_classes(num_classes, class_names, multi_label)
         check_no_class_weight(multi_label, class_weight)
-        units = _check_units(hidden_units)
+        units, norm, members = backbone.resolve(
+            architecture, hidden_units, batch_norm, ensemble_size
+        )
         validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
         )
         if embedding_dim is not None:
             validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
-        cross_pairs = _check_crosses(crosses, preprocessor)
+        validation.check_int("numeric_embedding_dim", numeric_embedding_dim, minimum=0)
+        cross_pairs = backbone.check_crosses(crosses, preprocessor)
         _check_class_weight(class_weight, num_classes)
         validation.check_float("learning_rate", learning_rate, minimum=0.0)
 
-        # === Layers ===
-        # The creation order matters: an initializer draws its seed when it
-        # is created, so a seeded build gives the same weights only while
-        # the order (embeddings, MLP, head, crosses) stays the same.
-        layer_names = preprocessor.layer_names
-        feature_layers = preprocessor.feature_layers()
-        embeddings = {}
-        for name in preprocessor.feature_names:
-            if preprocessor.is_categorical(name):
-                size = preprocessor.num_indices(name)
-                embeddings[name] = keras.layers.Embedding(
-                    size,
-                    _embedding_size(size, embedding_dim),
-                    name=f"embed_{layer_names[name]}",
-                )
-        concat = keras.layers.Concatenate(axis=-1, name="features")
-        blocks = _mlp_blocks(units, batch_norm, dropout)
-        head = keras.layers.Dense(
-            num_classes,
-            activation=head_activation(multi_label),
-            dtype="float32",
-            name="predictions",
-        )
-        cross_layers = []
-        for a, b in cross_pairs:
-            size = preprocessor.num_indices(a) * preprocessor.num_indices(b)
-            cross_name = f"{layer_names[a]}_x_{layer_names[b]}"
-            cross = CategoryCross(
-                preprocessor.num_indices(b), name=f"cross_{cross_name}"
-            )
-            embedding = keras.layers.Embedding(
-                size,
-                _embedding_size(size, embedding_dim),
-                name=f"embed_cross_{cross_name}",
-            )
-            cross_layers.append((a, b, cross, embedding))
-
         # === Functional Model ===
-        inputs = preprocessor.inputs()
-        encoded, indices = [], {}
-        for name, layer in feature_layers.items():
-            x = layer(inputs[name])
-            if name in embeddings:
-                indices[name] = x
-                x = embeddings[name](x)
-            encoded.append(x)
-        for a, b, cross, embedding in cross_layers:
-            encoded.append(embedding(cross([indices[a], indices[b]])))
-        x = concat(encoded) if len(encoded) > 1 else encoded[0]
-        for block in blocks:
-            for layer in block:
-                x = layer(x)
-        outputs = head(x)
+        inputs, outputs = backbone.build(
+            preprocessor,
+            architecture=architecture,
+            units=units,
+            dropout=dropout,
+            batch_norm=norm,
+            embedding_dim=embedding_dim,
+            cross_pairs=cross_pairs,
+            ensemble_size=members,
+            numeric_embedding_dim=numeric_embedding_dim,
+            outputs=num_classes,
+            activation=head_activation(multi_label),
+        )
         super().__init__(
             inputs=inputs,
             outputs=outputs,
@@ -211,14 +194,19 @@ class TabularClassifier(Classifier):
         self.num_classes = num_classes
         self.target = target
         self.ignore = ignore
+        self.architecture = architecture
         self.hidden_units = hidden_units
         self.dropout = dropout
         self.batch_norm = batch_norm
+        self.ensemble_size = ensemble_size
+        self.numeric_embedding_dim = numeric_embedding_dim
         self.embedding_dim = embedding_dim
         self.crosses = crosses
         self.class_weight = class_weight
         self.learning_rate = learning_rate
         self.preprocessor = preprocessor
+        # `fit`/`predict`'s batch size when none is given: the architecture's.
+        self.default_batch_size = backbone.DEFAULTS[architecture]["batch_size"]
         self.compile()
 
     @property
@@ -276,9 +264,12 @@ class TabularClassifier(Classifier):
                 "num_classes": self.num_classes,
                 "target": self.target,
                 "ignore": self.ignore,
+                "architecture": self.architecture,
                 "hidden_units": self.hidden_units,
                 "dropout": self.dropout,
                 "batch_norm": self.batch_norm,
+                "ensemble_size": self.ensemble_size,
+                "numeric_embedding_dim": self.numeric_embedding_dim,
                 "embedding_dim": self.embedding_dim,
                 "crosses": self.crosses,
                 "class_weight": self.class_weight,
@@ -288,13 +279,21 @@ class TabularClassifier(Classifier):
         return config
 
     @classmethod
+    def from_config(cls, config):
+        # Files saved before `architecture` existed hold the MLP's weights.
+        return super().from_config(backbone.upgrade_config(config))
+
+    @classmethod
     def search_space(cls, hp, fixed=None):
         """Default KerasTuner search space for `kr.tune`.
 
         `hidden_units` comes from two hyperparameters, `width` (first layer)
-        and `depth` (layers, each half the one before); they are declared
-        only when `hidden_units` is not among the `fixed` arguments, so a
-        search with pinned layers neither searches nor reports them.
+        and `depth` (layers: all `width` wide for the default `"tabm"`
+        architecture, as in TabM; each half the one before for `"mlp"`);
+        they are declared only when `hidden_units` is not among the `fixed`
+        arguments, so a search with pinned layers neither searches nor
+        reports them. With `"tabm"`, `ensemble_size` and
+        `numeric_embedding_dim` are searched too (unless fixed).
 
         Args:
             hp: a KerasTuner `HyperParameters`.
@@ -303,15 +302,7 @@ class TabularClassifier(Classifier):
         Returns:
             A dict of constructor arguments drawn from `hp`.
         """
-        space = {}
-        if "hidden_units" not in (fixed or {}):
-            width = int(hp.Choice("width", [32, 64, 128, 256]))
-            depth = int(hp.Int("depth", 1, 3))
-            space["hidden_units"] = [width // (2**i) or 1 for i in range(depth)]
-        space["dropout"] = hp.Float("dropout", 0.0, 0.5, step=0.1)
-        space["embedding_dim"] = hp.Choice("embedding_dim", [4, 8, 16])
-        space["learning_rate"] = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
-        return space
+        return backbone.search_space(hp, fixed)
 
 
 def balanced_class_weight(y, num_classes):
@@ -351,62 +342,6 @@ class _ConvertedData(Data):
 
 
 # --------------------------------------------------------------- validation
-def _check_units(hidden_units):
-    if not isinstance(hidden_units, list | tuple) or not hidden_units:
-        raise ValueError(
-            "`hidden_units` must be a non-empty list of layer sizes. "
-            f"Received: hidden_units={hidden_units!r}"
-        )
-    validation.check_size("len(hidden_units)", len(hidden_units), validation.MAX_LAYERS)
-    return [
-        validation.check_size("hidden_units", u, validation.MAX_UNITS)
-        for u in hidden_units
-    ]
-
-
-def _check_crosses(crosses, preprocessor):
-    if crosses is None:
-        return []
-    if not isinstance(crosses, list | tuple):
-        raise TypeError(
-            "`crosses` must be a list of [column_a, column_b] pairs. "
-            f"Received: crosses={crosses!r}"
-        )
-    specs = preprocessor.specs
-    pairs = []
-    for pair in crosses:
-        if (
-            not isinstance(pair, list | tuple)
-            or len(pair) != 2
-            or not all(isinstance(c, str) for c in pair)
-            or pair[0] == pair[1]
-        ):
-            raise ValueError(
-                "`crosses` must hold pairs of two different column names. "
-                f"Received: {pair!r}"
-            )
-        for column in pair:
-            if column not in specs:
-                raise ValueError(
-                    f"`crosses` names an unknown column."
-                    f"{validation.did_you_mean(column, specs)} Received: "
-                    f"{column!r}; feature columns are {list(specs)}"
-                )
-            if not preprocessor.is_categorical(column):
-                raise ValueError(
-                    "`crosses` columns must be categorical. Received: "
-                    f"{column!r} ({specs[column]['kind']})"
-                )
-        size = preprocessor.num_indices(pair[0]) * preprocessor.num_indices(pair[1])
-        if size > MAX_CROSS_BINS:
-            raise ValueError(
-                f"`crosses` pair {list(pair)} has {size} combinations, more than "
-                f"{MAX_CROSS_BINS}. Cross columns with smaller vocabularies."
-            )
-        pairs.append(tuple(pair))
-    return pairs
-
-
 def _check_class_weight(class_weight, num_classes):
     if class_weight is None:
         return
@@ -426,30 +361,6 @@ def _check_class_weight(class_weight, num_classes):
         )
     for w in class_weight:
         validation.check_float("class_weight", w, minimum=0.0)
-
-
-def _mlp_blocks(units, batch_norm, dropout):
-    """The hidden layers: per width, Dense (+ BatchNorm), ReLU (+ Dropout)."""
-    blocks = []
-    for i, width in enumerate(units):
-        block = [keras.layers.Dense(width, use_bias=not batch_norm, name=f"dense_{i}")]
-        if batch_norm:
-            block.append(
-                keras.layers.BatchNormalization(
-                    momentum=utils.BN_MOMENTUM, name=f"bn_{i}"
-                )
-            )
-        block.append(keras.layers.Activation("relu", name=f"relu_{i}"))
-        if dropout:
-            block.append(keras.layers.Dropout(float(dropout), name=f"drop_{i}"))
-        blocks.append(block)
-    return blocks
-
-
-def _embedding_size(size, embedding_dim):
-    if embedding_dim is not None:
-        return int(embedding_dim)
-    return int(min(16, max(2, round(1.6 * size**0.56))))
 
 
 # -------------------------------------------------------------------- factory
@@ -531,7 +442,8 @@ def tabular_classifier(
     elif isinstance(target, list | tuple):
         raise ValueError(
             "`target` names several columns: pass multi_label=True for 0/1 tag "
-            f"columns. Received: target={list(target)}, multi_label=False"
+            "columns, or use `kr.tabular_regressor` for several numeric targets. "
+            f"Received: target={list(target)}, multi_label=False"
         )
     else:
         num_classes, names = validation.infer_classes(

@@ -19,6 +19,9 @@ STRING = "string_categorical"
 KINDS = (NUMERIC, BOOLEAN, INTEGER, STRING)
 # Integer columns with at most this many distinct values are categorical.
 MAX_INTEGER_CATEGORIES = 10
+# Quantile bins per numeric column for the piecewise-linear encoding
+# ("On Embeddings for Numerical Features", Gorishniy et al. 2022).
+NUMERIC_BINS = 32
 # The token that stands for a missing value in string-categorical columns
 # (what an empty CSV field reads as when served raw).
 MISSING_TOKEN = ""
@@ -327,6 +330,22 @@ def _infer_kind(name, column, series, present):
     return STRING
 
 
+def quantile_edges(values, num_bins=NUMERIC_BINS):
+    """Distinct quantile bin edges of `values` (a list), or `None` if < 2.
+
+    Example:
+
+    >>> quantile_edges(np.arange(9.0), num_bins=4)
+    [0.0, 2.0, 4.0, 6.0, 8.0]
+    """
+    values = np.asarray(values, "float64")
+    num_bins = int(min(num_bins, max(len(values) - 1, 1)))
+    edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, num_bins + 1)))
+    if len(edges) < 2:
+        return None
+    return [float(e) for e in edges]
+
+
 def _column_spec(name, column, kind, series, max_categories):
     # pandas: imported on first use, keeps `import keras_recipes` light.
     import pandas as pd
@@ -340,7 +359,7 @@ def _column_spec(name, column, kind, series, max_categories):
         )
         present = converted[~np.isnan(converted)]
         variance = float(np.var(present))
-        return {
+        spec = {
             "name": column,
             "kind": kind,
             "mean": float(np.mean(present)),
@@ -348,6 +367,11 @@ def _column_spec(name, column, kind, series, max_categories):
             "fill_value": float(np.median(present)),
             "missing_indicator": bool(np.isnan(converted).any()),
         }
+        if kind == NUMERIC:
+            edges = quantile_edges(present)
+            if edges is not None:
+                spec["bins"] = edges
+        return spec
     if kind == INTEGER:
         counts = pd.Series(values.astype("int64")).value_counts()
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -75,12 +75,13 @@ class TabularPreprocessor:
 
     def __init__(self, features, target=None, ignore=None):
         specs = check_features(features)
-        for column in target_columns(target):
-            if column in specs:
-                raise ValueError(
-                    f"`target` must not also be a feature column. Received: "
-                    f"target={target!r}"
-                )
+        targets = target_columns(target)
+        if any(t in specs for t in targets):
+            raise ValueError(
+                f"`target` must not also be a feature column. Received: "
+                f"target={target!r}"
+            )
+        self.targets = targets
         self.ignored = set(check_names("ignore", ignore))
         self.features = features
         self.target = target
@@ -335,6 +336,7 @@ def check_features(features):
             except (ValueError, TypeError) as error:
                 # Name the column: inferred specs are not the user's list (#35).
                 raise type(error)(f"Column {name!r}: {error}") from None
+            _check_bins(where, name, spec.get("bins"))
         else:
             vocab = spec["vocabulary"]
             ok_type = str if spec["kind"] == STRING else int
@@ -356,6 +358,25 @@ def check_features(features):
                 )
         specs[name] = spec
     return specs
+
+
+def _check_bins(where, name, bins):
+    """Optional quantile edges of a numeric column: increasing floats."""
+    if bins is None:
+        return
+    ok = (
+        isinstance(bins, list | tuple)
+        and len(bins) >= 2
+        and all(
+            isinstance(b, int | float) and not isinstance(b, bool) and np.isfinite(b)
+            for b in bins
+        )
+    )
+    if not ok or any(a <= b for a, b in zip(bins[1:], bins[:-1], strict=False)):
+        raise ValueError(
+            f"`{where}['bins']` ({name!r}) must be a list of at least 2 finite, "
+            f"increasing numbers. Received: {validation._short(bins)}"
+        )
 
 
 def _layer_names(specs):
@@ -465,8 +486,9 @@ def target_columns(target):
         or not all(isinstance(c, str) for c in target)
     ):
         raise TypeError(
-            "`target` must be a column name (str) or, for a multi-label "
-            f"classifier, a list of 0/1 column names. Received: target={target!r}"
+            "`target` must be a column name (str), or a list of column names: "
+            "the 0/1 tag columns of a multi-label classifier or a regressor's "
+            f"targets. Received: target={target!r}"
         )
     if len(set(target)) != len(target):
         raise ValueError(

@@ -18,9 +18,12 @@ from keras_recipes import recipe as recipe_lib
 from keras_recipes import registry
 from keras_recipes.tasks.image_classifier import BACKBONES
 from keras_recipes.tasks.image_classifier import ImageClassifier
+from keras_recipes.tasks.image_regressor import ImageRegressor
 from keras_recipes.tasks.seq2seq_transformer import Seq2SeqTransformer
 from keras_recipes.tasks.tabular_classifier import TabularClassifier
+from keras_recipes.tasks.tabular_regressor import TabularRegressor
 from keras_recipes.tasks.text_classifier import TextClassifier
+from keras_recipes.tasks.text_regressor import TextRegressor
 from keras_recipes.tuning import recipe_tuning
 from keras_recipes.tuning import space as space_lib
 
@@ -29,6 +32,9 @@ TEMPLATES = sorted(glob.glob(os.path.join(REPO, "templates", "*.yaml")))
 CLASSES = {
     "image_classifier": ImageClassifier,
     "tabular_classifier": TabularClassifier,
+    "tabular_regressor": TabularRegressor,
+    "image_regressor": ImageRegressor,
+    "text_regressor": TextRegressor,
     "text_classifier": TextClassifier,
     "seq2seq_transformer": Seq2SeqTransformer,
 }
@@ -145,8 +151,13 @@ def test_tabular_tuned_recipe_reports_only_what_it_searches(monkeypatch):
     path = os.path.join(REPO, "templates", "tabular_classification_tuned.yaml")
     recipe, space = recipe_search(path, monkeypatch)
     names, kwargs = declared(space)
-    assert sorted(names) == ["dropout", "embedding_dim", "learning_rate"]
-    assert kwargs["hidden_units"] == [128, 64]
+    assert sorted(names) == [
+        "dropout",
+        "embedding_dim",
+        "ensemble_size",
+        "learning_rate",
+    ]
+    assert kwargs["hidden_units"] == [128, 128]
 
 
 class _FeedsAFixedArgument:
