@@ -325,3 +325,21 @@ def test_bad_wide_deep_arguments():
         kr.tasks.TextClassifier(["a"], 2, bigrams="a b")
     with pytest.raises(ValueError, match=r"`max_bigrams` must be >= 0"):
         kr.text_classifier(data=(TEXTS, LABELS), max_bigrams=-1)
+
+
+def test_split_punctuation_mode_and_its_sidecar_replay():
+    from keras_recipes.export import onnx_preprocess
+
+    texts = ["Hi! https://t.co/Ab", "well-known @handle's", "", "a.b,c"]
+    pre = kr.tasks.text_preprocessor.TextPreprocessor(
+        ["hi", "https", "t", "co", "ab", "well", "known", "handle", "s", "a", "c"],
+        sequence_length=8,
+        standardize="lower_and_split_punctuation",
+    )
+    ids = pre.token_ids(texts)
+    assert ids[0, :5].tolist() == [2, 3, 4, 5, 6] and not ids[0, 5:].any()
+    assert ids[1, :5].tolist() == [7, 8, 9, 10, 0]  # well known handle s
+    sidecar = pre.onnx_sidecar()
+    assert sidecar["standardize"] == "lower_and_split_punctuation"
+    replay = onnx_preprocess.text_tokens(texts, sidecar)["token_ids"]
+    np.testing.assert_array_equal(replay[:, : ids.shape[1]], ids)
