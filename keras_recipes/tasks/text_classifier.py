@@ -25,7 +25,7 @@ from keras_recipes.tasks.text_preprocessor import is_text
 from keras_recipes.utils import set_seed
 
 # Output multiplier of the wide path (its learning-rate multiplier under Adam).
-WIDE_SCALE = 10.0
+WIDE_SCALE = 30.0
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -102,7 +102,7 @@ class TextClassifier(Classifier):
         vocabulary,
         num_classes,
         sequence_length=128,
-        standardize="lower_and_strip_punctuation",
+        standardize="lower_and_split_punctuation",
         split="whitespace",
         ngrams=None,
         embedding_dim=128,
@@ -331,7 +331,7 @@ def text_classifier(
     num_classes=None,
     class_names=None,
     max_tokens=20000,
-    standardize="lower_and_strip_punctuation",
+    standardize="lower_and_split_punctuation",
     split="whitespace",
     ngrams=None,
     max_bigrams=50000,
