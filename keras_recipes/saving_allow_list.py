@@ -30,6 +30,7 @@ ALLOWED_CLASSES = frozenset(
         # --- our components
         ("keras_recipes.layers.attention_pooling", "AttentionPooling",
          "keras_recipes>AttentionPooling"),
+        ("keras_recipes.layers.ngram_bag", "NgramBag", "keras_recipes>NgramBag"),
         ("keras_recipes.layers.conv_blocks", "ResidualBlock",
          "keras_recipes>ResidualBlock"),
         ("keras_recipes.layers.conv_blocks", "SqueezeExcitation",

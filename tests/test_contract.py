@@ -60,6 +60,10 @@ def _ints(high, *shape):
 # Layers: name -> (constructor kwargs factory, sample inputs factory).
 LAYERS = {
     "AttentionPooling": (lambda: {"units": 4}, lambda: [_f(2, 5, 3)]),
+    "NgramBag": (
+        lambda: {"vocabulary_size": 8, "units": 3, "bigrams": [[2, 3], [3, 4]]},
+        lambda: [_ints(8, 2, 5)],
+    ),
     # One list input: the two index columns to cross.
     "CategoryCross": (lambda: {"num_b": 4}, lambda: [[_ints(3, 5), _ints(4, 5)]]),
     "FastConv2D": (
@@ -180,6 +184,10 @@ NO_EXAMPLE = {"LRFinderResult", "lr_find", "fit_one_cycle"}
 # name -> [(kwargs, expected text)]: each must raise in __init__.
 BAD_ARGS = {
     "AttentionPooling": [({"units": 0}, "Received: units=0")],
+    "NgramBag": [
+        ({"vocabulary_size": 8, "units": 0}, "Received: units=0"),
+        ({"vocabulary_size": 2, "units": 2}, "Received: vocabulary_size=2"),
+    ],
     "CategoryCross": [({"num_b": 0}, "Received: num_b=0")],
     "FastConv2D": [({"filters": 0, "kernel_size": 3}, "Received: filters=0")],
     "ImputedNormalization": [
