@@ -1396,6 +1396,16 @@ CASES = [
     ("seq2seq-export-saved-model-on-file",
      lambda c, o: c.s2s.export(c.file, format="saved_model"),
      ValueError, "filepath", r"folder path for format='saved_model'"),
+    # ------------------------------------------- text wide & deep (issue #39)
+    ("text-factory-unknown-architecture",
+     lambda c, o: kr.text_classifier(data=(TEXTS, LABELS), architecture="cnn"),
+     ValueError, "architecture", r"Received: architecture='cnn'"),
+    ("text-factory-negative-max-bigrams",
+     lambda c, o: kr.text_classifier(data=(TEXTS, LABELS), max_bigrams=-1),
+     ValueError, "max_bigrams", r"Received: max_bigrams=-1"),
+    ("text-bigrams-not-a-list",
+     lambda c, o: kr.tasks.TextClassifier(["a"], 2, bigrams="a b"),
+     TypeError, "bigrams", r"Received: bigrams of type str"),
 ]
 # fmt: on
 
