@@ -21,8 +21,6 @@ import json
 import os
 import sys
 
-import numpy as np
-
 import keras_recipes as kr  # light: its public names load TensorFlow on use
 from keras_recipes import quiet
 from keras_recipes import registry
@@ -163,21 +161,15 @@ def cmd_predict(args):
     task = _task_of(model)
     inputs = args.inputs
     if task == "image_classifier":
-        from PIL import Image
-
-        channels = model.image_shape[-1]
-        size = model.image_shape[:2]
-        images = []
         for path in inputs:
-            if not os.path.isfile(path):
+            if not os.path.isfile(path) and not os.path.isdir(path):
                 raise ValueError(f"`inputs` must be image files. Received: {path!r}")
-            with Image.open(path) as image:
-                image = image.convert("L" if channels == 1 else "RGB")
-                if None not in size:
-                    image = image.resize((size[1], size[0]))
-                array = np.asarray(image, dtype="float32")
-            images.append(array[..., None] if channels == 1 else array)
-        x = np.stack(images)
+        # Decoded in tf.data, upright by EXIF, resized by the model's rule.
+        table = model.predict_files(inputs)
+        for file, label, probability in table.itertuples(index=False):
+            line = {"file": file, "label": str(label)}
+            print(json.dumps({**line, "probability": round(float(probability), 4)}))
+        return
     elif task == "tabular_classifier":
         import pandas as pd
 
@@ -250,7 +242,12 @@ def build_parser():
 
     predict = sub.add_parser("predict", help="predict with a saved .keras model")
     predict.add_argument("model")
-    predict.add_argument("inputs", nargs="+", help="image files, texts or CSV files")
+    predict.add_argument(
+        "inputs",
+        nargs="+",
+        help="image files or folders (one JSON line per file: file, label, "
+        "probability), texts or CSV files",
+    )
     predict.set_defaults(func=cmd_predict)
 
     export = sub.add_parser("export", help="export a saved .keras model")

@@ -124,3 +124,35 @@ def text_fifos_only(out):
 def weights(index, weight, num_classes=10):
     """A `class_weight` of 1.0 for every class but `index`, which gets `weight`."""
     return {**dict.fromkeys(range(num_classes), 1.0), index: weight}
+
+
+# ----------------------------------------------------- image folders (#40)
+def not_images_only(out, content=b"<html>not found</html>"):
+    """Two classes whose every `.jpg` is something else (or empty)."""
+    root = folder(out, "junk")
+    for name in ("a", "b"):
+        os.makedirs(os.path.join(root, name), exist_ok=True)
+        with open(os.path.join(root, name, "x.jpg"), "wb") as file:
+            file.write(content)
+    return root
+
+
+def empty_classes(out):
+    """Class subfolders without any file."""
+    root = folder(out, "empty")
+    for name in ("a", "b"):
+        os.makedirs(os.path.join(root, name), exist_ok=True)
+    return root
+
+
+def flat_images(out):
+    """Images straight in the folder: no class subfolders."""
+    root = folder(out, "flat")
+    for i in range(2):
+        _pixels(i).save(os.path.join(root, f"{i}.png"))
+    return root
+
+
+def fake_image(out, name="fake.png"):
+    """A text file named like an image."""
+    return text_file(out, name, "not an image")

@@ -70,6 +70,9 @@ def test_train_recipe_then_evaluate_and_predict(tmp_path, capsys):
     assert len(lines) == 2 and all(
         line["label"] in map(str, range(10)) for line in lines
     )
+    # Each line names its file, with the label's probability.
+    assert [line["file"] for line in lines] == paths
+    assert all(0.0 < line["probability"] <= 1.0 for line in lines)
 
 
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys):

@@ -1,6 +1,9 @@
 """Adapters: numpy, pandas, CSV, image folders, text folders, tf.data -> `Data`."""
 
+import hashlib
+import logging
 import os
+import tempfile
 import warnings
 
 import numpy as np
@@ -8,11 +11,15 @@ import tensorflow as tf
 
 from keras_recipes import utils
 from keras_recipes import validation
+from keras_recipes.data import images
 from keras_recipes.data.frames import frame_columns
 from keras_recipes.data.frames import read_csv
 from keras_recipes.data.pipeline import Data
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+IMAGE_EXTENSIONS = images.IMAGE_EXTENSIONS
+# `image_folder(cache="auto")` keeps decoded uint8 images in memory up to
+# this many bytes, and caches them on disk beyond.
+DEFAULT_CACHE_BUDGET = 2**30
 
 
 def from_numpy(x, y=None, class_names=None):
@@ -105,49 +112,96 @@ def _list_class_folders(directory, extensions, what):
     return class_names, paths, labels
 
 
-def image_folder(directory, image_size=None, color_mode="auto"):
-    """Reads a class-per-subfolder image folder.
+def image_folder(
+    directory,
+    image_size=None,
+    color_mode="auto",
+    cache="auto",
+    cache_dir=None,
+    cache_budget=DEFAULT_CACHE_BUDGET,
+):
+    """Reads a class-per-subfolder image folder, as users have them.
 
     `photos/cat/1.png`, `photos/dog/2.jpg`, ... give class names
-    `["cat", "dog"]`. Images are checked with Pillow first: files that cannot
-    be decoded are skipped with one warning that counts and names them, and
-    so are paths that are not regular files (FIFOs, sockets, devices, broken
-    links: never opened). Every kept file is then decoded once by the
-    pipeline's own decoder: files Pillow reads but `tf.io.decode_image` does
-    not (a TIFF, ICO or 1-bit BMP named `.png`) raise a `ValueError` naming
-    them, before any training.
-    Decoding and resizing then run in the tf.data pipeline, so the folder is
-    never held in memory as Python objects.
+    `["cat", "dog"]`. Nothing is decoded here: each file's header is read
+    with Pillow (format, mode, size, EXIF orientation) and its last bytes are
+    checked (a JPEG ends with its EOI marker, a PNG with IEND, ...), so the
+    folder's settings hold for every file, and broken files are found
+    without a decoding pass (`kr.data.images.read_header`):
+
+    - Files that are no image, have a broken header or are cut short are
+      skipped with one warning that counts and names them (a file whose end
+      looks wrong is decoded once by TensorFlow to decide), and so are paths
+      that are not regular files (FIFOs, sockets, devices, broken links:
+      never opened).
+    - Formats `tf.io.decode_image` cannot read (a TIFF, ICO or 1-bit BMP
+      named `.png`) raise a `ValueError` naming them, before any training.
+    - A file with corrupt data between a good header and a good end (rare)
+      is found while decoding in tf.data: it stands in as a blank image, a
+      log line names it, and the epoch goes on.
+
+    Images are decoded in the tf.data pipeline, turned upright by their EXIF
+    orientation (tf ops, the same pixels as `PIL.ImageOps.exif_transpose`),
+    resized to `image_size` with the bilinear op of `keras.layers.Resizing`
+    (only so that they batch; the model built from this data resizes inside
+    its graph too, so it takes photos of any size) and kept as `uint8`.
+
+    Decoded images are cached so later epochs skip the decoding: in memory
+    when they fit `cache_budget` bytes (height x width x channels bytes per
+    image), else in files under `cache_dir`. `data.info["cache_mode"]` says
+    which (`"memory"`, `"disk"` or `"none"`), and so does a log line
+    (logger `"keras_recipes"`, level INFO).
 
     Args:
         directory: folder with one subfolder per class.
-        image_size: `(height, width)` to resize to. Defaults to the size of
-            the first readable image.
-        color_mode: `"auto"` (from the first image), `"grayscale"` or `"rgb"`.
+        image_size: `(height, width)` the pipeline resizes to (the model's
+            size). Defaults to the folder's median height and width, scaled
+            down (ratio kept) so that neither side exceeds 224 pixels
+            (`kr.data.images.DEFAULT_MAX_SIDE`). Never one file's size.
+        color_mode: `"auto"` (`"rgb"` when any image of the folder has
+            colour, else `"grayscale"`), `"grayscale"` or `"rgb"`.
+        cache: `"auto"` (memory within `cache_budget`, else disk),
+            `"memory"`, `"disk"` or `None` (no cache: decode again each
+            epoch).
+        cache_dir: folder for the disk cache; defaults to
+            `<tempdir>/keras_recipes_image_cache`. Files are named by a hash
+            of the file paths, sizes and modification times and the image
+            size, so a later run on the same folder reuses them (delete the
+            folder to free the space). One process at a time per folder.
+        cache_budget: bytes of decoded `uint8` pixels `"auto"` keeps in
+            memory (default `2**30`, 1 GiB: about 7,000 RGB images at
+            224x224).
 
     Returns:
-        A `kr.data.Data` with `class_names` and `info["image_shape"]`.
-    """
-    # Pillow: optional, imported on use (keeps `import keras_recipes` light).
-    from PIL import Image
+        A `kr.data.Data` with `class_names`, `x` the file paths and `info`
+        with `image_shape`, `image_size`, `channels`, `skipped_files`,
+        `cache_mode` and `decoded_bytes`.
 
+    Example:
+
+    >>> import os, tempfile
+    >>> from PIL import Image
+    >>> root = tempfile.mkdtemp()
+    >>> for i, (label, size) in enumerate([("cat", 40), ("dog", 60)] * 2):
+    ...     os.makedirs(f"{root}/{label}", exist_ok=True)
+    ...     Image.new("RGB", (size, size)).save(f"{root}/{label}/{i}.png")
+    >>> data = image_folder(root)
+    >>> data.class_names, data.info["image_shape"], data.info["cache_mode"]
+    (['cat', 'dog'], (50, 50, 3), 'memory')
+    """
     validation.check_choice("color_mode", color_mode, ("auto", "grayscale", "rgb"))
+    if cache is not None:  # check_choice sorts its choices: None apart
+        validation.check_choice("cache", cache, ("auto", "memory", "disk"))
+    validation.check_int("cache_budget", cache_budget, minimum=0)
+    if image_size is not None:
+        image_size = _check_image_size(image_size)
     class_names, paths, labels = _list_class_folders(
-        directory, IMAGE_EXTENSIONS, "image"
+        directory, images.IMAGE_EXTENSIONS, "image"
     )
-    good_paths, good_labels, kinds, bad, first = [], [], [], [], None
-    for path, label in zip(paths, labels):
-        try:
-            with utils.open_regular(path) as file, Image.open(file) as image:
-                image.load()
-                kinds.append(f"{image.format} mode {image.mode}")
-                if first is None:
-                    first = (image.size, image.mode)
-        except Exception:  # any decode failure: the file is corrupt or not an image
-            bad.append(path)
-            continue
-        good_paths.append(path)
-        good_labels.append(label)
+    headers = images.scan_images(paths)
+    _refuse_formats(directory, paths, headers)
+    bad = [p for p, h in zip(paths, headers) if h.problem is not None]
+    keep = [i for i, h in enumerate(headers) if h.problem is None]
     if bad:
         warnings.warn(
             f"image_folder: skipped {len(bad)} unreadable image file(s) in "
@@ -155,79 +209,109 @@ def image_folder(directory, image_size=None, color_mode="auto"):
             f"{_names(bad, directory)}",
             stacklevel=2,
         )
-    if not good_paths:
+    if not keep:
         raise ValueError(
             f"`directory` holds no readable image. Received: directory={directory!r} "
-            f"with {len(bad)} unreadable file(s)"
+            f"with {len(bad)} unreadable file(s): {_names(bad, directory)}"
         )
-    if len(set(good_labels)) < 2:
+    paths = [paths[i] for i in keep]
+    labels = [labels[i] for i in keep]
+    headers = [headers[i] for i in keep]
+    if len(set(labels)) < 2:
         raise ValueError(
             "`directory` must hold readable images of at least 2 classes. "
-            f"Received: directory={directory!r}"
+            f"Received: directory={directory!r} with readable images only in "
+            f"{[class_names[i] for i in sorted(set(labels))]}"
         )
-    (width, height), mode = first
     if image_size is None:
-        image_size = (height, width)
+        image_size = images.default_image_size([h.upright_size for h in headers])
+    if color_mode == "auto":
+        color_mode = "rgb" if any(h.colour for h in headers) else "grayscale"
+    channels = 1 if color_mode == "grayscale" else 3
+    orientations = {p: h.orientation for p, h in zip(paths, headers)}
+    orientations = {p: o for p, o in orientations.items() if o != 1}
+    decoded = len(paths) * image_size[0] * image_size[1] * channels
+    if cache == "auto":
+        cache = "memory" if decoded <= cache_budget else "disk"
+    setting = cache == "memory"
+    if cache == "disk":
+        setting = _disk_cache_folder(cache_dir, paths, image_size, channels)
+    mode = cache or "none"
+    logging.getLogger("keras_recipes").info(
+        "image_folder: %d images in %s, %.2f GiB decoded (uint8): cache in %s%s",
+        len(paths),
+        directory,
+        decoded / 2**30,
+        mode,
+        f" ({setting})" if mode == "disk" else "",
+    )
+    return Data(
+        x=np.asarray(paths),
+        y=np.asarray(labels, dtype="int32"),
+        class_names=class_names,
+        loader=images.image_loader(image_size, channels, orientations),
+        info={
+            "image_shape": (*image_size, channels),
+            "image_size": image_size,
+            "channels": channels,
+            "skipped_files": bad,
+            "cache": setting,
+            "cache_mode": mode,
+            "decoded_bytes": decoded,
+        },
+    )
+
+
+def _refuse_formats(directory, paths, headers):
+    """Raises for files Pillow reads but tf.io.decode_image does not."""
+    wrong = [(p, h) for p, h in zip(paths, headers) if h.problem == "format"]
+    if not wrong:
+        return
+    listed = ", ".join(
+        f"{os.path.relpath(p, directory)} ({h.describe()})" for p, h in wrong[:5]
+    )
+    raise ValueError(
+        f"`directory` holds {len(wrong)} image file(s) that TensorFlow's "
+        "decoder (tf.io.decode_image: JPEG, PNG, GIF, WebP, and BMP but "
+        "not 1- or 4-bit BMP) cannot read, though Pillow can: "
+        f"{listed}{' ...' if len(wrong) > 5 else ''}. Convert them to "
+        "PNG or JPEG (e.g. `PIL.Image.open(p).convert('RGB').save(q, 'PNG')`) "
+        f"or remove them. Received: directory={directory!r}"
+    )
+
+
+def _check_image_size(image_size):
     if (
         not isinstance(image_size, tuple | list)
         or len(image_size) != 2
-        or not all(isinstance(s, int | np.integer) and s > 0 for s in image_size)
+        or not all(
+            isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0
+            for s in image_size
+        )
     ):
         raise ValueError(
             "`image_size` must be a (height, width) pair of positive integers. "
             f"Received: image_size={image_size!r}"
         )
-    image_size = (int(image_size[0]), int(image_size[1]))
-    if color_mode == "auto":
-        color_mode = "grayscale" if mode in ("1", "L", "LA", "I", "I;16") else "rgb"
-    channels = 1 if color_mode == "grayscale" else 3
-
-    def load(path):
-        raw = tf.io.read_file(path)
-        image = tf.io.decode_image(raw, channels=channels, expand_animations=False)
-        image.set_shape((None, None, channels))
-        image = tf.image.resize(image, image_size, antialias=True)
-        return tf.clip_by_value(image, 0.0, 255.0)
-
-    _check_decodable(directory, good_paths, kinds, load)
-    return Data(
-        x=np.asarray(good_paths),
-        y=np.asarray(good_labels, dtype="int32"),
-        class_names=class_names,
-        loader=load,
-        info={"image_shape": (*image_size, channels), "skipped_files": bad},
-    )
-
-
-def _check_decodable(directory, paths, kinds, load):
-    """Raises unless the pipeline's `load` decodes every file of `paths`.
-
-    Pillow reads more than `tf.io.decode_image` (JPEG, PNG, GIF, WebP, and
-    BMP but not 1- or 4-bit BMP): a TIFF, ICO or 1-bit BMP under a
-    `.png` name passes Pillow and would stop `fit` mid-epoch with a raw
-    TensorFlow error. So every file runs through `load` once here (tf.data,
-    in parallel), and the ones it fails on are named with their real format.
-    """
-    indices = tf.data.Dataset.from_tensor_slices((np.arange(len(paths)), paths))
-    decoded = indices.map(
-        # A reduction, not the shape: that is static and would skip decoding.
-        lambda i, path: (i, tf.reduce_max(load(path))),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    ).ignore_errors()
-    ok = {int(i) for i, _ in decoded.as_numpy_iterator()}
-    failed = [i for i in range(len(paths)) if i not in ok]
-    if failed:
-        listed = ", ".join(
-            f"{os.path.relpath(paths[i], directory)} ({kinds[i]})" for i in failed[:5]
-        )
+    if max(image_size) > validation.MAX_IMAGE_SIDE:
         raise ValueError(
-            f"`directory` holds {len(failed)} image file(s) that TensorFlow's "
-            "decoder (tf.io.decode_image: JPEG, PNG, GIF, WebP, and BMP but "
-            "not 1- or 4-bit BMP) cannot read, though Pillow can: "
-            f"{listed}{' ...' if len(failed) > 5 else ''}. Convert them to PNG "
-            "or JPEG (e.g. `PIL.Image.open(p).convert('RGB').save(q, 'PNG')`) "
-            f"or remove them. Received: directory={directory!r}"
+            f"`image_size` sides must be <= {validation.MAX_IMAGE_SIDE} pixels. "
+            f"Received: image_size={image_size!r}"
         )
+    return int(image_size[0]), int(image_size[1])
+
+
+def _disk_cache_folder(cache_dir, paths, image_size, channels):
+    """`<cache_dir>/<hash>`: a hash of the files (paths, sizes, times) and size."""
+    if cache_dir is None:
+        cache_dir = os.path.join(tempfile.gettempdir(), "keras_recipes_image_cache")
+    digest = hashlib.sha1(repr((tuple(image_size), channels)).encode())
+    for path in paths:
+        stat = os.stat(path)
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    folder = os.path.join(os.fspath(cache_dir), digest.hexdigest()[:16])
+    utils.check_writable_dir("cache_dir", folder)
+    return folder
 
 
 def text_folder(directory, encoding="utf-8"):

@@ -1,5 +1,9 @@
 """One tf.data pipeline for every kind of input."""
 
+import glob
+import hashlib
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -203,7 +207,10 @@ def make_dataset(
         loader: optional per-element map (e.g. decode an image file).
         map_fn: optional per-batch map, called as `map_fn(x)` or
             `map_fn(x, y)` to match the elements.
-        cache: cache the loaded elements in memory.
+        cache: `True` caches the loaded elements in memory, `False` streams
+            (loads them again each pass), a folder path caches them in files
+            there (named by a hash of `x`, so the same samples reuse them in
+            a later `fit` or process; one process at a time per folder).
         drop_remainder: drop the last incomplete batch.
         sample_weight: optional per-sample weights.
         cache_mapped: apply `map_fn` once, before the cache (needs `cache`).
@@ -245,12 +252,7 @@ def make_dataset(
         parts.append(sample_weight)
     ds = tf.data.Dataset.from_tensor_slices(tuple(parts) if len(parts) > 1 else x)
     if loader is not None:
-        if len(parts) > 1:
-            ds = ds.map(
-                lambda a, *rest: (loader(a), *rest), num_parallel_calls=AUTOTUNE
-            )
-        else:
-            ds = ds.map(loader, num_parallel_calls=AUTOTUNE)
+        ds = _map_loader(ds, loader, len(parts) > 1, num_samples(x))
     if cache_mapped and map_fn is not None and cache:
         ds = ds.batch(int(batch_size)).map(map_fn, num_parallel_calls=AUTOTUNE)
         # `unbatch` forgets the length, which Keras and `Task.fit` read for
@@ -258,7 +260,9 @@ def make_dataset(
         # mirrored fit without it trained differently from one device.
         ds = ds.unbatch().apply(tf.data.experimental.assert_cardinality(num_samples(x)))
         map_fn = None
-    if cache:
+    if isinstance(cache, str | os.PathLike):
+        ds = ds.cache(_cache_file(cache, x))
+    elif cache:
         ds = ds.cache()
     if shuffle:
         n = num_samples(x)
@@ -282,3 +286,49 @@ def make_dataset(
     options.autotune.enabled = False  # see the docstring: teardown stalls
     ds = ds.with_options(options)
     return ds.prefetch(AUTOTUNE)
+
+
+def _map_loader(ds, loader, with_rest, count):
+    """`ds.map(loader)` on the first component; tolerant with `on_error`."""
+    on_error = getattr(loader, "on_error", None)
+    if on_error is None:
+        if with_rest:
+            return ds.map(
+                lambda a, *rest: (loader(a), *rest), num_parallel_calls=AUTOTUNE
+            )
+        return ds.map(loader, num_parallel_calls=AUTOTUNE)
+
+    def one(*element):
+        # A one-element dataset whose failure is dropped, then the fallback:
+        # `take(1)` keeps the loaded element, else `on_error`'s (run only
+        # then). tf.data has no try/except; this is one.
+        def fallback(a, *rest):
+            return (on_error(a), *rest) if with_rest else on_error(a)
+
+        def load(a, *rest):
+            return (loader(a), *rest) if with_rest else loader(a)
+
+        single = tf.data.Dataset.from_tensors(element if with_rest else element[0])
+        loaded = single.map(load).ignore_errors()
+        return loaded.concatenate(single.map(fallback)).take(1)
+
+    threads = max(1, os.cpu_count() or 1)
+    ds = ds.interleave(
+        one, cycle_length=threads, num_parallel_calls=threads, deterministic=True
+    )
+    # One element per input, always: the length stays known (Keras' steps).
+    return ds.apply(tf.data.experimental.assert_cardinality(count))
+
+
+def _cache_file(folder, x):
+    """A cache file prefix in `folder` named by the samples `x` (paths)."""
+    folder = os.fspath(folder)
+    os.makedirs(folder, exist_ok=True)
+    digest = hashlib.sha1(np.asarray(x).tobytes()).hexdigest()[:16]
+    prefix = os.path.join(folder, f"cache-{digest}")
+    if not os.path.exists(prefix + ".index"):
+        # A run killed mid-pass leaves its lock and partial files: TensorFlow
+        # would refuse the prefix ("concurrent caching iterator") forever.
+        for stale in glob.glob(glob.escape(prefix) + "*"):
+            os.remove(stale)
+    return prefix

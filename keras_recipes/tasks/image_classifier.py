@@ -4,32 +4,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_recipes import utils
 from keras_recipes import validation
+from keras_recipes.data import images
 from keras_recipes.data.pipeline import Data
 from keras_recipes.distribute import get_strategy
-from keras_recipes.layers.conv_blocks import ResidualBlock
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
+from keras_recipes.tasks.image_backbone import APPLICATION_BACKBONES  # noqa: F401
+from keras_recipes.tasks.image_backbone import AUGMENTATIONS
+from keras_recipes.tasks.image_backbone import BACKBONES
+from keras_recipes.tasks.image_backbone import DEFAULT_AUGMENTATION
+from keras_recipes.tasks.image_backbone import MIN_APPLICATION_SIZE
+from keras_recipes.tasks.image_backbone import image_features
 from keras_recipes.utils import set_seed
-
-# keras.applications backbones, built with weights=None (no download ever),
-# with the input range each expects: "raw" = [0, 255], "unit" = [0, 1],
-# "symmetric" = [-1, 1].
-APPLICATION_BACKBONES = {
-    "efficientnet_b0": ("EfficientNetB0", "raw"),
-    "efficientnet_b1": ("EfficientNetB1", "raw"),
-    "efficientnetv2_b0": ("EfficientNetV2B0", "raw"),
-    "mobilenet_v2": ("MobileNetV2", "symmetric"),
-    "mobilenet_v3_small": ("MobileNetV3Small", "raw"),
-    "resnet50": ("ResNet50", "unit"),
-    "convnext_tiny": ("ConvNeXtTiny", "raw"),
-}
-BACKBONES = ("resnet_se", *APPLICATION_BACKBONES)
-AUGMENTATIONS = ("flip", "rotation", "zoom", "contrast", "translation", "randaugment")
-DEFAULT_AUGMENTATION = ("translation", "rotation", "zoom")
-MIN_APPLICATION_SIZE = 32
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -132,49 +120,24 @@ class ImageClassifier(Classifier):
                 f"`image_size=` to resize or use a smaller `depth`. "
                 f"Received: image_shape={tuple(image_shape)}"
             )
-        channels = image_shape[-1]
 
         # === Layers ===
-        rescale = keras.layers.Rescaling(1.0 / 255.0, name="rescale")
-        resize = (
-            keras.layers.Resizing(*[int(s) for s in image_size], name="resize")
-            if image_size is not None
-            else None
-        )
-        augmenters = _augmentation_layers(augmentation_list, channels)
         head_dropout = keras.layers.Dropout(float(dropout), name="head_dropout")
         head = keras.layers.Dense(
             num_classes, activation="softmax", dtype="float32", name="predictions"
         )
 
         # === Functional Model ===
-        inputs = keras.Input(shape=image_shape, name="image")
-        x = rescale(inputs)
-        if resize is not None:
-            x = resize(x)
-        for layer in augmenters:
-            x = layer(x)
-        if backbone == "resnet_se":
-            x = keras.layers.Conv2D(
-                int(width), 3, padding="same", use_bias=False, name="stem_conv"
-            )(x)
-            x = keras.layers.BatchNormalization(
-                momentum=utils.BN_MOMENTUM, name="stem_bn"
-            )(x)
-            x = keras.layers.Activation("relu", name="stem_act")(x)
-            for stage in range(int(depth)):
-                filters = int(width) * 2**stage
-                for block in range(int(blocks)):
-                    strides = 2 if stage > 0 and block == 0 else 1
-                    x = ResidualBlock(
-                        filters,
-                        strides=strides,
-                        se_ratio=float(se_ratio) or None,
-                        name=f"stage{stage}_block{block}",
-                    )(x)
-            x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-        else:
-            x = _application_backbone(backbone, x, channels, size)
+        inputs, x = image_features(
+            image_shape,
+            image_size,
+            backbone=backbone,
+            width=width,
+            depth=depth,
+            blocks=blocks,
+            se_ratio=se_ratio,
+            augmentation=augmentation_list,
+        )
         outputs = head(head_dropout(x))
         super().__init__(
             inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
@@ -237,17 +200,31 @@ class ImageClassifier(Classifier):
             ds = ds.map(apply, num_parallel_calls=tf.data.AUTOTUNE)
         return ds
 
+    def input_size(self):
+        """`(height, width)` the model computes at (`image_size` or the input's)."""
+        return tuple(self.image_size or self.image_shape[:2])
+
     def check_x(self, x, name="x"):
         x = validation.as_array(name, x)
         validation.check_not_empty(name, x)
-        if x.ndim == 3 and self.image_shape[-1] == 1:
+        channels = self.image_shape[-1]
+        if x.ndim == 3 and channels == 1:
             x = x[..., None]
         validation.check_rank(name, x, (4,), "batch of images (N, H, W, C)")
-        expected = self.image_shape
+        if channels == 3 and x.shape[-1] == 1:  # grayscale photos, RGB model
+            x = np.repeat(x, 3, axis=-1)
+        # With `image_size` the model resizes: any height and width.
+        expected = (None, None, channels) if self.image_size else self.image_shape
         got = x.shape[1:]
         if any(e is not None and e != g for e, g in zip(expected, got)):
+            hint = (
+                ""
+                if self.image_size or got[-1] != channels
+                else " (this model was built without `image_size=`, so it does "
+                "not resize; pass image files or resize the arrays first)"
+            )
             raise ValueError(
-                f"`{name}` must hold images of shape {expected}. "
+                f"`{name}` must hold images of shape {expected}{hint}. "
                 f"Received: {name} with shape {x.shape}"
             )
         if x.dtype.kind not in "uifb":
@@ -257,6 +234,99 @@ class ImageClassifier(Classifier):
             )
         validation.check_finite(name, x)
         return x.astype("float32", copy=False)
+
+    def _frame_to_inputs(self, x, name):
+        """PIL images, and lists of images of different sizes, to one batch.
+
+        PIL images are turned upright (`ImageOps.exif_transpose`) and resized
+        to the model's size as image files are; a list of arrays of
+        different sizes is resized when the model resizes (`image_size`).
+        """
+        if images.is_pil_input(x):  # decoded files: resized as files are
+            arrays = images.pil_to_arrays(x, self.image_shape[-1])
+            x = images.stack_images(arrays, self.input_size(), always=True)
+        elif (
+            self.image_size  # the model resizes: so may its input
+            and isinstance(x, list | tuple)
+            and x
+            and all(np.ndim(i) == 3 for i in x)
+        ):
+            x = images.stack_images(x, self.input_size())
+        return super()._frame_to_inputs(x, name)
+
+    def to_data(self, x, y=None, name="x", with_labels=True):
+        """`Task.to_data`, plus image files: a path, a list or a folder.
+
+        Files are decoded in the tf.data pipeline (upright by their EXIF
+        orientation, resized to the model's size like its `Resizing` layer).
+        """
+        if isinstance(x, tuple) and y is None and with_labels and len(x) == 2:
+            if images.is_file_input(x[0]):
+                x, y = x
+        if not images.is_file_input(x):
+            return super().to_data(x, y, name, with_labels)
+        data = self._file_data(*images.list_image_files(x, name))
+        if not with_labels:
+            return data
+        if y is None:
+            raise ValueError(
+                f"Labels are missing: pass `(x, y)` or `x=..., y=...`. "
+                f"Received: {name} as image files without labels"
+            )
+        y = validation.as_array("y", y)
+        validation.check_same_length(name, data.x, "y", y)
+        return Data(x=data.x, y=self.encode_y(y, "y"), loader=data.loader)
+
+    def _file_data(self, paths, headers):
+        orientations = {p: h.orientation for p, h in zip(paths, headers)}
+        loader = images.image_loader(
+            self.input_size(),
+            self.image_shape[-1],
+            {p: o for p, o in orientations.items() if o != 1},
+            dtype="float32",
+        )
+        return Data(x=np.asarray(paths), loader=loader)
+
+    def predict_files(self, files, batch_size=None, verbose=0):
+        """Predicts image files: each file with its label and probability.
+
+        Args:
+            files: an image file path, a list of them, or a folder (its image
+                files, subfolders too, sorted by path). Files that are not
+                readable images are left out with a warning naming them.
+            batch_size: prediction batch size.
+            verbose: as in `predict`.
+
+        Returns:
+            A pandas DataFrame, one row per file in order, with columns
+            `file` (the path), `label` (the class name, or index when the
+            model has no class names) and `probability` (of that label).
+
+        Example:
+
+        >>> import os, tempfile
+        >>> from PIL import Image
+        >>> folder = tempfile.mkdtemp()
+        >>> Image.new("RGB", (30, 20)).save(os.path.join(folder, "a.png"))
+        >>> model = image_classifier(
+        ...     class_names=["cat", "dog"], image_shape=(None, None, 3),
+        ...     image_size=(16, 16), width=4)
+        >>> table = model.predict_files(folder)
+        >>> list(table.columns), os.path.basename(table["file"][0])
+        (['file', 'label', 'probability'], 'a.png')
+        """
+        # pandas: imported on use (keeps `import keras_recipes` light).
+        import pandas as pd
+
+        data = self._file_data(*images.list_image_files(files, "files", skip_bad=True))
+        probs = np.asarray(self.predict(data, batch_size=batch_size, verbose=verbose))
+        index = probs.argmax(-1)
+        labels = (
+            index if self.class_names is None else [self.class_names[i] for i in index]
+        )
+        return pd.DataFrame(
+            {"file": list(data.x), "label": labels, "probability": probs.max(-1)}
+        )
 
     def onnx_core(self):
         """ONNX export protocol (see `keras_recipes.export.onnx`).
@@ -374,47 +444,6 @@ def _check_augmentation(augmentation):
     return tuple(augmentation)
 
 
-def _augmentation_layers(names, channels):
-    factories = {
-        "flip": lambda: keras.layers.RandomFlip("horizontal", name="aug_flip"),
-        "rotation": lambda: keras.layers.RandomRotation(0.05, name="aug_rotation"),
-        "zoom": lambda: keras.layers.RandomZoom(0.1, name="aug_zoom"),
-        "contrast": lambda: keras.layers.RandomContrast(
-            0.2, value_range=(0, 1), name="aug_contrast"
-        ),
-        "translation": lambda: keras.layers.RandomTranslation(
-            0.1, 0.1, name="aug_translation"
-        ),
-        "randaugment": lambda: keras.layers.RandAugment(
-            value_range=(0, 1), name="aug_randaugment"
-        ),
-    }
-    if "randaugment" in names and channels != 3:
-        raise ValueError(
-            "`augmentation='randaugment'` needs RGB images (3 channels). "
-            f"Received: images with {channels} channel(s)"
-        )
-    return [factories[name]() for name in names]
-
-
-def _application_backbone(name, x, channels, size):
-    class_name, scale = APPLICATION_BACKBONES[name]
-    if channels == 1:
-        x = keras.layers.Concatenate(name="gray_to_rgb")([x, x, x])
-    if scale == "raw":
-        x = keras.layers.Rescaling(255.0, name="to_raw_range")(x)
-    elif scale == "symmetric":
-        x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_symmetric_range")(x)
-    constructor = getattr(keras.applications, class_name)
-    net = constructor(
-        include_top=False,
-        weights=None,
-        input_shape=(int(size[0]), int(size[1]), 3),
-        pooling="avg",
-    )
-    return net(x)
-
-
 def image_classifier(
     num_classes=None,
     image_shape=None,
@@ -452,6 +481,11 @@ def image_classifier(
 
     if data is not None:
         data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(data)
+        if isinstance(data, Data) and "image_size" in data.info:
+            # A folder: the model resizes inside its graph, to the size the
+            # pipeline batches at, so it takes photos of any size.
+            kwargs.setdefault("image_size", tuple(data.info["image_size"]))
+            inferred_shape = (None, None, inferred_shape[-1])
         image_shape = image_shape or inferred_shape
         class_names = class_names or inferred_names
         num_classes = num_classes or inferred_classes
@@ -488,7 +522,9 @@ def _infer_from_data(data):
         names = data.class_names
         if names is not None:
             return data, shape, len(names), names
-        num_classes, names = validation.infer_classes("data.y", data.y)
+        num_classes, names = validation.infer_classes(
+            "data.y", data.y, regressor="kr.image_regressor"
+        )
         return data, shape, num_classes, names
     if not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
@@ -501,7 +537,9 @@ def _infer_from_data(data):
     validation.check_rank("data[0]", x, (3, 4), "batch of images (N, H, W[, C])")
     y = validation.as_array("data[1]", y)
     validation.check_same_length("data[0]", x, "data[1]", y)
-    num_classes, names = validation.infer_classes("data[1]", y)
+    num_classes, names = validation.infer_classes(
+        "data[1]", y, regressor="kr.image_regressor"
+    )
     shape = tuple(int(s) for s in x.shape[1:])
     if len(shape) == 2:
         shape = (*shape, 1)
