@@ -292,6 +292,13 @@ def test_wide_deep_adapts_bigrams_and_round_trips():
     assert unigrams_only.bigrams == []
 
 
+def test_untrained_model_starts_at_the_class_priors():
+    labels = ["pos", "pos", "pos", "neg", "pos", "neg", "pos", "pos"]  # 6:2
+    model = kr.text_classifier(data=(TEXTS, labels), **SMALL)
+    probs = model.predict([""], verbose=0)[0]  # no words: the head's bias only
+    np.testing.assert_allclose(probs, [3 / 10, 7 / 10], atol=1e-5)  # (n+1)/(N+k)
+
+
 def test_old_saved_model_loads_as_the_deep_only_model(tmp_path):
     """A `.keras` file saved before `architecture` existed loads unchanged."""
     import json
