@@ -228,7 +228,7 @@ def test_vocabulary_too_small_is_rejected():
     with pytest.raises(
         ValueError,
         match=r"`data` gives a vocabulary of size 2 after standardization "
-        r"\(standardize='lower_and_strip_punctuation', split='whitespace'\)",
+        r"\(standardize='lower_and_split_punctuation', split='whitespace'\)",
     ):
         kr.text_classifier(data=(["", "!!!", "?, ."], ["a", "b", "a"]))
     with pytest.raises(ValueError, match=r"`vocabulary` must hold at least 1 token"):
