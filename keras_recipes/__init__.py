@@ -49,9 +49,11 @@ _FUNCTIONS = {
     "from_recipe": "keras_recipes.recipe",
     "load_model": "keras_recipes.saving",
     "image_classifier": "keras_recipes.tasks.image_classifier",
+    "image_regressor": "keras_recipes.tasks.image_regressor",
     "seq2seq_transformer": "keras_recipes.tasks.seq2seq_transformer",
     "tabular_classifier": "keras_recipes.tasks.tabular_classifier",
     "text_classifier": "keras_recipes.tasks.text_classifier",
+    "text_regressor": "keras_recipes.tasks.text_regressor",
     "tune": "keras_recipes.tuning",
     "set_seed": "keras_recipes.utils",
 }

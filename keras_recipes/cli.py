@@ -55,6 +55,8 @@ _TEMPLATE_FILES = {
     "tabular_classifier": "tabular_classification",
     "text_classifier": "text_classification",
     "seq2seq_transformer": "translation",
+    "image_regressor": "image_regression",
+    "text_regressor": "text_regression",
 }
 
 
@@ -170,6 +172,15 @@ def cmd_predict(args):
             line = {"file": file, "label": str(label)}
             print(json.dumps({**line, "probability": round(float(probability), 4)}))
         return
+    elif task == "image_regressor":
+        for path in inputs:
+            if not os.path.isfile(path) and not os.path.isdir(path):
+                raise ValueError(f"`inputs` must be image files. Received: {path!r}")
+        table = model.predict_files(inputs)  # a file column, then one per target
+        for row in table.to_dict("records"):
+            values = {k: round(float(v), 6) for k, v in row.items() if k != "file"}
+            print(json.dumps({"file": row["file"], **values}))
+        return
     elif task == "tabular_classifier":
         import pandas as pd
 
@@ -180,8 +191,18 @@ def cmd_predict(args):
         return
     else:
         x = list(inputs)
+    if hasattr(model, "predict_values"):  # a regressor: values in the target's units
+        for _, row in model.predict_values(x).iterrows():
+            print(json.dumps({name: round(float(v), 6) for name, v in row.items()}))
+        return
     probs = model.predict(x, verbose=0)
     labels = model.predict_labels(x)
+    if getattr(model, "multi_label", False):  # a list of tags per input
+        names = model.class_names or [str(i) for i in range(probs.shape[-1])]
+        for tags, p in zip(labels, probs):
+            scores = {str(n): round(float(v), 4) for n, v in zip(names, p)}
+            print(json.dumps({"labels": [str(t) for t in tags], "scores": scores}))
+        return
     for label, p in zip(labels, probs):
         print(json.dumps({"label": str(label), "confidence": round(float(p.max()), 4)}))
 

@@ -133,6 +133,101 @@ def interpret(model, x=None, y=None, batch_size=None, top_k=10, output_dir="auto
     )
 
 
+class MultiLabelInterpretation(Interpretation):
+    """What `interpret_multi_label` found.
+
+    Attributes:
+        class_names: tag names (or index strings).
+        thresholds: the per-tag thresholds the report used.
+        report: scikit-learn `classification_report` as a dict: per tag
+            precision, recall, F1 and support, plus micro, macro, weighted
+            and samples averages.
+        report_text: the same report as text.
+        f1_micro: micro-averaged F1 over all (sample, tag) decisions.
+        f1_macro: mean of the per-tag F1 scores.
+        subset_accuracy: share of samples whose tag set is exactly right.
+        top_losses: list of dicts (`index`, `loss`, `true`, `predicted`),
+            highest binary cross-entropy first.
+        plot_path: always `None` (no confusion matrix for tags).
+    """
+
+    def __repr__(self):
+        return (
+            f"MultiLabelInterpretation(f1_micro={self.f1_micro:.4f}, "
+            f"f1_macro={self.f1_macro:.4f}, tags={len(self.class_names)})"
+        )
+
+
+def interpret_multi_label(model, x=None, y=None, batch_size=None, top_k=10, **kwargs):
+    """Per-tag report of a multi-label classifier on labelled data.
+
+    Each tag is predicted when its probability reaches its threshold.
+
+    Args:
+        model: a multi-label classifier (sigmoid outputs, one per tag).
+        x: labelled data, as `interpret` takes it.
+        y: labels when `x` holds only inputs.
+        batch_size: prediction batch size.
+        top_k: how many top-loss samples to return.
+        **kwargs: `thresholds` (one per tag; default 0.5 each) and
+            `output_dir` (accepted for `interpret`'s signature; nothing is
+            drawn).
+
+    Returns:
+        A `MultiLabelInterpretation`.
+    """
+    # scikit-learn is optional and slow to import: loaded on first use.
+    from sklearn.metrics import classification_report
+
+    unknown = sorted(set(kwargs) - {"thresholds", "output_dir"})
+    if unknown:
+        raise TypeError(
+            f"`interpret` got an unexpected argument `{unknown[0]}`. "
+            f"Received: {unknown[0]}={kwargs[unknown[0]]!r}"
+        )
+    validation.check_int("top_k", top_k, minimum=1)
+    probs, labels = collect(model, x, y, batch_size)
+    probs = np.asarray(probs, dtype="float64")
+    labels = np.asarray(labels, dtype="float64").reshape(probs.shape)
+    n = probs.shape[-1]
+    thresholds = kwargs.get("thresholds")
+    thresholds = np.full(n, 0.5) if thresholds is None else np.asarray(thresholds)
+    names = getattr(model, "class_names", None) or [str(i) for i in range(n)]
+    names = [str(c) for c in names]
+    predicted = (probs >= thresholds).astype("int64")
+    truth = labels.astype("int64")
+    options = {
+        "labels": list(range(n)),
+        "target_names": names,
+        "zero_division": 0,
+    }
+    report = classification_report(truth, predicted, output_dict=True, **options)
+    report_text = classification_report(truth, predicted, **options)
+    p = np.clip(probs, 1e-7, 1 - 1e-7)
+    losses = -(labels * np.log(p) + (1 - labels) * np.log(1 - p)).mean(-1)
+    top = np.argsort(-losses, kind="stable")[:top_k]
+    top_losses = [
+        {
+            "index": int(i),
+            "loss": float(losses[i]),
+            "true": [names[j] for j in np.flatnonzero(truth[i])],
+            "predicted": [names[j] for j in np.flatnonzero(predicted[i])],
+        }
+        for i in top
+    ]
+    return MultiLabelInterpretation(
+        class_names=names,
+        thresholds=[float(t) for t in thresholds],
+        report=report,
+        report_text=report_text,
+        f1_micro=float(report["micro avg"]["f1-score"]),
+        f1_macro=float(report["macro avg"]["f1-score"]),
+        subset_accuracy=float((predicted == truth).all(-1).mean()),
+        top_losses=top_losses,
+        plot_path=None,
+    )
+
+
 class RegressionInterpretation(Interpretation):
     """What `interpret_regression` found.
 
@@ -224,8 +319,10 @@ def interpret_regression(
 
 __all__ = [
     "Interpretation",
+    "MultiLabelInterpretation",
     "RegressionInterpretation",
     "confusion_matrix_figure",
     "interpret",
+    "interpret_multi_label",
     "interpret_regression",
 ]

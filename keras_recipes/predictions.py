@@ -19,7 +19,8 @@ from keras_recipes.data.pipeline import Data
 def class_predictions(model, x, y, batch_size, caller):
     """Returns `(probabilities, int64 true class indices)` of a classifier.
 
-    Raises a `ValueError` naming `caller` when the model does not output one
+    Raises a `ValueError` naming `caller` for a multi-label model (tags
+    have no confusion matrix) and when the model does not output one
     probability per class. Labels may be indices or one-hot rows.
 
     Args:
@@ -44,6 +45,12 @@ def class_predictions(model, x, y, batch_size, caller):
     >>> probs.shape, labels.tolist()
     ((2, 2), [0, 1])
     """
+    if getattr(model, "multi_label", False):
+        raise ValueError(
+            f"`{caller}` needs a single-label classifier (one class per sample); "
+            "for a multi_label=True model, `model.interpret(data)` gives the "
+            "per-tag report. Received: a multi_label=True model"
+        )
     probs, labels = collect(model, x, y, batch_size)
     if probs.ndim != 2 or probs.shape[-1] < 2:
         raise ValueError(

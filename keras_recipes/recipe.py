@@ -138,7 +138,7 @@ class Recipe:
                 data["limit"],
                 seed=self.config.get("seed", 0),
                 target=data.get("target"),
-                stratify=self.task != "seq2seq_transformer",
+                stratify=_has_classes(self.task),
             )
             for part in parts
         )
@@ -215,7 +215,9 @@ class Recipe:
         """Trains, evaluates and exports; returns a summary dict.
 
         Also writes `summary.json`, `training_curves.png` and, for
-        classifiers, `confusion_matrix.png` (test split) into `output_dir`.
+        classifiers, `confusion_matrix.png` (test split; multi-label:
+        `tag_report.txt`, the per-tag report), for regressors
+        `regression.png` (predicted vs true, residuals) into `output_dir`.
         """
 
         start = time.time()
@@ -268,7 +270,8 @@ class Recipe:
         return summary
 
     def _plots(self, model, history, test, out):
-        """Writes `training_curves.png` (+ `confusion_matrix.png`) into `out`."""
+        """Writes `training_curves.png` (+ `confusion_matrix.png` for
+        classifiers, `regression.png` for regressors) into `out`."""
 
         paths = {}
         if history.history.get("loss"):
@@ -277,7 +280,25 @@ class Recipe:
                 os.path.join(out, "training_curves.png"),
                 title=f"{self.config.get('name', self.task)}: training curves",
             )
-        if self.task != "seq2seq_transformer":
+        if self.task.endswith("_regressor"):
+            data = model.to_data(test)
+            figure = plots.regression_figure(
+                data.y,
+                model.predict(data.x, verbose=0),
+                target_names=model.target_names,
+                title="Predicted vs true (test split)",
+            )
+            paths["regression"] = plots.save_png(
+                figure, os.path.join(out, "regression.png")
+            )
+        elif getattr(model, "multi_label", False):  # tags: a per-tag report
+            path = os.path.join(out, "tag_report.txt")
+            found = model.interpret(test, output_dir=None)
+            with utils.atomic_path(path) as tmp:
+                with open(tmp, "w", encoding="utf-8") as file:
+                    file.write(found.report_text)
+            paths["tag_report"] = path
+        elif _has_classes(self.task):
             paths["confusion_matrix"] = plots.plot_confusion_matrix(
                 model,
                 test,
@@ -285,6 +306,11 @@ class Recipe:
                 title="Confusion matrix (test split)",
             )
         return paths
+
+
+def _has_classes(task):
+    """Whether a task predicts classes (a confusion matrix, stratified limits)."""
+    return task != "seq2seq_transformer" and not task.endswith("_regressor")
 
 
 def _jsonable(value):
@@ -335,7 +361,9 @@ def subsample(data, limit, seed=0, target=None, stratify=True):
         n, labels = len(data[0]), data[1]
     elif hasattr(data, "iloc"):
         n = len(data)
-        labels = data[target] if target is not None and target in data else None
+        columns = [target] if isinstance(target, str) else list(target or [])
+        present = columns and all(c in data.columns for c in columns)
+        labels = data[target] if present else None
     else:
         raise TypeError(
             "`data.limit` works on (x, y) pairs, DataFrames and kr.data.Data. "
@@ -391,7 +419,21 @@ def _load_path(task, data, names=None):
             # `split` names its own argument; here it is the recipe's key.
             message = str(error).replace("validation_split", "data.test_size")
             raise RecipeError(f"Recipe key `data.test_size`: {message}") from None
+    if os.path.isdir(path) and task == "image_regressor":
+        size = data.get("image_size")
+        folder = kr_data.image_targets(
+            path,
+            targets=data.get("target", "targets.csv"),
+            image_size=tuple(size) if size else None,
+        )
+        try:
+            return kr_data.split(folder, test_size, seed=0)
+        except ValueError as error:
+            message = str(error).replace("validation_split", "data.test_size")
+            raise RecipeError(f"Recipe key `data.test_size`: {message}") from None
     if path.lower().endswith(".csv") and os.path.isfile(path):
+        if task == "text_regressor":
+            return _text_csv(path, data, names, test_size)
         # sklearn: heavy, imported only when a CSV recipe is split.
         from sklearn.model_selection import train_test_split
 
@@ -404,14 +446,18 @@ def _load_path(task, data, names=None):
                 f"Received: {names['path']}={path!r}"
             ) from None
         target = data.get("target")
-        if target is not None and target not in frame.columns:
-            columns = [str(c) for c in frame.columns]
-            raise RecipeError(
-                f"{key_label(names['target'])} must name a column of {names['path']} "
-                f"{columns[:20]}.{validation.did_you_mean(target, columns)} "
-                f"Received: {names['target']}={target!r}"
-            )
-        stratify = frame[target] if target is not None else None
+        # Several target columns: the 0/1 tags of a multi-label classifier.
+        wanted = [target] if isinstance(target, str) else list(target or [])
+        for column in wanted:
+            if column not in frame.columns:
+                columns = [str(c) for c in frame.columns]
+                raise RecipeError(
+                    f"{key_label(names['target'])} must name a column of "
+                    f"{names['path']} {columns[:20]}."
+                    f"{validation.did_you_mean(column, columns)} "
+                    f"Received: {names['target']}={target!r}"
+                )
+        stratify = frame[target] if isinstance(target, str) else None
         try:
             train, test = train_test_split(
                 frame, test_size=test_size, random_state=0, stratify=stratify
@@ -426,6 +472,52 @@ def _load_path(task, data, names=None):
     raise RecipeError(
         f"{key_label(names['path'])} must be a folder (image/text classes) or a CSV "
         f"file for task={task!r}. Received: {names['path']}={path!r}"
+    )
+
+
+def _text_csv(path, data, names, test_size):
+    """`((texts, targets), (texts, targets))` from a CSV of texts and numbers.
+
+    The texts are the `text` column (or the one column besides the
+    target); `data.target` names the numeric target column.
+    """
+    from sklearn.model_selection import train_test_split
+
+    try:
+        frame = read_csv(path, name=names["path"])
+    except ValueError as error:
+        raise RecipeError(
+            f"{key_label(names['path'])} must be a readable CSV file "
+            f"({str(error).splitlines()[0][:200]}). "
+            f"Received: {names['path']}={path!r}"
+        ) from None
+    columns = [str(c) for c in frame.columns]
+    target = data.get("target")
+    if target not in columns:
+        raise RecipeError(
+            f"{key_label(names['target'])} must name the numeric target column "
+            f"of {names['path']} {columns[:20]}."
+            f"{validation.did_you_mean(str(target), columns)} "
+            f"Received: {names['target']}={target!r}"
+        )
+    others = [c for c in columns if c != target]
+    text = "text" if "text" in others else (others[0] if len(others) == 1 else None)
+    if text is None:
+        raise RecipeError(
+            f"{key_label(names['path'])} must have a `text` column (or one column "
+            f"besides the target). Received: columns {columns[:20]}"
+        )
+    try:
+        train, test = train_test_split(frame, test_size=test_size, random_state=0)
+    except ValueError as error:
+        raise RecipeError(
+            f"Recipe key `data.test_size` cannot split the {len(frame)} rows "
+            f"of {names['path']} ({str(error).splitlines()[0]}). "
+            f"Received: data.test_size={test_size}"
+        ) from None
+    return tuple(
+        (part[text].astype(str).to_numpy(object), part[target].to_numpy())
+        for part in (train, test)
     )
 
 

@@ -345,7 +345,14 @@ TOP_KEYS = (
     "export",
 )
 DATA_KEYS = ("dataset", "path", "target", "image_size", "test_size", "options", "limit")
-FIT_KEYS = ("epochs", "batch_size", "validation_split", "class_weight", "time_budget")
+FIT_KEYS = (
+    "epochs",
+    "batch_size",
+    "validation_split",
+    "class_weight",
+    "time_budget",
+    "threshold",
+)
 REQUIRED = ("task", "data")
 
 
@@ -396,7 +403,7 @@ def _check_data(data, task):
     else:
         _check_path(data, task)
     if "target" in data:
-        _type("data.target", data["target"], str)
+        _check_target(data["target"], task)
     if "limit" in data and _type("data.limit", data["limit"], int) < 1:
         raise RecipeError(
             "Recipe key `data.limit` must be a positive number of examples. "
@@ -413,6 +420,19 @@ def _check_data(data, task):
             )
         for i, side in enumerate(size):
             _number(f"data.image_size[{i}]", side, int, 1, MAX_IMAGE_SIDE)
+
+
+def _check_target(target, task):
+    """`data.target`: a column name, or (tabular) a list of 0/1 tag columns."""
+    if task == "tabular_classifier" and isinstance(target, list):
+        if not target or not all(isinstance(c, str) for c in target):
+            raise RecipeTypeError(
+                "Recipe key `data.target` must be a column name or a non-empty "
+                "list of column names (0/1 tag columns, with `model.multi_label: "
+                f"true`). Received: data.target={short(target)}"
+            )
+        return target
+    return _type("data.target", target, str)
 
 
 def key_label(name):
@@ -447,6 +467,11 @@ def check_data_path(task, path, name="data.path"):
             "a folder of class subfolders or a CSV file",
         ),
         "tabular_classifier": (is_csv, "a CSV file"),
+        "image_regressor": (
+            os.path.isdir(path),
+            "a folder of images with a targets.csv (filename,<target> rows)",
+        ),
+        "text_regressor": (is_csv, "a CSV file (a text and a target column)"),
         "seq2seq_transformer": (is_csv, "a CSV file"),
     }
     ok, expected = kinds.get(task, (os.path.isdir(path) or is_csv, "data"))
@@ -459,7 +484,7 @@ def check_data_path(task, path, name="data.path"):
 
 def _check_path(data, task):
     path = check_data_path(task, data["path"])
-    if task == "tabular_classifier" and "target" not in data:
+    if task in ("tabular_classifier", "text_regressor") and "target" not in data:
         raise RecipeError(
             "Recipe key `data.target` (the label column) is required with a CSV "
             f"`data.path`. Received: data={short(data)}"
@@ -497,6 +522,8 @@ def _check_fit(fit, task):
             raise as_recipe_error(error) from None
     if fit.get("class_weight") is not None:
         _check_class_weight(fit["class_weight"], task)
+    if fit.get("threshold") is not None and fit["threshold"] != "auto":
+        _number("fit.threshold", fit["threshold"], float, 0, 1, True, True)
 
 
 def _check_class_weight(weights, task):

@@ -18,6 +18,8 @@ TASKS = {
     "seq2seq_transformer": (
         "keras_recipes.tasks.seq2seq_transformer:seq2seq_transformer"
     ),
+    "image_regressor": "keras_recipes.tasks.image_regressor:image_regressor",
+    "text_regressor": "keras_recipes.tasks.text_regressor:text_regressor",
 }
 
 # task name -> "module:Class" of the model its factory builds (for the names
@@ -29,6 +31,8 @@ TASK_CLASSES = {
     "seq2seq_transformer": (
         "keras_recipes.tasks.seq2seq_transformer:Seq2SeqTransformer"
     ),
+    "image_regressor": "keras_recipes.tasks.image_regressor:ImageRegressor",
+    "text_regressor": "keras_recipes.tasks.text_regressor:TextRegressor",
 }
 
 # dataset name -> "module:loader"; loaders return (train, test).
@@ -37,6 +41,7 @@ DATASETS = {
     "dates": "keras_recipes.datasets.dates:load_dates",
     "penguins": "keras_recipes.datasets.penguins:load_penguins",
     "wordnet_glosses": "keras_recipes.datasets.wordnet_glosses:load_wordnet_glosses",
+    "tate_titles": "keras_recipes.datasets.tate_titles:load_tate_titles",
 }
 
 # task name -> default demo dataset
@@ -45,6 +50,9 @@ DEMO_DATASETS = {
     "seq2seq_transformer": "dates",
     "tabular_classifier": "penguins",
     "text_classifier": "wordnet_glosses",
+    # Digits as numbers: the digit's value is the (real, if easy) target.
+    "image_regressor": "digits",
+    "text_regressor": "tate_titles",
 }
 
 

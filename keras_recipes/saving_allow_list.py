@@ -27,15 +27,19 @@ ALLOWED_CLASSES = frozenset(
          "keras_recipes>TextClassifier"),
         ("keras_recipes.tasks.seq2seq_transformer", "Seq2SeqTransformer",
          "keras_recipes>Seq2SeqTransformer"),
+        ("keras_recipes.tasks.image_regressor", "ImageRegressor",
+         "keras_recipes>ImageRegressor"),
+        ("keras_recipes.tasks.text_regressor", "TextRegressor",
+         "keras_recipes>TextRegressor"),
         # --- our components
         ("keras_recipes.layers.attention_pooling", "AttentionPooling",
          "keras_recipes>AttentionPooling"),
-        ("keras_recipes.layers.ngram_bag", "NgramBag", "keras_recipes>NgramBag"),
         ("keras_recipes.layers.conv_blocks", "ResidualBlock",
          "keras_recipes>ResidualBlock"),
         ("keras_recipes.layers.conv_blocks", "SqueezeExcitation",
          "keras_recipes>SqueezeExcitation"),
         ("keras_recipes.layers.fast_conv", "FastConv2D", "keras_recipes>FastConv2D"),
+        ("keras_recipes.layers.ngram_bag", "NgramBag", "keras_recipes>NgramBag"),
         ("keras_recipes.layers.stochastic_depth", "StochasticDepth",
          "keras_recipes>StochasticDepth"),
         ("keras_recipes.layers.tabular_features", "CategoryCross",
@@ -190,3 +194,4 @@ DATA_MARKERS = frozenset(
 )
 _MODEL_CLASSES = ("ImageClassifier", "TabularClassifier", "TextClassifier")
 _MODEL_CLASSES += ("Seq2SeqTransformer", "Functional")
+_MODEL_CLASSES += ("ImageRegressor", "TextRegressor")

@@ -1446,6 +1446,140 @@ CASES = [
     ("cli-predict-text-named-png",
      lambda c, o: cli("predict", c.model_path, cf.fake_image(o)),
      CliExit, "files", r"not readable images.*fake\.png"),
+    # image and text regressors (#37): targets checked before any training
+    ("image-regressor-nan-target",
+     lambda c, o: kr.image_regressor(data=(c.x, with_nan(c.y)), **TINY_IMG_REG),
+     ValueError, "data[1]", r"must hold finite numbers: 1 rows .*first rows: \[2\]"),
+    ("image-regressor-fit-inf-target",
+     lambda c, o: image_reg(c).fit((c.x, with_inf(c.y)), **NO_TB),
+     ValueError, "y", r"must hold finite numbers"),
+    ("image-regressor-string-target",
+     lambda c, o: kr.image_regressor(data=(c.x, ["big"] * len(c.x)), **TINY_IMG_REG),
+     TypeError, "data[1]", r"must hold numbers for a regressor"),
+    ("image-regressor-fit-two-targets-for-one",
+     lambda c, o: image_reg(c).fit((c.x, np.stack([c.y, c.y], 1)), **NO_TB),
+     ValueError, "y", r"must hold 1 target\(s\) per row.*shape \(40, 2\)"),
+    ("image-regressor-evaluate-string-target",
+     lambda c, o: image_reg(c).evaluate((c.x, c.y.astype(str).astype(object)
+                                         + "kg"), verbose=0),
+     TypeError, "y", r"must hold numbers"),
+    ("image-regressor-constant-target",
+     lambda c, o: kr.image_regressor(data=(c.x, np.ones(len(c.x))), **TINY_IMG_REG),
+     ValueError, "y", r"holds a single value"),
+    ("image-regressor-bad-target-transform",
+     lambda c, o: kr.image_regressor(data=(c.x, c.y), target_transform="log10",
+                                     **TINY_IMG_REG),
+     ValueError, "target_transform", r"Received: target_transform='log10'"),
+    ("image-regressor-class-weight",
+     lambda c, o: image_reg(c).fit((c.x, c.y), class_weight={0: 1.0}, **NO_TB),
+     ValueError, "class_weight", r"applies to classifiers"),
+    ("image-regressor-targets-csv-missing-file",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,1\nb.png,2\n")),
+     ValueError, "targets", r"missing or not image files \(b\.png\)"),
+    ("image-regressor-targets-csv-nan",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,nan\n")),
+     ValueError, "targets", r"must hold finite numbers"),
+    ("image-regressor-targets-csv-text",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,heavy\n")),
+     TypeError, "targets", r"\['value'\] hold text"),
+    ("image-regressor-targets-csv-absent",
+     lambda c, o: kr.data.image_targets(targets_folder(o, "a.png,1\n"), "t.csv"),
+     ValueError, "targets", r"must name a CSV file"),
+    ("text-regressor-nan-target",
+     lambda c, o: kr.text_regressor(data=(TEXTS, with_nan(np.arange(16.0))),
+                                    **TINY_TEXT),
+     ValueError, "data[1]", r"must hold finite numbers"),
+    ("text-regressor-non-numeric-target",
+     lambda c, o: kr.text_regressor(data=(TEXTS, LABELS), **TINY_TEXT),
+     TypeError, "data[1]", r"must hold numbers for a regressor.*'pos'"),
+    ("text-regressor-fit-wrong-target-count",
+     lambda c, o: text_reg(c).fit((TEXTS, np.ones((16, 3))), **NO_TB),
+     ValueError, "y", r"must hold 1 target\(s\) per row"),
+    ("text-regressor-predict-numbers",
+     lambda c, o: text_reg(c).predict(np.arange(4.0)),
+     TypeError, "x", r"Received"),
+    ("text-regressor-log-of-negative",
+     lambda c, o: kr.text_regressor(data=(TEXTS, np.arange(16.0) - 3),
+                                    target_transform="log", **TINY_TEXT),
+     ValueError, "target_transform", r"needs targets >= 0"),
+    # ---------------------------------------------------- multi-label (#37)
+    ("text-factory-multi-label-mixed-forms",
+     lambda c, o: kr.text_classifier(
+         data=(TEXTS[:3], [["pos"], "neg", []]), multi_label=True, **TINY_TEXT),
+     ValueError, "data[1]", r"mixes label forms.*Received: data\[1\]\[1\]='neg'"),
+    ("text-factory-multi-label-single-labels",
+     lambda c, o: kr.text_classifier(
+         data=(TEXTS, LABELS), multi_label=True, **TINY_TEXT),
+     ValueError, "data[1]", r"one label per sample.*multi_label=False"),
+    ("text-factory-multi-label-all-empty",
+     lambda c, o: kr.text_classifier(
+         data=(TEXTS[:2], [[], []]), multi_label=True, **TINY_TEXT),
+     ValueError, "data[1]", r"holds no tag.*2 empty lists"),
+    ("text-factory-multi-label-non-string-tag",
+     lambda c, o: kr.text_classifier(
+         data=(TEXTS[:2], [["pos", 3], []]), multi_label=True, **TINY_TEXT),
+     TypeError, "data[1]", r"tags must be strings.*of type int"),
+    ("text-fit-multi-label-single-labels",
+     lambda c, o: ml_text(c).fit(TEXTS, LABELS, epochs=1, verbose=0),
+     ValueError, "`y`", r"one label per sample"),
+    ("text-evaluate-multi-label-unseen-tag",
+     lambda c, o: ml_text(c).evaluate(TEXTS[:2], [["pos"], ["horror"]], verbose=0),
+     ValueError, "`y`", r"not trained on.*Received unknown tags: \['horror'\]"),
+    ("text-fit-threshold-out-of-range",
+     lambda c, o: ml_text(c).fit(
+         TEXTS, ML_TAGS, epochs=1, verbose=0, threshold=1.5),
+     ValueError, "threshold", r"must be < 1\.0\. Received: threshold\[0\]=1\.5"),
+    ("text-fit-threshold-single-label",
+     lambda c, o: c.text.fit(
+         TEXTS, LABELS, epochs=1, verbose=0, threshold="auto"),
+     ValueError, "threshold", r"applies to multi_label=True"),
+    ("text-class-multi-label-not-bool",
+     lambda c, o: kr.tasks.TextClassifier(["a"], num_classes=2, multi_label="yes"),
+     TypeError, "multi_label", r"True or False\. Received: multi_label='yes'"),
+    ("text-class-thresholds-wrong-length",
+     lambda c, o: kr.tasks.TextClassifier(
+         ["a"], num_classes=2, multi_label=True, thresholds=[0.5]),
+     ValueError, "thresholds", r"list of 2 numbers"),
+    ("tabular-factory-several-targets-single-label",
+     lambda c, o: kr.tabular_classifier(data=ml_frame(), target=["a", "b"]),
+     ValueError, "target", r"names several columns.*multi_label=True"),
+    ("tabular-factory-multi-label-matrix-not-0-1",
+     lambda c, o: kr.tabular_classifier(
+         data=ml_frame(b=[0, 2, 1, 0, 1, 0]), target=["a", "b"], multi_label=True),
+     ValueError, "target", r"only 0 and 1.*Received: target\[\(1, 1\)\]="),
+    ("tabular-factory-multi-label-all-empty-column",
+     lambda c, o: kr.tabular_classifier(
+         data=c.frame.assign(tags=[[] for _ in range(6)]).drop(columns="label"),
+         target="tags", multi_label=True),
+     ValueError, "target", r"holds no tag: every sample's tag list is empty"),
+    ("tabular-factory-multi-label-unknown-target-column",
+     lambda c, o: kr.tabular_classifier(
+         data=ml_frame(), target=["a", "bb"], multi_label=True),
+     ValueError, "target", r"must name columns.*Did you mean 'b'"),
+    ("tabular-factory-multi-label-class-weight",
+     lambda c, o: kr.tabular_classifier(
+         data=ml_frame(), target=["a", "b"], multi_label=True,
+         class_weight="balanced"),
+     ValueError, "class_weight", r"does not apply to a multi_label=True model"),
+    ("tabular-evaluate-multi-label-unseen-tag",
+     lambda c, o: ml_tabular(c).evaluate(
+         (c.frame[["size", "color"]], [["a"], ["z"], [], [], [], []]), verbose=0),
+     ValueError, "`y`", r"not trained on.*\['z'\]"),
+    ("tabular-fit-multi-label-wrong-width",
+     lambda c, o: ml_tabular(c).fit(
+         c.frame[["size", "color"]], np.ones((6, 3)), epochs=1, verbose=0),
+     ValueError, "`y`", r"one column per tag: 2 for this model"),
+    ("image-factory-multi-label-matrix-not-0-1",
+     lambda c, o: kr.image_classifier(
+         data=(c.x[:4], [[0, 1], [1, 0], [0.5, 0], [1, 1]]), multi_label=True),
+     ValueError, "data[1]", r"only 0 and 1.*data\[1\]\[\(2, 0\)\]="),
+    ("image-fit-multi-label-single-labels",
+     lambda c, o: ml_image(c).fit(c.x, c.y, epochs=1, verbose=0),
+     ValueError, "`y`", r"one label per sample"),
+    ("image-fit-multi-label-class-weight",
+     lambda c, o: ml_image(c).fit(
+         c.x, np.eye(2)[c.y % 2], epochs=1, verbose=0, class_weight={0: 1, 1: 2}),
+     ValueError, "class_weight", r"does not apply to a multi_label=True model"),
     # ------------------------------------------- text wide & deep (issue #39)
     ("text-factory-unknown-architecture",
      lambda c, o: kr.text_classifier(data=(TEXTS, LABELS), architecture="cnn"),
@@ -1458,6 +1592,50 @@ CASES = [
      TypeError, "bigrams", r"Received: bigrams of type str"),
 ]
 # fmt: on
+
+
+ML_TAGS = [["pos"], ["neg"], ["pos", "neg"], []] * 4
+
+
+def ml_text(c):
+    """A multi-label text model (built once per module)."""
+    if not hasattr(c, "ml_text"):
+        c.ml_text = kr.text_classifier(
+            data=(TEXTS, ML_TAGS), multi_label=True, **TINY_TEXT
+        )
+    return c.ml_text
+
+
+def ml_frame(**columns):
+    frame = pd.DataFrame(
+        {
+            "size": [1.0, 2.0, 3.0, 4.0, 1.5, 3.5],
+            "a": [1, 0, 1, 0, 1, 0],
+            "b": [0, 1, 1, 0, 1, 0],
+        }
+    )
+    return frame.assign(**columns)
+
+
+def ml_tabular(c):
+    """A multi-label tabular model on the shared frame, tags 'a' and 'b'."""
+    if not hasattr(c, "ml_tabular"):
+        tags = [["a"], ["a", "b"], ["b"], [], ["a"], ["b"]]
+        c.ml_tabular = kr.tabular_classifier(
+            data=(c.frame[["size", "color"]], tags),
+            multi_label=True,
+            hidden_units=[8],
+        )
+    return c.ml_tabular
+
+
+def ml_image(c):
+    """A multi-label image model on the shared digits, two tags."""
+    if not hasattr(c, "ml_image"):
+        c.ml_image = kr.image_classifier(
+            data=(c.x, np.eye(2)[c.y % 2]), multi_label=True, width=8, depth=2
+        )
+    return c.ml_image
 
 
 def _files(folder):
@@ -1495,3 +1673,43 @@ def test_corpus_size():
     assert len({case[0] for case in CASES}) == len(CASES)
     kinds = {case[0].split("-")[0] for case in CASES}
     assert kinds == {"image", "tabular", "text", "seq2seq", "cli", "recipe", "resume"}
+
+
+# ---------------------------------------------- regressor helpers (#37)
+TINY_IMG_REG = dict(width=8, depth=2, augmentation=None)
+
+
+def with_nan(y):
+    y = np.asarray(y, "float64").copy()
+    y[2] = np.nan
+    return y
+
+
+def with_inf(y):
+    y = np.asarray(y, "float64").copy()
+    y[5] = np.inf
+    return y
+
+
+def image_reg(c):
+    if not hasattr(c, "image_reg"):
+        c.image_reg = kr.image_regressor(data=(c.x, c.y), **TINY_IMG_REG)
+    return c.image_reg
+
+
+def text_reg(c):
+    if not hasattr(c, "text_reg"):
+        c.text_reg = kr.text_regressor(data=(TEXTS, np.arange(16.0)), **TINY_TEXT)
+    return c.text_reg
+
+
+def targets_folder(out, rows):
+    """A folder beside the case's output folder: a.png and a targets.csv."""
+    from PIL import Image
+
+    folder = os.path.join(out, "..", f"{os.path.basename(out)}-images")
+    os.makedirs(folder, exist_ok=True)
+    Image.new("L", (8, 8)).save(os.path.join(folder, "a.png"))
+    with open(os.path.join(folder, "targets.csv"), "w", encoding="utf-8") as file:
+        file.write("filename,value\n" + rows)
+    return folder

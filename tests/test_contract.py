@@ -60,10 +60,6 @@ def _ints(high, *shape):
 # Layers: name -> (constructor kwargs factory, sample inputs factory).
 LAYERS = {
     "AttentionPooling": (lambda: {"units": 4}, lambda: [_f(2, 5, 3)]),
-    "NgramBag": (
-        lambda: {"vocabulary_size": 8, "units": 3, "bigrams": [[2, 3], [3, 4]]},
-        lambda: [_ints(8, 2, 5)],
-    ),
     # One list input: the two index columns to cross.
     "CategoryCross": (lambda: {"num_b": 4}, lambda: [[_ints(3, 5), _ints(4, 5)]]),
     "FastConv2D": (
@@ -77,6 +73,10 @@ LAYERS = {
     "IntegerCategoryLookup": (
         lambda: {"vocabulary": [2007, 2008, 2009]},
         lambda: [np.array([2009, 2007, 1999], "int64")],
+    ),
+    "NgramBag": (
+        lambda: {"vocabulary_size": 10, "units": 3, "bigrams": [[2, 3], [4, 5]]},
+        lambda: [np.array([[2, 3, 4, 5, 0], [6, 2, 3, 0, 0]], "int64")],
     ),
     "ResidualBlock": (lambda: {"filters": 8, "strides": 2}, lambda: [_f(2, 8, 8, 3)]),
     "SqueezeExcitation": (lambda: {"ratio": 0.5}, lambda: [_f(2, 4, 4, 8)]),
@@ -196,10 +196,6 @@ NO_EXAMPLE = {"LRFinderResult", "lr_find", "fit_one_cycle"}
 # name -> [(kwargs, expected text)]: each must raise in __init__.
 BAD_ARGS = {
     "AttentionPooling": [({"units": 0}, "Received: units=0")],
-    "NgramBag": [
-        ({"vocabulary_size": 8, "units": 0}, "Received: units=0"),
-        ({"vocabulary_size": 2, "units": 2}, "Received: vocabulary_size=2"),
-    ],
     "CategoryCross": [({"num_b": 0}, "Received: num_b=0")],
     "FastConv2D": [({"filters": 0, "kernel_size": 3}, "Received: filters=0")],
     "ImputedNormalization": [
@@ -209,6 +205,13 @@ BAD_ARGS = {
     "IntegerCategoryLookup": [
         ({"vocabulary": []}, "Received: vocabulary=[]"),
         ({"vocabulary": [1, 1]}, "Received: vocabulary=[1, 1]"),
+    ],
+    "NgramBag": [
+        ({"vocabulary_size": 10, "units": 0}, "Received: units=0"),
+        (
+            {"vocabulary_size": 10, "units": 3, "bigrams": [[1, 12]]},
+            "Received: ids from 1 to 12",
+        ),
     ],
     "ResidualBlock": [({"filters": 0}, "Received: filters=0")],
     "SqueezeExcitation": [({"ratio": 1.5}, "Received: ratio=1.5")],

@@ -399,6 +399,16 @@ def _template_files(root):
             num_encoder_layers=1,
             num_decoder_layers=1,
         ),
+        "image_regressor": lambda: kr.image_regressor(
+            data=(np.zeros((4, 8, 8, 1)), [1.0, 2.0, 3.0, 90.0]),
+            target_transform="log",
+            regression_loss="huber",
+            width=4,
+            depth=1,
+        ),
+        "text_regressor": lambda: kr.text_regressor(
+            data=(texts, np.arange(16.0)), units=4, embedding_dim=4, sequence_length=4
+        ),
     }
     paths = []
     for name, build in models.items():

@@ -31,6 +31,7 @@ BASE = [p for p in TEMPLATES if p not in TUNED]
 SMALL = {
     "image_classifier": ["data.limit=64", "model.width=8", "model.depth=1"],
     "tabular_classifier": ["data.limit=64"],
+    "tabular_regressor": ["data.limit=64"],
     "text_classifier": [
         "data.limit=64",
         "model.max_tokens=500",
@@ -44,6 +45,14 @@ SMALL = {
         "model.intermediate_dim=16",
         "model.num_encoder_layers=1",
         "model.num_decoder_layers=1",
+    ],
+    "image_regressor": ["data.limit=64", "model.width=8", "model.depth=1"],
+    "text_regressor": [
+        "data.limit=64",
+        "model.max_tokens=500",
+        "model.embedding_dim=8",
+        "model.units=8",
+        "model.sequence_length=16",
     ],
 }
 
@@ -71,7 +80,7 @@ def test_there_is_a_template_and_a_tuned_variant_per_task():
     for path in TEMPLATES:
         tasks.setdefault(recipe_lib.load(path).task, []).append(name(path))
     assert set(tasks) == set(registry.TASKS)
-    assert len(TUNED) == 4
+    assert len(TUNED) == len(registry.TASKS)
     for files in tasks.values():
         assert len(files) == 2 and any(f.endswith("_tuned.yaml") for f in files)
 
@@ -106,8 +115,10 @@ def test_template_trains_one_tiny_epoch_from_the_cli(path, tmp_path, capsys):
     # The plots are written and announced (tests/test_plots.py checks PNGs).
     assert (out / "training_curves.png").is_file()
     assert "plot training_curves" in printed
-    classifier = recipe_lib.load(path).task != "seq2seq_transformer"
+    task = recipe_lib.load(path).task
+    classifier = task != "seq2seq_transformer" and not task.endswith("_regressor")
     assert (out / "confusion_matrix.png").is_file() == classifier
+    assert (out / "regression.png").is_file() == task.endswith("_regressor")
 
 
 @pytest.mark.parametrize("path", TUNED, ids=name)
@@ -141,12 +152,15 @@ def test_template_loads_from_python(path):
         "tabular_classifier": "TabularClassifier",
         "text_classifier": "TextClassifier",
         "seq2seq_transformer": "Seq2SeqTransformer",
+        "image_regressor": "ImageRegressor",
+        "text_regressor": "TextRegressor",
     }[task]
     assert type(model).__name__ == expected
     # The recipe's model section reaches the model unchanged.
     config = model.get_config()
     for key, value in (recipe_lib.load(path).config.get("model") or {}).items():
-        if key in config and key != "learning_rate":
+        # `target_transform: auto` becomes the statistics it chose.
+        if key in config and key not in ("learning_rate", "target_transform"):
             got = config[key]
             assert got == value or list(np.atleast_1d(got)) == list(
                 np.atleast_1d(value)

@@ -6,6 +6,7 @@ from keras_recipes.data.adapters import from_numpy
 from keras_recipes.data.adapters import from_pandas
 from keras_recipes.data.adapters import image_folder
 from keras_recipes.data.adapters import text_folder
+from keras_recipes.data.image_targets import image_targets
 from keras_recipes.data.pipeline import Data
 from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import split
@@ -17,6 +18,7 @@ __all__ = [
     "from_numpy",
     "from_pandas",
     "image_folder",
+    "image_targets",
     "make_dataset",
     "split",
     "text_folder",

@@ -105,7 +105,9 @@ def export_onnx(
         samples: raw inputs to compare Keras and ONNX Runtime on (an array,
             a list of arrays or a dict by input name; source sentences for a
             seq2seq model). Generated from the input specs when omitted.
-        tolerance: largest accepted absolute difference of any output.
+        tolerance: largest accepted difference of any output: absolute for
+            values within [-1, 1] (probabilities), relative to the value
+            beyond (a regressor's outputs, in the target's units).
         opset: ONNX opset.
         routes: conversion routes to try, in order (subset of `ROUTES`).
         num_samples: number of generated samples when `samples` is omitted.

@@ -76,7 +76,9 @@ class TargetScale(keras.layers.Layer):
         values = inputs * std + mean
         if any(self.log):
             # Clipped so a wild prediction saturates instead of overflowing.
-            exp = ops.expm1(ops.minimum(values, 80.0))
+            # exp - 1, not expm1: tf2onnx has no Expm1, and the ONNX export
+            # must carry the whole scaling.
+            exp = ops.exp(ops.minimum(values, 80.0)) - 1.0
             flags = ops.convert_to_tensor(self.log)
             values = ops.where(flags, exp, values)
         return values

@@ -2,18 +2,22 @@
 
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.image_classifier import ImageClassifier
+from keras_recipes.tasks.image_regressor import ImageRegressor
 from keras_recipes.tasks.regressor import Regressor
 from keras_recipes.tasks.seq2seq_transformer import Seq2SeqTransformer
 from keras_recipes.tasks.tabular_classifier import TabularClassifier
 from keras_recipes.tasks.task import Task
 from keras_recipes.tasks.text_classifier import TextClassifier
+from keras_recipes.tasks.text_regressor import TextRegressor
 
 __all__ = [
     "Classifier",
     "ImageClassifier",
+    "ImageRegressor",
     "Regressor",
     "Seq2SeqTransformer",
     "TabularClassifier",
     "Task",
     "TextClassifier",
+    "TextRegressor",
 ]

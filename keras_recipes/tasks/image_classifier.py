@@ -17,11 +17,16 @@ from keras_recipes.tasks.image_backbone import BACKBONES
 from keras_recipes.tasks.image_backbone import DEFAULT_AUGMENTATION
 from keras_recipes.tasks.image_backbone import MIN_APPLICATION_SIZE
 from keras_recipes.tasks.image_backbone import image_features
+from keras_recipes.tasks.image_inputs import ImageInputs
+from keras_recipes.tasks.multi_label import default_loss as multi_label_loss
+from keras_recipes.tasks.multi_label import head_activation
+from keras_recipes.tasks.multi_label import infer_classes
+from keras_recipes.tasks.multi_label import labels_array
 from keras_recipes.utils import set_seed
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
-class ImageClassifier(Classifier):
+class ImageClassifier(ImageInputs, Classifier):
     """Image classifier: raw pixels in, class probabilities out.
 
     The default backbone (`"resnet_se"`) is a residual CNN with
@@ -52,6 +57,9 @@ class ImageClassifier(Classifier):
         label_smoothing: label smoothing of the cross-entropy loss.
         learning_rate: AdamW learning rate used by `compile("auto")`.
         class_names: optional class names.
+        multi_label: a sigmoid head, one probability per tag (see
+            `kr.tasks.Classifier`); `num_classes` counts the tags.
+        thresholds: multi-label decision thresholds, one per tag.
         **kwargs: `keras.Model` keyword arguments (`name`, ...).
 
     Example:
@@ -82,9 +90,11 @@ class ImageClassifier(Classifier):
         label_smoothing=0.0,
         learning_rate=2e-3,
         class_names=None,
+        multi_label=False,
+        thresholds=None,
         **kwargs,
     ):
-        num_classes = check_classes(num_classes, class_names)
+        num_classes = check_classes(num_classes, class_names, multi_label)
         image_shape = _check_image_shape(image_shape, image_size)
         validation.check_choice("backbone", backbone, BACKBONES)
         validation.check_int("depth", depth, minimum=1, maximum=6)
@@ -124,7 +134,10 @@ class ImageClassifier(Classifier):
         # === Layers ===
         head_dropout = keras.layers.Dropout(float(dropout), name="head_dropout")
         head = keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="predictions"
+            num_classes,
+            activation=head_activation(multi_label),
+            dtype="float32",
+            name="predictions",
         )
 
         # === Functional Model ===
@@ -140,7 +153,12 @@ class ImageClassifier(Classifier):
         )
         outputs = head(head_dropout(x))
         super().__init__(
-            inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
+            inputs=inputs,
+            outputs=outputs,
+            class_names=class_names,
+            multi_label=multi_label,
+            thresholds=thresholds,
+            **kwargs,
         )
 
         # === Config ===
@@ -159,11 +177,14 @@ class ImageClassifier(Classifier):
         self.learning_rate = learning_rate
         self.compile()
 
-    # Soft targets (label smoothing, MixUp) need one-hot labels in the pipeline.
+    # Soft targets (label smoothing, MixUp) need one-hot labels in the pipeline
+    # (multi-label targets are 0/1 rows already).
     def _one_hot(self):
-        return bool(self.label_smoothing) or bool(self.mixup)
+        return not self.multi_label and (bool(self.label_smoothing) or bool(self.mixup))
 
     def default_loss(self):
+        if self.multi_label:
+            return multi_label_loss(self.label_smoothing)
         if self._one_hot():
             return keras.losses.CategoricalCrossentropy(
                 label_smoothing=float(self.label_smoothing)
@@ -171,6 +192,8 @@ class ImageClassifier(Classifier):
         return keras.losses.SparseCategoricalCrossentropy()
 
     def default_metrics(self):
+        if self.multi_label:
+            return super().default_metrics()
         if self._one_hot():
             return [keras.metrics.CategoricalAccuracy(name="accuracy")]
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
@@ -199,93 +222,6 @@ class ImageClassifier(Classifier):
 
             ds = ds.map(apply, num_parallel_calls=tf.data.AUTOTUNE)
         return ds
-
-    def input_size(self):
-        """`(height, width)` the model computes at (`image_size` or the input's)."""
-        return tuple(self.image_size or self.image_shape[:2])
-
-    def check_x(self, x, name="x"):
-        x = validation.as_array(name, x)
-        validation.check_not_empty(name, x)
-        channels = self.image_shape[-1]
-        if x.ndim == 3 and channels == 1:
-            x = x[..., None]
-        validation.check_rank(name, x, (4,), "batch of images (N, H, W, C)")
-        if channels == 3 and x.shape[-1] == 1:  # grayscale photos, RGB model
-            x = np.repeat(x, 3, axis=-1)
-        # With `image_size` the model resizes: any height and width.
-        expected = (None, None, channels) if self.image_size else self.image_shape
-        got = x.shape[1:]
-        if any(e is not None and e != g for e, g in zip(expected, got)):
-            hint = (
-                ""
-                if self.image_size or got[-1] != channels
-                else " (this model was built without `image_size=`, so it does "
-                "not resize; pass image files or resize the arrays first)"
-            )
-            raise ValueError(
-                f"`{name}` must hold images of shape {expected}{hint}. "
-                f"Received: {name} with shape {x.shape}"
-            )
-        if x.dtype.kind not in "uifb":
-            raise TypeError(
-                f"`{name}` must hold numeric pixel values. "
-                f"Received: {name} of dtype {x.dtype}"
-            )
-        validation.check_finite(name, x)
-        return x.astype("float32", copy=False)
-
-    def _frame_to_inputs(self, x, name):
-        """PIL images, and lists of images of different sizes, to one batch.
-
-        PIL images are turned upright (`ImageOps.exif_transpose`) and resized
-        to the model's size as image files are; a list of arrays of
-        different sizes is resized when the model resizes (`image_size`).
-        """
-        if images.is_pil_input(x):  # decoded files: resized as files are
-            arrays = images.pil_to_arrays(x, self.image_shape[-1])
-            x = images.stack_images(arrays, self.input_size(), always=True)
-        elif (
-            self.image_size  # the model resizes: so may its input
-            and isinstance(x, list | tuple)
-            and x
-            and all(np.ndim(i) == 3 for i in x)
-        ):
-            x = images.stack_images(x, self.input_size())
-        return super()._frame_to_inputs(x, name)
-
-    def to_data(self, x, y=None, name="x", with_labels=True):
-        """`Task.to_data`, plus image files: a path, a list or a folder.
-
-        Files are decoded in the tf.data pipeline (upright by their EXIF
-        orientation, resized to the model's size like its `Resizing` layer).
-        """
-        if isinstance(x, tuple) and y is None and with_labels and len(x) == 2:
-            if images.is_file_input(x[0]):
-                x, y = x
-        if not images.is_file_input(x):
-            return super().to_data(x, y, name, with_labels)
-        data = self._file_data(*images.list_image_files(x, name))
-        if not with_labels:
-            return data
-        if y is None:
-            raise ValueError(
-                f"Labels are missing: pass `(x, y)` or `x=..., y=...`. "
-                f"Received: {name} as image files without labels"
-            )
-        y = validation.as_array("y", y)
-        validation.check_same_length(name, data.x, "y", y)
-        return Data(x=data.x, y=self.encode_y(y, "y"), loader=data.loader)
-
-    def _file_data(self, paths, headers):
-        orientations = {p: h.orientation for p, h in zip(paths, headers)}
-        loader = images.image_loader(
-            self.input_size(),
-            self.image_shape[-1],
-            {p: o for p, o in orientations.items() if o != 1},
-            dtype="float32",
-        )
-        return Data(x=np.asarray(paths), loader=loader)
 
     def predict_files(self, files, batch_size=None, verbose=0):
         """Predicts image files: each file with its label and probability.
@@ -449,6 +385,7 @@ def image_classifier(
     image_shape=None,
     data=None,
     class_names=None,
+    multi_label=False,
     strategy=None,
     seed=None,
     **kwargs,
@@ -462,6 +399,8 @@ def image_classifier(
             `kr.data.image_folder("photos/")`. Checked as `fit` checks it,
             with `fit`'s messages naming `data` (a NaN pixel fails here).
         class_names: class names; inferred from string labels or folders.
+        multi_label: several classes (tags) per image, or none: labels are
+            tag lists or a 0/1 matrix (see `kr.tasks.Classifier`).
         strategy: `None`, `"auto"`, `"mirrored"`, `"multi_worker"` or a
             `tf.distribute.Strategy`; the model is built and compiled in
             its scope.
@@ -480,7 +419,9 @@ def image_classifier(
     """
 
     if data is not None:
-        data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(data)
+        data, inferred_shape, inferred_classes, inferred_names = _infer_from_data(
+            data, multi_label
+        )
         if isinstance(data, Data) and "image_size" in data.info:
             # A folder: the model resizes inside its graph, to the size the
             # pipeline batches at, so it takes photos of any size.
@@ -503,6 +444,7 @@ def image_classifier(
             num_classes=num_classes,
             image_shape=image_shape,
             class_names=class_names,
+            multi_label=multi_label,
             **kwargs,
         )
     if data is not None:
@@ -510,7 +452,7 @@ def image_classifier(
     return model
 
 
-def _infer_from_data(data):
+def _infer_from_data(data, multi_label=False):
     """`(data, image_shape, num_classes, class_names)`; a pair as arrays."""
     if isinstance(data, Data):
         if data.x is None:
@@ -522,8 +464,8 @@ def _infer_from_data(data):
         names = data.class_names
         if names is not None:
             return data, shape, len(names), names
-        num_classes, names = validation.infer_classes(
-            "data.y", data.y, regressor="kr.image_regressor"
+        num_classes, names = infer_classes(
+            "data.y", data.y, multi_label, regressor="kr.image_regressor"
         )
         return data, shape, num_classes, names
     if not (isinstance(data, tuple | list) and len(data) == 2):
@@ -535,10 +477,10 @@ def _infer_from_data(data):
     x = validation.as_array("data[0]", x)
     validation.check_not_empty("data[0]", x)
     validation.check_rank("data[0]", x, (3, 4), "batch of images (N, H, W[, C])")
-    y = validation.as_array("data[1]", y)
+    y = labels_array("data[1]", y) if multi_label else validation.as_array("data[1]", y)
     validation.check_same_length("data[0]", x, "data[1]", y)
-    num_classes, names = validation.infer_classes(
-        "data[1]", y, regressor="kr.image_regressor"
+    num_classes, names = infer_classes(
+        "data[1]", y, multi_label, regressor="kr.image_regressor"
     )
     shape = tuple(int(s) for s in x.shape[1:])
     if len(shape) == 2:

@@ -25,6 +25,9 @@ from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
+from keras_recipes.tasks.multi_label import check_no_class_weight
+from keras_recipes.tasks.multi_label import head_activation
+from keras_recipes.tasks.multi_label import infer_tags
 from keras_recipes.tasks.tabular_preprocessor import TabularPreprocessor
 
 MAX_CROSS_BINS = 100_000
@@ -66,7 +69,9 @@ class TabularClassifier(Classifier):
             `"missing_indicator"`; for the categorical kinds:
             `"vocabulary"` (list of strings or of integers).
         num_classes: number of classes (>= 2).
-        target: optional name of the label column, dropped from inputs.
+        target: optional name of the label column, dropped from inputs
+            (multi-label: a list of 0/1 columns, one per tag, or one column
+            of tag lists).
         ignore: column names that are never used (no warning at predict).
         hidden_units: sizes of the MLP's hidden layers.
         dropout: dropout rate after each hidden layer.
@@ -80,6 +85,9 @@ class TabularClassifier(Classifier):
             list with one weight per class. `fit(class_weight=...)` overrides.
         learning_rate: AdamW learning rate used by `compile("auto")`.
         class_names: optional class names.
+        multi_label: a sigmoid head, one probability per tag (see
+            `kr.tasks.Classifier`); `num_classes` counts the tags.
+        thresholds: multi-label decision thresholds, one per tag.
         **kwargs: `keras.Model` keyword arguments (`name`, ...).
 
     Example:
@@ -119,10 +127,13 @@ class TabularClassifier(Classifier):
         class_weight=None,
         learning_rate=3e-3,
         class_names=None,
+        multi_label=False,
+        thresholds=None,
         **kwargs,
     ):
         preprocessor = TabularPreprocessor(features, target=target, ignore=ignore)
-        num_classes = check_classes(num_classes, class_names)
+        num_classes = check_classes(num_classes, class_names, multi_label)
+        check_no_class_weight(multi_label, class_weight)
         units = _check_units(hidden_units)
         validation.check_float(
             "dropout", dropout, minimum=0.0, maximum=1.0, include_max=False
@@ -151,7 +162,10 @@ class TabularClassifier(Classifier):
         concat = keras.layers.Concatenate(axis=-1, name="features")
         blocks = _mlp_blocks(units, batch_norm, dropout)
         head = keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="predictions"
+            num_classes,
+            activation=head_activation(multi_label),
+            dtype="float32",
+            name="predictions",
         )
         cross_layers = []
         for a, b in cross_pairs:
@@ -184,7 +198,12 @@ class TabularClassifier(Classifier):
                 x = layer(x)
         outputs = head(x)
         super().__init__(
-            inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
+            inputs=inputs,
+            outputs=outputs,
+            class_names=class_names,
+            multi_label=multi_label,
+            thresholds=thresholds,
+            **kwargs,
         )
 
         # === Config ===
@@ -441,6 +460,7 @@ def tabular_classifier(
     categorical=None,
     ignore=None,
     class_names=None,
+    multi_label=False,
     max_categories=1000,
     strategy=None,
     seed=None,
@@ -459,11 +479,15 @@ def tabular_classifier(
             from `kr.data.from_pandas`/`kr.data.csv`. Checked as `fit`
             checks it, with `fit`'s messages naming `data`.
         target: name of the label column. Frames from `kr.datasets` carry it
-            in `frame.attrs["target"]`.
+            in `frame.attrs["target"]`. With `multi_label=True`: a list of
+            0/1 columns (their names are the tags) or one column of tag
+            lists.
         numeric: columns to treat as numeric.
         categorical: columns to treat as categorical.
         ignore: columns to leave out.
         class_names: class names; inferred (sorted) from string labels.
+        multi_label: several classes (tags) per row, or none; see
+            `kr.tasks.Classifier`.
         max_categories: largest vocabulary per categorical column.
         strategy: `None`, `"auto"`, `"mirrored"`, `"multi_worker"` or a
             `tf.distribute.Strategy`; the model is built in its scope.
@@ -493,12 +517,26 @@ def tabular_classifier(
             )
         with get_strategy(strategy).scope():
             return TabularClassifier(
-                target=target, ignore=ignore, class_names=class_names, **kwargs
+                target=target,
+                ignore=ignore,
+                class_names=class_names,
+                multi_label=multi_label,
+                **kwargs,
             )
     frame, y, target = TabularPreprocessor.read_training_data(data, target)
-    num_classes, names = validation.infer_classes(
-        "target", y, regressor="kr.tabular_regressor"
-    )
+    if multi_label:
+        num_classes, names = infer_tags("target", y)
+        if names is None and isinstance(target, list | tuple):
+            names = list(target)  # 0/1 columns: their names are the tags
+    elif isinstance(target, list | tuple):
+        raise ValueError(
+            "`target` names several columns: pass multi_label=True for 0/1 tag "
+            f"columns. Received: target={list(target)}, multi_label=False"
+        )
+    else:
+        num_classes, names = validation.infer_classes(
+            "target", y, regressor="kr.tabular_regressor"
+        )
     class_names = class_names or names
     if class_names is not None:
         num_classes = len(class_names)
@@ -519,6 +557,7 @@ def tabular_classifier(
             target=preprocessor.target,
             ignore=preprocessor.ignore,
             class_names=class_names,
+            multi_label=multi_label,
             **kwargs,
         )
     # The frame already read (a CSV is not read twice), its labels separate.

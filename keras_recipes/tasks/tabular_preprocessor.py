@@ -27,6 +27,7 @@ from keras_recipes.data.frames import to_frame
 from keras_recipes.data.pipeline import Data
 from keras_recipes.layers.tabular_features import ImputedNormalization
 from keras_recipes.layers.tabular_features import IntegerCategoryLookup
+from keras_recipes.tasks.multi_label import labels_array
 from keras_recipes.tasks.tabular_columns import BOOLEAN
 from keras_recipes.tasks.tabular_columns import INTEGER
 from keras_recipes.tasks.tabular_columns import KINDS
@@ -74,15 +75,12 @@ class TabularPreprocessor:
 
     def __init__(self, features, target=None, ignore=None):
         specs = check_features(features)
-        if target is not None and not isinstance(target, str):
-            raise TypeError(
-                f"`target` must be a column name (str). Received: target={target!r}"
-            )
-        if target is not None and target in specs:
-            raise ValueError(
-                f"`target` must not also be a feature column. Received: "
-                f"target={target!r}"
-            )
+        for column in target_columns(target):
+            if column in specs:
+                raise ValueError(
+                    f"`target` must not also be a feature column. Received: "
+                    f"target={target!r}"
+                )
         self.ignored = set(check_names("ignore", ignore))
         self.features = features
         self.target = target
@@ -171,10 +169,17 @@ class TabularPreprocessor:
         ):
             x = x[0]
         frame = to_frame(x, name)
-        if self.target is not None and self.target in frame.columns:
+        targets = [c for c in target_columns(self.target) if c in frame.columns]
+        if targets:
             if with_labels and y is None:
-                y = frame[self.target].to_numpy()
-            frame = frame.drop(columns=[self.target])
+                if len(targets) < len(target_columns(self.target)):
+                    missing = sorted(set(target_columns(self.target)) - set(targets))
+                    raise ValueError(
+                        f"`{name}` holds some target columns but not {missing}. "
+                        f"Received: {name} with columns {list(frame.columns)}"
+                    )
+                y = _target_values(frame, self.target)
+            frame = frame.drop(columns=targets)
         if not with_labels:
             return self.convert(frame_columns(frame), name), None
         if y is None:
@@ -185,7 +190,7 @@ class TabularPreprocessor:
                 f"Labels are missing: pass `(x, y)`{hint}. "
                 f"Received: {name} with columns {list(frame.columns)}"
             )
-        y = validation.as_array("y", y)
+        y = labels_array("y", y)
         validation.check_same_length(name, frame, "y", y)
         frame, y = drop_missing_labels(frame, y, "y")
         return self.convert(frame_columns(frame), name), y
@@ -220,7 +225,7 @@ class TabularPreprocessor:
                 f"Expected columns: {self.feature_names}. "
                 f"Received columns: {list(x)}"
             )
-        known = set(self.specs) | self.ignored | {self.target}
+        known = set(self.specs) | self.ignored | set(target_columns(self.target))
         extra = [c for c in x if c not in known]
         if extra:
             warnings.warn(
@@ -371,7 +376,11 @@ def drop_missing_labels(frame, y, name):
     # pandas: imported on first use, keeps `import keras_recipes` light.
     import pandas as pd
 
-    missing = pd.isna(pd.Series(y, dtype=object)).to_numpy()
+    if np.ndim(y) == 2:  # several target columns: a row with a gap is missing
+        missing = pd.isna(pd.DataFrame(np.asarray(y, dtype=object))).any(axis=1)
+        missing = missing.to_numpy()
+    else:
+        missing = pd.isna(pd.Series(list(y), dtype=object)).to_numpy()
     if not missing.any():
         return frame, y
     if missing.all():
@@ -410,7 +419,7 @@ def _frame_and_labels(data, target):
     if isinstance(data, tuple) and len(data) == 2:
         frame = to_frame(data[0], "data[0]")
         _check_rows(frame, "data[0]")
-        y = validation.as_array("data[1]", data[1])
+        y = labels_array("data[1]", data[1])
         validation.check_same_length("data[0]", frame, "data[1]", y)
         return frame, y, target
     frame = to_frame(data, "data")
@@ -421,20 +430,56 @@ def _frame_and_labels(data, target):
             "`target` is required: name the label column of `data`. Received: "
             f"target=None; columns are {[str(c) for c in frame.columns]}"
         )
-    if not isinstance(target, str):
-        raise TypeError(
-            f"`target` must be a column name (str). Received: target={target!r}"
-        )
     columns = [str(c) for c in frame.columns]
-    if target not in columns:
-        raise ValueError(
-            f"`target` must be a column of `data`."
-            f"{validation.did_you_mean(target, columns)} Received: "
-            f"target={target!r}; columns are {columns}"
-        )
+    what = "be a column" if isinstance(target, str) else "name columns"
+    for column in target_columns(target):
+        if column not in columns:
+            raise ValueError(
+                f"`target` must {what} of `data`."
+                f"{validation.did_you_mean(column, columns)} Received: "
+                f"target={target!r}; columns are {columns}"
+            )
     _check_rows(frame)
-    y = frame[target].to_numpy()
-    return frame.drop(columns=[target]), y, target
+    y = _target_values(frame, target)
+    return frame.drop(columns=target_columns(target)), y, target
+
+
+def target_columns(target):
+    """The label column names: `[]`, `[target]` or the list (multi-label).
+
+    Several 0/1 target columns (`target=["a", "b"]`) are the tags of a
+    multi-label classifier.
+
+    Example:
+
+    >>> target_columns("label"), target_columns(["a", "b"]), target_columns(None)
+    (['label'], ['a', 'b'], [])
+    """
+    if target is None:
+        return []
+    if isinstance(target, str):
+        return [target]
+    if (
+        not isinstance(target, list | tuple)
+        or not target
+        or not all(isinstance(c, str) for c in target)
+    ):
+        raise TypeError(
+            "`target` must be a column name (str) or, for a multi-label "
+            f"classifier, a list of 0/1 column names. Received: target={target!r}"
+        )
+    if len(set(target)) != len(target):
+        raise ValueError(
+            f"`target` must not repeat a column. Received: target={list(target)}"
+        )
+    return list(target)
+
+
+def _target_values(frame, target):
+    """The labels of `frame`: one column's values, or a 2-D array of several."""
+    if isinstance(target, str):
+        return frame[target].to_numpy()
+    return frame[list(target)].to_numpy()
 
 
 def _check_rows(frame, name="data"):

@@ -10,6 +10,9 @@ from keras_recipes.distribute import get_strategy
 from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
+from keras_recipes.tasks.multi_label import head_activation
+from keras_recipes.tasks.multi_label import infer_classes
+from keras_recipes.tasks.multi_label import labels_array
 from keras_recipes.tasks.text_backbone import ARCHITECTURES
 from keras_recipes.tasks.text_backbone import POOLINGS
 from keras_recipes.tasks.text_backbone import RNNS
@@ -23,6 +26,7 @@ from keras_recipes.tasks.text_preprocessor import check_text_options
 from keras_recipes.tasks.text_preprocessor import check_texts
 from keras_recipes.tasks.text_preprocessor import is_text
 from keras_recipes.utils import set_seed
+from keras_recipes.validation import as_array
 
 # Output multiplier of the wide path (its learning-rate multiplier under Adam).
 WIDE_SCALE = 30.0
@@ -94,6 +98,9 @@ class TextClassifier(Classifier):
             of vocabulary words (others are dropped); `None`: none.
         wide_scale: output multiplier of the wide path, its learning-rate
             multiplier under Adam (its weights are seen once per text).
+        multi_label: a sigmoid head, one probability per tag (see
+            `kr.tasks.Classifier`); `num_classes` counts the tags.
+        thresholds: multi-label decision thresholds, one per tag.
         **kwargs: `keras.Model` keyword arguments (`name`, ...).
 
     Example:
@@ -137,6 +144,8 @@ class TextClassifier(Classifier):
         architecture="wide_deep",
         bigrams=None,
         wide_scale=WIDE_SCALE,
+        multi_label=False,
+        thresholds=None,
         **kwargs,
     ):
         # The preprocessor checks vocabulary, sequence_length and the text
@@ -144,7 +153,7 @@ class TextClassifier(Classifier):
         preprocessor = TextPreprocessor(
             vocabulary, sequence_length, standardize, split, ngrams
         )
-        num_classes = check_classes(num_classes, class_names)
+        num_classes = check_classes(num_classes, class_names, multi_label)
         validation.check_size("embedding_dim", embedding_dim, validation.MAX_UNITS)
         validation.check_choice("rnn", rnn, RNNS)
         if not isinstance(bidirectional, bool):
@@ -184,13 +193,19 @@ class TextClassifier(Classifier):
             dropout=float(dropout),
             embedding_dropout=float(embedding_dropout),
             recurrent_dropout=float(recurrent_dropout),
+            activation=head_activation(multi_label),
         )
 
         # === Functional Model ===
         inputs = keras.Input(shape=(), dtype="string", name="text")
         outputs = core(preprocessor(inputs))
         super().__init__(
-            inputs=inputs, outputs=outputs, class_names=class_names, **kwargs
+            inputs=inputs,
+            outputs=outputs,
+            class_names=class_names,
+            multi_label=multi_label,
+            thresholds=thresholds,
+            **kwargs,
         )
         # `call` also takes token ids (from the tf.data pipeline), whose shape
         # differs from the string input's: the inputs are checked by `check_x`.
@@ -317,19 +332,21 @@ class TextClassifier(Classifier):
         }
 
 
-def _build_core(architecture, bigrams, wide_scale, num_classes, **deep):
+def _build_core(
+    architecture, bigrams, wide_scale, num_classes, activation="softmax", **deep
+):
     """The token-id model: `(batch, time)` int ids -> class probabilities.
 
     Deep path (`deep_features`) -> `Dense(num_classes)`; with
     `architecture="wide_deep"` the `NgramBag` scores are added to those
-    logits before the softmax.
+    logits before the softmax (sigmoid for multi-label: `activation`).
     """
     token_ids = keras.Input(shape=(None,), dtype="int64", name="token_ids")
     vocab_size = deep.pop("vocab_size")
     features = deep_features(token_ids, vocab_size, **deep)
     if architecture == "lstm":
         outputs = keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="predictions"
+            num_classes, activation=activation, dtype="float32", name="predictions"
         )(features)
         return keras.Model(token_ids, outputs, name="core")
     logits = keras.layers.Dense(num_classes, dtype="float32", name="deep_logits")(
@@ -337,7 +354,7 @@ def _build_core(architecture, bigrams, wide_scale, num_classes, **deep):
     )
     wide = wide_scores(token_ids, vocab_size, num_classes, bigrams, wide_scale)
     logits = keras.layers.Add(name="logits")([logits, wide])
-    outputs = keras.layers.Activation("softmax", dtype="float32", name="predictions")(
+    outputs = keras.layers.Activation(activation, dtype="float32", name="predictions")(
         logits
     )
     return keras.Model(token_ids, outputs, name="core")
@@ -348,6 +365,7 @@ def text_classifier(
     vocabulary=None,
     num_classes=None,
     class_names=None,
+    multi_label=False,
     max_tokens=20000,
     standardize="lower_and_split_punctuation",
     split="whitespace",
@@ -367,6 +385,8 @@ def text_classifier(
         vocabulary: a ready vocabulary (skips adapting).
         num_classes: number of classes; inferred from `data` when omitted.
         class_names: class names; inferred from string labels or folders.
+        multi_label: several classes (tags) per text, or none: labels are
+            tag lists or a 0/1 matrix (see `kr.tasks.Classifier`).
         max_tokens: vocabulary size cap (padding and OOV tokens included).
         standardize: `"lower_and_split_punctuation"`,
             `"lower_and_strip_punctuation"`, `"lower"`, `"strip_punctuation"`
@@ -399,7 +419,9 @@ def text_classifier(
     validation.check_int("max_bigrams", max_bigrams, minimum=0)
     check_text_options(standardize, split, ngrams)
     if data is not None:
-        data, texts, inferred_classes, inferred_names = _infer_from_data(data)
+        data, texts, inferred_classes, inferred_names = _infer_from_data(
+            data, multi_label
+        )
         class_names = class_names or inferred_names
         num_classes = num_classes or inferred_classes
         if vocabulary is None:
@@ -438,6 +460,7 @@ def text_classifier(
             vocabulary=vocabulary,
             num_classes=num_classes,
             class_names=class_names,
+            multi_label=multi_label,
             standardize=standardize,
             split=split,
             ngrams=ngrams,
@@ -445,7 +468,7 @@ def text_classifier(
         )
     if data is not None:
         check_factory_data(model, data)
-        if model.architecture == "wide_deep":
+        if model.architecture == "wide_deep" and not model.multi_label:
             _start_at_class_priors(model, data)
     return model
 
@@ -479,7 +502,7 @@ def _pad(ids, length):
     return np.pad(ids, [(0, 0), (0, length - ids.shape[1])])
 
 
-def _infer_from_data(data):
+def _infer_from_data(data, multi_label=False):
     """`(data, texts, num_classes, class_names)` from factory `data`.
 
     A pair comes back as `(texts, labels)` arrays, already checked.
@@ -500,8 +523,8 @@ def _infer_from_data(data):
                 "`data` must carry labels to infer the classes. "
                 f"Received: {data!r} without labels"
             )
-        num_classes, names = validation.infer_classes(
-            "data.y", data.y, regressor="kr.text_regressor"
+        num_classes, names = infer_classes(
+            "data.y", data.y, multi_label, regressor="kr.text_regressor"
         )
         return data, texts, num_classes, names
     if isinstance(data, str) or not (isinstance(data, tuple | list) and len(data) == 2):
@@ -511,9 +534,9 @@ def _infer_from_data(data):
         )
     x, y = data
     texts = check_texts("data[0]", x)
-    y = validation.as_array("data[1]", y)
+    y = labels_array("data[1]", y) if multi_label else as_array("data[1]", y)
     validation.check_same_length("data[0]", texts, "data[1]", y)
-    num_classes, names = validation.infer_classes(
-        "data[1]", y, regressor="kr.text_regressor"
+    num_classes, names = infer_classes(
+        "data[1]", y, multi_label, regressor="kr.text_regressor"
     )
     return (texts, y), texts, num_classes, names

@@ -95,7 +95,7 @@ def _objective(objective, metric_names):
 
 def _infer_direction(name):
     base = name[4:] if name.startswith("val_") else name
-    if "loss" in base or "error" in base:
+    if "loss" in base or "error" in base or base in ("rmse", "mae", "mse"):
         return "min"
     maximise = (
         "acc",
@@ -220,9 +220,11 @@ def tune(
         max_trials: maximum number of trials (for Hyperband too: the search
             stops after `max_trials` trials or one Hyperband iteration).
         epochs: epochs per trial (Hyperband: `max_epochs`).
-        objective: metric name (`"val_accuracy"`, `"val_loss"`, ...), a
+        objective: metric name (`"val_accuracy"`, `"val_loss"`, a
+            regressor's `"val_rmse"`, `"val_mae"` or `"val_r2"`, ...), a
             `(name, "min" | "max")` pair or a `keras_tuner.Objective`;
             checked against the model's metrics before any trial runs.
+            `None`: `"val_accuracy"` for a classifier, else `"val_loss"`.
         search_space: `None` (task default), a dict merged over the task
             default (keys: constructor arguments; values: a list ->
             `hp.Choice`, a `(low, high)` tuple -> `hp.Int` for integers else

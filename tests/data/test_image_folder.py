@@ -275,6 +275,20 @@ def test_saved_model_serves_any_size(trained, tmp_path):
         np.testing.assert_allclose(out, model.predict(x, verbose=0), atol=1e-5)
 
 
+@pytest.mark.slow
+def test_onnx_serves_any_size(trained, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    model, _, _ = trained
+    report = model.export(str(tmp_path / "m.onnx"), format="onnx")
+    assert report.input_shapes == [[None, None, None, 3]]
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    name = session.get_inputs()[0].name
+    for shape in ((1, 37, 91, 3), (2, 120, 64, 3)):
+        x = np.random.default_rng(1).integers(0, 255, shape).astype("float32")
+        out = session.run(None, {name: x})[0]
+        np.testing.assert_allclose(out, model.predict(x, verbose=0), atol=1e-5)
+
+
 def test_predict_files_pairs_each_file_with_label_and_probability(trained, tmp_path):
     model, root, _ = trained
     files = [str(root / "dog" / "1.png"), str(root / "cat" / "0.jpg")]
