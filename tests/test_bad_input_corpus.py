@@ -1617,6 +1617,16 @@ CASES = [
      lambda c, o: ml_image(c).fit(
          c.x, np.eye(2)[c.y % 2], epochs=1, verbose=0, class_weight={0: 1, 1: 2}),
      ValueError, "class_weight", r"does not apply to a multi_label=True model"),
+    # ------------------------------------------- text wide & deep (issue #39)
+    ("text-factory-unknown-architecture",
+     lambda c, o: kr.text_classifier(data=(TEXTS, LABELS), architecture="cnn"),
+     ValueError, "architecture", r"Received: architecture='cnn'"),
+    ("text-factory-negative-max-bigrams",
+     lambda c, o: kr.text_classifier(data=(TEXTS, LABELS), max_bigrams=-1),
+     ValueError, "max_bigrams", r"Received: max_bigrams=-1"),
+    ("text-bigrams-not-a-list",
+     lambda c, o: kr.tasks.TextClassifier(["a"], 2, bigrams="a b"),
+     TypeError, "bigrams", r"Received: bigrams of type str"),
 ]
 # fmt: on
 

@@ -52,10 +52,16 @@ def _as_bytes(value):
 
 def standardize_text(text, standardize):
     """Applies a Keras `TextVectorization` built-in `standardize` to bytes."""
-    if standardize in ("lower", "lower_and_strip_punctuation"):
+    if standardize in (
+        "lower",
+        "lower_and_strip_punctuation",
+        "lower_and_split_punctuation",
+    ):
         text = text.lower()  # ASCII-only, as `tf.strings.lower`
     if standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
         text = _PUNCTUATION.sub(b"", text)
+    if standardize == "lower_and_split_punctuation":  # the text template's mode
+        text = _PUNCTUATION.sub(b" ", text)
     return text
 
 

@@ -16,7 +16,39 @@ from keras import ops
 from keras_recipes import validation
 from keras_recipes.export.onnx import text_vectorization_sidecar
 
-STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
+STANDARDIZE = (
+    "lower_and_strip_punctuation",
+    "lower_and_split_punctuation",
+    "lower",
+    "strip_punctuation",
+)
+# `TextVectorization`'s punctuation, as a regex.
+PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+
+
+@keras.saving.register_keras_serializable(package="keras_recipes")
+def lower_and_split_punctuation(texts):
+    """Lowercases and turns punctuation into spaces (`"t.co/x"` -> `"t co x"`).
+
+    `"lower_and_strip_punctuation"` deletes punctuation, gluing the parts of
+    a URL, an `@handle` or `"well-known"` into one rare token; splitting
+    there keeps the parts as words (as scikit-learn's `TfidfVectorizer`).
+
+    Example:
+
+    >>> lower_and_split_punctuation(["Hi! https://t.co/Ab"]).numpy().tolist()
+    [b'hi  https   t co ab']
+    """
+    return tf.strings.regex_replace(tf.strings.lower(texts), PUNCTUATION, " ")
+
+
+def vectorizer_standardize(standardize):
+    """The `standardize` value `TextVectorization` takes for a template option."""
+    if standardize == "lower_and_split_punctuation":
+        return lower_and_split_punctuation
+    return standardize
+
+
 SPLITS = ("whitespace", "character")
 SPECIAL_TOKENS = ("", "[UNK]")  # padding (id 0) and out-of-vocabulary (id 1)
 
@@ -34,7 +66,8 @@ class TextPreprocessor:
             without the padding `""` and OOV `"[UNK]"` tokens (ids 0 and 1).
         sequence_length: maximum number of tokens kept per text.
         standardize: `"lower_and_strip_punctuation"`, `"lower"`,
-            `"strip_punctuation"` or `None`; as in `TextVectorization`.
+            `"strip_punctuation"` or `None`, as in `TextVectorization`; or
+            `"lower_and_split_punctuation"` (punctuation becomes spaces).
         split: `"whitespace"` (words) or `"character"`.
         ngrams: `None`, or an integer `n` to add all 1..n-grams as tokens.
 
@@ -59,7 +92,7 @@ class TextPreprocessor:
         )
         check_text_options(standardize, split, ngrams)
         self.vectorizer = keras.layers.TextVectorization(
-            standardize=standardize,
+            standardize=vectorizer_standardize(standardize),
             split=split,
             ngrams=None if ngrams is None else int(ngrams),
             output_mode="int",
@@ -125,9 +158,20 @@ class TextPreprocessor:
         numpy by `keras_recipes.export.onnx_preprocess.text_tokens`. Texts
         are padded to `sequence_length` there.
         """
+        vectorizer = self.vectorizer
+        if callable(vectorizer_standardize(self.standardize)):
+            # A callable cannot go to JSON: the sidecar names the mode, which
+            # `onnx_preprocess.standardize_text` replays.
+            vectorizer = keras.layers.TextVectorization(
+                standardize=None,
+                split=self.split,
+                output_mode="int",
+                vocabulary=self.vectorizer.get_vocabulary()[2:],
+            )
         sidecar = text_vectorization_sidecar(
-            self.vectorizer, input_name="text", output_name="token_ids"
+            vectorizer, input_name="text", output_name="token_ids"
         )
+        sidecar["standardize"] = self.standardize
         sidecar["sequence_length"] = int(self.sequence_length)
         sidecar["class_names"] = class_names
         return sidecar
@@ -165,7 +209,7 @@ class TextPreprocessor:
         texts = check_texts(name, texts)
         adapter = keras.layers.TextVectorization(
             max_tokens=int(max_tokens),
-            standardize=standardize,
+            standardize=vectorizer_standardize(standardize),
             split=split,
             ngrams=None if ngrams is None else int(ngrams),
             output_mode="int",

@@ -274,12 +274,13 @@ def test_text_classifier_wide_deep_sidecar_parity(tmp_path):
         embedding_dim=4,
         units=4,
         bigrams=["good movie", "not good", "bad bad"],
+        standardize="lower_and_split_punctuation",
     )
     bag = model.core.get_layer("ngram_bag")
     rng = np.random.default_rng(0)
     for weight in (bag.unigram_weights, bag.bigram_weights):  # they start at 0
         weight.assign(rng.normal(size=weight.shape).astype("float32"))
-    raw = ["a good movie", "", "not good, BAD bad movie!!", "movie good not"]
+    raw = ["a good movie", "", "not-good, BAD bad movie!!", "movie.good not"]
     path = str(tmp_path / "wide.onnx")
     report = model.export(path, format="onnx", samples=raw)
     assert report.preprocess == "text_tokens"
