@@ -26,6 +26,8 @@ from keras_recipes.tasks.classifier import Classifier
 from keras_recipes.tasks.classifier import check_classes
 from keras_recipes.tasks.factory_data import check_factory_data
 from keras_recipes.tasks.tabular_preprocessor import TabularPreprocessor
+from keras_recipes.tasks.tabular_stream import scan_stream
+from keras_recipes.tasks.tabular_stream import training_stream
 
 MAX_CROSS_BINS = 100_000
 
@@ -216,6 +218,9 @@ class TabularClassifier(Classifier):
         """Like `Task.to_data`, plus frames that still hold the target column."""
         if isinstance(x, _ConvertedData):
             return x
+        stream = training_stream(x, self.target) if self.target else None
+        if stream is not None:  # a streamed CSV, or a path over the budget
+            return Data(source=stream, class_names=self.class_names)
         if isinstance(x, Data | tf.data.Dataset):
             return super().to_data(x, y, name, with_labels)
         x, y = self.preprocessor.to_arrays(x, y, name, with_labels)
@@ -457,7 +462,11 @@ def tabular_classifier(
         data: a DataFrame (with the `target` column), a CSV path, a dict of
             columns, an `(inputs_frame, labels)` pair, or a `kr.data.Data`
             from `kr.data.from_pandas`/`kr.data.csv`. Checked as `fit`
-            checks it, with `fit`'s messages naming `data`.
+            checks it, with `fit`'s messages naming `data`. A streamed CSV
+            (`kr.data.csv(path, streaming=True)`, or a CSV path larger than
+            the memory budget, 512 MiB by default) is read once, chunk by
+            chunk: kinds from the first chunk, statistics and vocabularies
+            over every row (`keras_recipes/tasks/tabular_stream.py`).
         target: name of the label column. Frames from `kr.datasets` carry it
             in `frame.attrs["target"]`.
         numeric: columns to treat as numeric.
@@ -495,19 +504,30 @@ def tabular_classifier(
             return TabularClassifier(
                 target=target, ignore=ignore, class_names=class_names, **kwargs
             )
-    frame, y, target = TabularPreprocessor.read_training_data(data, target)
+    stream = training_stream(data, target)
+    if stream is not None:  # one pass, chunk by chunk (tabular_stream.py)
+        features, ignored, y = scan_stream(
+            stream, numeric, categorical, ignore, max_categories
+        )
+        frame, target = None, stream.target
+        preprocessor = TabularPreprocessor(
+            features, target=target, ignore=ignored or None
+        )
+    else:
+        frame, y, target = TabularPreprocessor.read_training_data(data, target)
     num_classes, names = validation.infer_classes("target", y)
     class_names = class_names or names
     if class_names is not None:
         num_classes = len(class_names)
-    preprocessor = TabularPreprocessor.from_frame(
-        frame,
-        target=target,
-        numeric=numeric,
-        categorical=categorical,
-        ignore=ignore,
-        max_categories=max_categories,
-    )
+    if stream is None:
+        preprocessor = TabularPreprocessor.from_frame(
+            frame,
+            target=target,
+            numeric=numeric,
+            categorical=categorical,
+            ignore=ignore,
+            max_categories=max_categories,
+        )
     if seed is not None:
         utils.set_seed(seed)
     with get_strategy(strategy).scope():
@@ -519,5 +539,7 @@ def tabular_classifier(
             class_names=class_names,
             **kwargs,
         )
+    if stream is not None:  # every value was converted in the pass
+        return model
     # The frame already read (a CSV is not read twice), its labels separate.
     return check_factory_data(model, (frame, y))
