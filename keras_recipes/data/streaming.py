@@ -182,8 +182,19 @@ class Stream:
         )
 
     def pieces(self, with_labels=True):
-        """Yields `(first_row, inputs, labels)` (labels `None` without)."""
-        self.dropped_labels = 0
+        """Yields `(first_row, inputs, labels)` (labels `None` without).
+
+        An error while reading is kept in `error` before it propagates (see
+        `stream_errors`).
+        """
+        self.dropped_labels, self.error = 0, None
+        try:
+            yield from self._pieces(with_labels)
+        except Exception as error:
+            self.error = error
+            raise
+
+    def _pieces(self, with_labels):
         for first, x, y in self._chunks():
             keep = np.ones(_length(x), dtype=bool)
             if self.holdout is not None:
@@ -298,12 +309,19 @@ class CsvStream(Stream):
                 except StopIteration:
                     break
                 except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
+                    text = str(e).strip()[:300]
+                    hint = ""
+                    if "Expected" in text and "fields" in text:
+                        hint = (
+                            " A row with more fields than the header adds a "
+                            "column the header does not name; fix or remove it."
+                        )
+                    elif "EOF" in text:
+                        hint = " The file ends inside a quoted field (truncated?)."
                     raise ValueError(
                         f"{self.path!r} could not be read after row {first} "
                         f"(rows {first}-{first + self.chunk_rows - 1} of the "
-                        f"data, header not counted): {str(e)[:300]}. A row with "
-                        "more fields than the header adds a column the header "
-                        "does not name; fix or remove it."
+                        f"data, header not counted): {text}.{hint}"
                     ) from None
                 frame = frame.rename(columns=str)
                 if kinds is None:
@@ -314,7 +332,7 @@ class CsvStream(Stream):
                     yield previous
                 previous = (first, frame)
                 first += len(frame)
-        if previous is None:
+        if previous is None or first == 0:
             raise ValueError(
                 f"`path` holds a header but no rows: expected at least one row. "
                 f"Received: path={self.path!r} with columns {self.columns}"
@@ -578,17 +596,18 @@ def _rows(x):
 
 
 @contextlib.contextmanager
-def stream_errors(*datas):
+def stream_errors(*sources):
     """Raises a stream's own error instead of TensorFlow's wrapped one.
 
     A `ValueError` raised while reading a chunk mid-epoch reaches Keras as a
     `tf.errors.OpError` with a Python traceback in its text; this raises the
-    original exception (file and rows named) in its place. For streamed
+    original exception (file and rows named) in its place. `sources` are
+    `Stream`s or `kr.data.Data` (others are skipped). For streamed
     data it also hides Keras' "Your input ran out of data" warning, which
     Keras gives at the end of every pass over data of unknown length.
     """
-    sources = [getattr(d, "source", None) for d in datas]
-    sources = [s for s in sources if s is not None]
+    sources = [getattr(s, "source", s) for s in sources]
+    sources = [s for s in sources if isinstance(s, Stream)]
     with warnings.catch_warnings():
         if sources:
             warnings.filterwarnings(

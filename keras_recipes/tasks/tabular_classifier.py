@@ -218,7 +218,7 @@ class TabularClassifier(Classifier):
         """Like `Task.to_data`, plus frames that still hold the target column."""
         if isinstance(x, _ConvertedData):
             return x
-        stream = training_stream(x, self.target) if self.target else None
+        stream = training_stream(x, self.target, required=with_labels)
         if stream is not None:  # a streamed CSV, or a path over the budget
             return Data(source=stream, class_names=self.class_names)
         if isinstance(x, Data | tf.data.Dataset):

@@ -227,21 +227,25 @@ def scan_stream(
     return features, ignored, np.asarray(sorted(labels))
 
 
-def training_stream(data, target, size_check=True):
+def training_stream(data, target, required=True):
     """The CSV stream `data` names, with labels from `target`, or `None`.
 
     A `kr.data.Data` with a CSV `source`, or a CSV path larger than the
-    memory budget (`size_check`), streams; anything else is read in memory.
+    memory budget, streams; anything else is read in memory. Without
+    `required`, a file that lacks the `target` column streams unlabelled
+    (to predict on).
     """
     source = None
     if isinstance(data, Data) and isinstance(data.source, streaming.CsvStream):
         source = data.source
-    elif isinstance(data, str | os.PathLike) and size_check:
+    elif isinstance(data, str | os.PathLike):
         if streaming.wants_stream(streaming.file_size(data)):
             source = streaming.CsvStream(data)
     if source is None:
         return None
     target = target or source.target
+    if not required and target not in source.columns:
+        return source.with_target(None)
     if target is None:
         raise ValueError(
             "`target` is required: name the label column of `data`. Received: "

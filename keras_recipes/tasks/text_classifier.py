@@ -1,6 +1,7 @@
 """`kr.text_classifier` / `kr.tasks.TextClassifier`."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_recipes import validation
@@ -324,7 +325,11 @@ def text_classifier(
         data: `(texts, labels)` (lists, numpy arrays or pandas Series), or a
             `kr.data.Data` such as `kr.data.text_folder("reviews/")`. Its
             texts give the vocabulary; its labels the classes. Checked as
-            `fit` checks it, with `fit`'s messages naming `data`.
+            `fit` checks it, with `fit`'s messages naming `data`. Streamed
+            data (`kr.data.text_file`/`text_folder` above the memory
+            budget, or with `streaming=True`) is read once, chunk by chunk:
+            the vocabulary is adapted on every text and the classes come
+            from every label of that pass.
         vocabulary: a ready vocabulary (skips adapting).
         num_classes: number of classes; inferred from `data` when omitted.
         class_names: class names; inferred from string labels or folders.
@@ -354,7 +359,13 @@ def text_classifier(
     """
     validation.check_int("max_tokens", max_tokens, minimum=3)
     check_text_options(standardize, split, ngrams)
-    if data is not None:
+    source = data.source if isinstance(data, Data) else None
+    if source is not None:  # one streaming pass: vocabulary and labels
+        vocabulary, class_names, num_classes = _infer_from_stream(
+            source, vocabulary, class_names, num_classes, max_tokens,
+            standardize, split, ngrams,
+        )  # fmt: skip
+    elif data is not None:
         data, texts, inferred_classes, inferred_names = _infer_from_data(data)
         class_names = class_names or inferred_names
         num_classes = num_classes or inferred_classes
@@ -382,9 +393,30 @@ def text_classifier(
             ngrams=ngrams,
             **kwargs,
         )
-    if data is not None:
+    if data is not None and source is None:
         check_factory_data(model, data)
     return model
+
+
+def _infer_from_stream(
+    source, vocabulary, class_names, num_classes, max_tokens, standardize, split,
+    ngrams,
+):  # fmt: skip
+    """`(vocabulary, class_names, num_classes)` from one pass over a stream."""
+    labels = None
+    if vocabulary is None:
+        vocabulary, labels = TextPreprocessor.adapt_vocabulary_stream(
+            source, max_tokens, standardize, split, ngrams, name="data"
+        )
+    class_names = class_names or source.class_names
+    if class_names is None and num_classes is None:
+        if labels is None:  # a ready vocabulary: a pass over the labels only
+            labels = set()
+            for _, _, y in source.pieces(with_labels=True):
+                labels.update(np.unique(np.asarray(y)).tolist())
+            labels = np.asarray(sorted(labels))
+        num_classes, class_names = validation.infer_classes("data.y", labels)
+    return vocabulary, class_names, num_classes
 
 
 def _infer_from_data(data):
