@@ -34,7 +34,7 @@ from keras_recipes.data.pipeline import Data
 from keras_recipes.tasks.tabular_columns import BOOLEAN
 from keras_recipes.tasks.tabular_columns import INTEGER
 from keras_recipes.tasks.tabular_columns import NUMERIC
-from keras_recipes.tasks.tabular_columns import category_text
+from keras_recipes.tasks.tabular_columns import category_texts
 from keras_recipes.tasks.tabular_columns import infer_features
 from keras_recipes.tasks.tabular_columns import to_boolean
 from keras_recipes.tasks.tabular_columns import to_float
@@ -124,13 +124,7 @@ class _Counts:
             whole = whole[np.mod(whole, 1) == 0].astype("int64")
             counted = pd.Series(whole).value_counts()
         else:
-            series = pd.Series(np.asarray(values), dtype=object)
-            missing = series.isna()
-            if pd.api.types.infer_dtype(series[~missing], skipna=False) == "string":
-                texts = series.where(~missing, category_text(None))
-            else:
-                texts = series.map(category_text)
-            counted = texts.value_counts()
+            counted = pd.Series(category_texts(values)).value_counts()
         counts = self.counts
         for value, count in counted.items():
             counts[value] = counts.get(value, 0) + int(count)
