@@ -242,7 +242,7 @@ def main():
 
     parser = arg_parser(__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--read-rows", type=int, default=2_000_000,
+    parser.add_argument("--read-rows", type=int, default=500_000,
                         help="rows the two pipelines read (0: all)")  # fmt: skip
     parser.add_argument("--block-rows", type=int, default=250_000)
     parser.add_argument("--batch-size", type=int, default=1024)

@@ -314,7 +314,7 @@ def text_file(
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "reviews.csv")
     >>> with open(path, "w") as f:
-    ...     _ = f.write("text,label\ngreat fun,pos\nawful plot,neg\n")
+    ...     _ = f.write("text,label\\ngreat fun,pos\\nawful plot,neg\\n")
     >>> data = text_file(path)
     >>> data.x.tolist(), data.y.tolist()
     (['great fun', 'awful plot'], ['pos', 'neg'])
