@@ -237,6 +237,22 @@ def other_model(c, out):
 
 
 # (id, callable(ctx, out), expected exception, argument/key named, message regex)
+# Streamed CSV / text files (#40): 20 good rows of the corpus' tabular columns.
+STREAM_ROWS = "size,color,label\n" + "1.5,red,a\n3.5,blue,b\n" * 10
+
+
+def streamed(out, name, text, **kwargs):
+    """`kr.data.csv` of a file beside `out`, streamed in chunks of 8 rows."""
+    return kr.data.csv(
+        write(out, name, text), target="label", streaming=True, chunk_rows=8, **kwargs
+    )
+
+
+def streamed_text(out, name, text, **kwargs):
+    path = write(out, name, text)
+    return kr.data.text_file(path, streaming=True, chunk_rows=8, **kwargs)
+
+
 # fmt: off
 CASES = [
     # ---------------------------------------------------------------- image
