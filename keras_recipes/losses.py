@@ -1,8 +1,10 @@
 """`kr.losses`: losses Keras 3 lacks, each a class + function pair.
 
-Every loss takes integer class indices as `y_true` and probabilities (or
-logits with `from_logits=True`) as `y_pred`, like
-`keras.losses.SparseCategoricalCrossentropy`.
+Every classification loss takes integer class indices as `y_true` and
+probabilities (or logits with `from_logits=True`) as `y_pred`, like
+`keras.losses.SparseCategoricalCrossentropy`. `StandardizedRegressionLoss`
+takes targets and predictions in the target's units and scores them on the
+standardized scale the regressors train on.
 """
 
 import keras
@@ -500,3 +502,121 @@ __all__ = [
     "masked_sequence_crossentropy",
     "sparse_categorical_focal_loss",
 ]
+
+
+# ------------------------------------------------ standardized regression
+def standardized_regression_loss(y_true, y_pred, mean, std, log, kind="mse", delta=1.0):
+    """MSE or Huber loss of targets and predictions, both standardized.
+
+    Each target column `j` is mapped to `(t(y) - mean[j]) / std[j]`, with
+    `t = log1p` where `log[j]` and the identity elsewhere, so every target
+    weighs the same whatever its units. Returns one loss per sample.
+
+    Example:
+
+    >>> loss = standardized_regression_loss(
+    ...     np.array([[12.0]]), np.array([[10.0]]), [10.0], [2.0], [False])
+    >>> float(loss[0])
+    1.0
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    dtype = y_pred.dtype
+    y_true = ops.cast(ops.convert_to_tensor(y_true), dtype)
+    if len(y_true.shape) == len(y_pred.shape) - 1:
+        y_true = ops.expand_dims(y_true, -1)
+    mean = ops.convert_to_tensor(mean, dtype=dtype)
+    std = ops.convert_to_tensor(std, dtype=dtype)
+
+    def scale(values):
+        if any(log):
+            logged = ops.log1p(ops.maximum(values, -1.0 + _EPS))
+            values = ops.where(ops.convert_to_tensor(log), logged, values)
+        return (values - mean) / std
+
+    error = scale(y_true) - scale(y_pred)
+    if kind == "mse":
+        return ops.mean(ops.square(error), axis=-1)
+    absolute = ops.abs(error)
+    quadratic = ops.minimum(absolute, delta)
+    return ops.mean(0.5 * quadratic**2 + delta * (absolute - quadratic), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="keras_recipes")
+class StandardizedRegressionLoss(keras.losses.Loss):
+    """A regressor's loss: MSE or Huber on the standardized target scale.
+
+    The regressors predict in the target's units (`kr.layers.TargetScale`
+    is their last layer); this loss scores on the scale they train on, with
+    the same per-target `mean`, `std` and `log` statistics, so the gradients
+    do not depend on the units (grams or kilograms) and several targets
+    weigh the same.
+
+    Args:
+        mean: per-target means of the (possibly `log1p`) training targets.
+        std: per-target standard deviations (> 0).
+        log: per-target booleans: `log1p` scale or not.
+        kind: `"mse"` (default) or `"huber"`.
+        delta: the Huber loss's switch point, in standard deviations.
+        reduction: Keras loss reduction.
+        name: loss name.
+        dtype: loss computation dtype.
+
+    Example:
+
+    >>> loss = StandardizedRegressionLoss([10.0], [2.0], [False])
+    >>> float(loss(np.array([[12.0], [10.0]]), np.array([[10.0], [10.0]])))
+    0.5
+    """
+
+    def __init__(
+        self,
+        mean,
+        std,
+        log,
+        kind="mse",
+        delta=1.0,
+        reduction="sum_over_batch_size",
+        name="standardized_regression_loss",
+        dtype=None,
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        validation.check_choice("kind", kind, KINDS)
+        validation.check_float("delta", delta, minimum=0.0)
+        if len(mean) != len(std) or len(mean) != len(log):
+            raise ValueError(
+                "`mean`, `std` and `log` must have one value per target each. "
+                f"Received: mean={list(mean)}, std={list(std)}, log={list(log)}"
+            )
+        self.mean = [float(m) for m in mean]
+        self.std = [float(s) for s in std]
+        self.log = [bool(f) for f in log]
+        self.kind = kind
+        self.delta = delta
+
+    def call(self, y_true, y_pred):
+        return standardized_regression_loss(
+            y_true,
+            y_pred,
+            self.mean,
+            self.std,
+            self.log,
+            kind=self.kind,
+            delta=float(self.delta),
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "mean": self.mean,
+                "std": self.std,
+                "log": self.log,
+                "kind": self.kind,
+                "delta": self.delta,
+            }
+        )
+        return config
+
+
+# The kinds of `StandardizedRegressionLoss` (the regressors' `regression_loss`).
+KINDS = ("mse", "huber")

@@ -449,3 +449,55 @@ def lr_finder_figure(learning_rates, losses, suggested_lr):
 
 
 __all__ = ["plot_confusion_matrix", "plot_history", "plot_lr_finder"]
+
+
+def regression_figure(y_true, y_pred, target_names=None, title=None):
+    """Predicted vs true values and residuals, one row of two plots per target.
+
+    The left plot scatters predictions against true values with the
+    diagonal of perfect predictions; the right one plots the residuals
+    (true - predicted) against the predictions, with the zero line: a
+    pattern there (a curve, a funnel) is what the model misses.
+
+    Args:
+        y_true: `(n,)` or `(n, k)` true values.
+        y_pred: predictions of the same shape.
+        target_names: optional names, one per target.
+        title: optional figure title.
+
+    Returns:
+        A `matplotlib.figure.Figure` (attached to an Agg canvas).
+
+    Example:
+
+    >>> figure = regression_figure(np.array([1.0, 2.0, 3.0]), np.array([1.1, 1.9, 3.2]))
+    >>> len(figure.axes)
+    2
+    """
+    y_true = np.asarray(y_true, dtype="float64").reshape(len(y_true), -1)
+    y_pred = np.asarray(y_pred, dtype="float64").reshape(len(y_pred), -1)
+    k = y_true.shape[1]
+    names = list(target_names or [f"target_{j}" for j in range(k)])
+    figure = _figure((11.0, 4.5 * min(k, 4)))
+    for j in range(min(k, 4)):  # the first four targets: readable, bounded
+        truth, pred = y_true[:, j], y_pred[:, j]
+        left = figure.add_subplot(min(k, 4), 2, 2 * j + 1)
+        left.scatter(truth, pred, s=8, alpha=0.5)
+        low, high = (
+            float(min(truth.min(), pred.min())),
+            float(max(truth.max(), pred.max())),
+        )
+        left.plot([low, high], [low, high], color="black", linewidth=1)
+        left.set_xlabel(f"true {names[j]}")
+        left.set_ylabel(f"predicted {names[j]}")
+        left.set_title("predicted vs true")
+        right = figure.add_subplot(min(k, 4), 2, 2 * j + 2)
+        right.scatter(pred, truth - pred, s=8, alpha=0.5)
+        right.axhline(0.0, color="black", linewidth=1)
+        right.set_xlabel(f"predicted {names[j]}")
+        right.set_ylabel("residual (true - predicted)")
+        right.set_title("residuals")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure

@@ -218,16 +218,68 @@ def encode_labels(name, y, class_names=None, num_classes=None):
     return y.astype("int32")
 
 
-def infer_classes(name, y):
+# A numeric classification target with more distinct values than this, and
+# more than `CONTINUOUS_FRACTION` of its rows distinct, looks continuous.
+CONTINUOUS_MIN_VALUES = 30
+CONTINUOUS_FRACTION = 0.1
+
+
+def check_not_continuous(name, y, regressor):
+    """Refuses a classifier's numeric target that looks like a quantity.
+
+    A target looks continuous when it holds numbers that are not whole, or
+    whole numbers with more than `CONTINUOUS_MIN_VALUES` (30) distinct values
+    that are also more than `CONTINUOUS_FRACTION` (10 %) of the rows (a body
+    mass in grams, a price): a classifier would build one class per value.
+    The error names `regressor`, the factory to use instead. String and
+    boolean labels always pass (the way to train a classifier on many
+    numeric classes anyway).
+
+    Example:
+
+    >>> check_not_continuous("target", np.array([0, 1, 2]), "kr.tabular_regressor")
+    """
+    y = np.asarray(y)
+    if y.dtype.kind not in "iuf" or y.size == 0:
+        return
+    values = y.ravel()
+    if y.dtype.kind == "f":
+        finite = values[np.isfinite(values)]
+        if finite.size and np.any(finite != np.round(finite)):
+            example = finite[finite != np.round(finite)][0]
+            raise ValueError(
+                f"`{name}` holds numbers that are not whole (e.g. {example!r}): "
+                f"it looks like a regression target. Use `{regressor}` to "
+                "predict a quantity, or pass class labels (strings or integer "
+                f"class indices). Received: {name} of dtype {y.dtype}"
+            )
+    distinct = len(np.unique(values))
+    if distinct > CONTINUOUS_MIN_VALUES and distinct > CONTINUOUS_FRACTION * len(
+        values
+    ):
+        raise ValueError(
+            f"`{name}` has {distinct} distinct numbers in {len(values)} rows: it "
+            f"looks like a quantity, not classes (a classifier would build "
+            f"{distinct} classes). Use `{regressor}` to predict a quantity, or "
+            "pass the classes as strings to train a classifier on them anyway. "
+            f"Received: {name} with values from {values.min()} to {values.max()}"
+        )
+
+
+def infer_classes(name, y, regressor=None):
     """Infers `(num_classes, class_names)` from raw labels.
 
     String (or boolean) labels give sorted class names; integer labels give
-    `num_classes = max + 1` and no names. Fewer than 2 classes raises.
+    `num_classes = max + 1` and no names. Fewer than 2 classes raises. With
+    `regressor` (the factory to suggest), a numeric target that looks
+    continuous raises (see `check_not_continuous`).
     """
     y = as_array(name, y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     check_not_empty(name, y)
+    if regressor is not None:
+        check_not_continuous(name, y, regressor)
     if y.dtype.kind in "OUSb":
         if y.dtype.kind == "O":
             kinds = {type(v).__name__ for v in y.tolist()}

@@ -77,6 +77,10 @@ LAYERS = {
     "ResidualBlock": (lambda: {"filters": 8, "strides": 2}, lambda: [_f(2, 8, 8, 3)]),
     "SqueezeExcitation": (lambda: {"ratio": 0.5}, lambda: [_f(2, 4, 4, 8)]),
     "StochasticDepth": (lambda: {"rate": 0.2}, lambda: [_f(2, 3, 4)]),
+    "TargetScale": (
+        lambda: {"mean": [1.0, 5.0], "std": [2.0, 0.5], "log": [False, True]},
+        lambda: [_f(2, 2)],
+    ),
     "TokenAndPositionEmbedding": (
         lambda: {"vocabulary_size": 10, "sequence_length": 6, "embedding_dim": 4},
         lambda: [_ints(10, 2, 6)],
@@ -95,7 +99,8 @@ LAYERS = {
     ),
 }
 
-# Losses and metrics: name -> (kwargs factory, "classes" | "sequence").
+# Losses and metrics: name -> (kwargs factory, "classes" | "sequence" |
+# "regression").
 LOSSES = {
     "SparseCategoricalFocalLoss": (
         lambda: {"gamma": 2.0, "alpha": [1, 2, 3]},
@@ -111,7 +116,14 @@ LOSSES = {
     "label_smoothed_sparse_crossentropy": (None, "classes"),
     "masked_sequence_crossentropy": (None, "sequence"),
     "class_balanced_sparse_crossentropy": (None, "classes"),
+    "StandardizedRegressionLoss": (
+        lambda: {"mean": [1.0, 2.0], "std": [2.0, 1.0], "log": [False, True]},
+        "regression",
+    ),
+    "standardized_regression_loss": (None, "regression"),
 }
+# What the regression loss function needs beyond `(y_true, y_pred)`.
+REGRESSION_STATS = {"mean": [1.0, 2.0], "std": [2.0, 1.0], "log": [False, True]}
 METRICS = {
     "CohenKappa": (lambda: {"num_classes": 3, "weightage": "quadratic"}, "classes"),
     "MatthewsCorrelationCoefficient": (lambda: {"num_classes": 3}, "classes"),
@@ -192,6 +204,14 @@ BAD_ARGS = {
     ],
     "ResidualBlock": [({"filters": 0}, "Received: filters=0")],
     "SqueezeExcitation": [({"ratio": 1.5}, "Received: ratio=1.5")],
+    "TargetScale": [
+        ({"mean": [0.0], "std": [0.0], "log": [False]}, "Received: std=[0.0]"),
+        ({"mean": [0.0], "std": [1.0], "log": ["no"]}, "Received: log=['no']"),
+    ],
+    "StandardizedRegressionLoss": [
+        ({"mean": [0.0], "std": [1.0], "log": [False], "kind": "l1"}, "Received"),
+        ({"mean": [0.0, 1.0], "std": [1.0], "log": [False]}, "Received: mean="),
+    ],
     "StochasticDepth": [
         ({"rate": 1.0}, "Received: rate=1.0"),
         ({"rate": 0.1, "seed": -1}, "Received: seed=-1"),
@@ -410,11 +430,21 @@ def _sequence_sample():
     return y, p / p.sum(-1, keepdims=True)
 
 
+def _regression_sample():
+    rng = np.random.default_rng(3)
+    return rng.random((6, 2)).astype("float32") * 3, rng.random((6, 2)).astype(
+        "float32"
+    ) * 3
+
+
 def _loss_value(obj, kind):
-    y, p = _classes_sample() if kind == "classes" else _sequence_sample()
+    samples = {"classes": _classes_sample, "regression": _regression_sample}
+    y, p = samples.get(kind, _sequence_sample)()
     if isinstance(obj, keras.losses.Loss):
         return float(obj(y, p))
     extra = {"samples_per_class": [50, 10, 5]} if "balanced" in obj.__name__ else {}
+    if kind == "regression":
+        extra = REGRESSION_STATS
     return float(np.mean(obj(y, p, **extra)))
 
 
@@ -556,6 +586,20 @@ def _build_saved_models(tmp_path):
             if name == "class_balanced_sparse_crossentropy":
                 continue  # needs samples_per_class: covered by the class
             factory, kind = LOSSES.get(name) or METRICS[name]
+            if kind == "regression":
+                if factory is None:
+                    continue  # needs the target statistics: covered by the class
+                i = keras.Input((4,))
+                model = keras.Model(i, keras.layers.Dense(2)(i))
+                model.compile("adam", loss=obj(**factory()))
+                add(
+                    name,
+                    model,
+                    x_cls,
+                    RNG.random((12, 2)).astype("float32") * 3,
+                    kind="loss",
+                )
+                continue
             model = classifier() if kind == "classes" else sequence_model()
             x, y = (x_cls, y_cls) if kind == "classes" else (x_seq, y_seq)
             component = obj if factory is None else obj(**factory())
@@ -608,7 +652,8 @@ CHILD = textwrap.dedent(
 def test_save_load_in_fresh_process_without_custom_objects(tmp_path):
     cases, expected = _build_saved_models(str(tmp_path))
     expected_names = {n for _, n, _ in COMPONENTS if n not in CALLBACKS} - {
-        "class_balanced_sparse_crossentropy"
+        "class_balanced_sparse_crossentropy",
+        "standardized_regression_loss",
     }
     assert set(cases) == expected_names
     cases_path = os.path.join(tmp_path, "cases.json")

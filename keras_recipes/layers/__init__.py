@@ -8,6 +8,7 @@ from keras_recipes.layers.stochastic_depth import StochasticDepth
 from keras_recipes.layers.tabular_features import CategoryCross
 from keras_recipes.layers.tabular_features import ImputedNormalization
 from keras_recipes.layers.tabular_features import IntegerCategoryLookup
+from keras_recipes.layers.target_scale import TargetScale
 from keras_recipes.layers.transformer import TokenAndPositionEmbedding
 from keras_recipes.layers.transformer import TransformerDecoder
 from keras_recipes.layers.transformer import TransformerEncoder
@@ -23,3 +24,4 @@ __all__ = [
 ]
 __all__ += ["FastConv2D", "StochasticDepth", "WeightNormalization"]
 __all__ += ["CategoryCross", "ImputedNormalization", "IntegerCategoryLookup"]
+__all__ += ["TargetScale"]

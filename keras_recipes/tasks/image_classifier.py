@@ -488,7 +488,9 @@ def _infer_from_data(data):
         names = data.class_names
         if names is not None:
             return data, shape, len(names), names
-        num_classes, names = validation.infer_classes("data.y", data.y)
+        num_classes, names = validation.infer_classes(
+            "data.y", data.y, regressor="kr.image_regressor"
+        )
         return data, shape, num_classes, names
     if not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
@@ -501,7 +503,9 @@ def _infer_from_data(data):
     validation.check_rank("data[0]", x, (3, 4), "batch of images (N, H, W[, C])")
     y = validation.as_array("data[1]", y)
     validation.check_same_length("data[0]", x, "data[1]", y)
-    num_classes, names = validation.infer_classes("data[1]", y)
+    num_classes, names = validation.infer_classes(
+        "data[1]", y, regressor="kr.image_regressor"
+    )
     shape = tuple(int(s) for s in x.shape[1:])
     if len(shape) == 2:
         shape = (*shape, 1)

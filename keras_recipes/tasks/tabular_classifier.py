@@ -515,7 +515,9 @@ def tabular_classifier(
         )
     else:
         frame, y, target = TabularPreprocessor.read_training_data(data, target)
-    num_classes, names = validation.infer_classes("target", y)
+    num_classes, names = validation.infer_classes(
+        "target", y, regressor="kr.tabular_regressor"
+    )
     class_names = class_names or names
     if class_names is not None:
         num_classes = len(class_names)

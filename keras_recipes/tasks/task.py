@@ -29,6 +29,9 @@ from keras_recipes.tasks import steps_per_execution as steps_policy
 
 # What keras.Model (functional) itself takes; anything else is a typo.
 _MODEL_KWARGS = ("inputs", "outputs", "name", "trainable")
+# The fewest training rows from which `fit()` without `epochs` holds out a
+# validation split itself; below, it watches the training loss.
+AUTO_MIN_ROWS = 50
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -69,6 +72,14 @@ class Task(keras.Model):
     # function is traced: its longer first trace must pay for itself.
     # Templates set their own, measured by `benchmarks/overhead.py --section steps`.
     auto_min_steps = steps_policy.AUTO_MIN_STEPS
+    # `fit()` without `epochs`: train up to `auto_max_epochs` epochs and stop
+    # once `auto_monitor` has not improved for `auto_patience` epochs, then
+    # restore the best epoch's weights. Without validation data, a seeded
+    # `auto_validation_split` of at least `AUTO_MIN_ROWS` rows is held out.
+    auto_max_epochs = 100
+    auto_patience = 10
+    auto_monitor = "val_loss"
+    auto_validation_split = 0.1
 
     def __init__(self, *args, **kwargs):
         # Keras' functional Model silently ignores unknown keyword arguments,
@@ -313,7 +324,7 @@ class Task(keras.Model):
         x=None,
         y=None,
         batch_size=None,
-        epochs=1,
+        epochs=None,
         verbose="auto",
         callbacks=None,
         validation_split=0.0,
@@ -334,7 +345,18 @@ class Task(keras.Model):
             y: labels when `x` holds only the inputs.
             batch_size: global batch size (rounded up to a multiple of the
                 replica count under a distribution strategy).
-            epochs: number of epochs.
+            epochs: number of epochs, as in Keras. `None` (default): train
+                until the validation loss stops improving (for the
+                template's `auto_patience` epochs, at most
+                `auto_max_epochs`), then restore the weights of the best
+                epoch, at a constant learning rate (no `lr_schedule`).
+                Without `validation_data` or `validation_split`, a seeded
+                `auto_validation_split` (0.1, stratified by class) of the
+                data is held out for it; with fewer than 50 rows, or a
+                `tf.data.Dataset` and no `validation_data`, the training
+                loss is watched instead. `history.history` shows where it
+                stopped. With `resume_dir`, a resumed run counts patience
+                from its restart.
             verbose: as in `keras.Model.fit`.
             callbacks: extra Keras callbacks. One with a callable
                 `initial_epoch()` (the resume hook, e.g.
@@ -378,7 +400,9 @@ class Task(keras.Model):
         Returns:
             A `keras.callbacks.History`.
         """
-        validation.check_int("epochs", epochs, minimum=0)
+        auto_epochs = epochs is None
+        if not auto_epochs:
+            validation.check_int("epochs", epochs, minimum=0)
         if kwargs.get("class_weight") is not None:  # else Keras fails mid-epoch
             kwargs["class_weight"] = self.check_class_weight(kwargs["class_weight"])
         data = self.to_data(x, y, "x")
@@ -387,9 +411,14 @@ class Task(keras.Model):
             val = self.to_data(validation_data, None, "validation_data")
         elif validation_split:
             data, val = split(data, validation_split, seed=seed)
+        elif auto_epochs and data.x is not None and len(data) >= AUTO_MIN_ROWS:
+            data, val = split(data, self.auto_validation_split, seed=seed)
         if data.x is not None and len(data) == 0:
             raise ValueError("`x` is empty: expected at least one sample.")
         callbacks = list(callbacks or [])
+        if auto_epochs:
+            epochs = int(self.auto_max_epochs)
+            callbacks.append(self._auto_stopping(validated=val is not None))
         if terminate_on_nan and not any(
             isinstance(c, keras.callbacks.TerminateOnNaN | TerminateOnNaN)
             for c in callbacks
@@ -447,7 +476,7 @@ class Task(keras.Model):
             kwargs["steps_per_epoch"] = cardinality(train_ds)
         if val is not None and val.x is not None and user_steps[1] is None:
             kwargs["validation_steps"] = cardinality(val_ds)
-        if lr_schedule is not None and epochs > 1:
+        if lr_schedule is not None and epochs > 1 and not auto_epochs:
             callbacks.append(EpochCosineDecay(epochs))
         log_dir = utils.tensorboard_dir(tensorboard, self.task_name)
         if log_dir is not None and not any(
@@ -485,6 +514,17 @@ class Task(keras.Model):
         finally:
             if checkpoint is not None:
                 checkpoint.unlock()
+
+    def _auto_stopping(self, validated):
+        """The early stopping of `fit()` without `epochs`."""
+        monitor = self.auto_monitor
+        if not validated and monitor.startswith("val_"):
+            monitor = monitor[len("val_") :]
+        return keras.callbacks.EarlyStopping(
+            monitor=monitor,
+            patience=int(self.auto_patience),
+            restore_best_weights=True,
+        )
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Under a strategy, Keras 3.15 builds from a batch of a throw-away

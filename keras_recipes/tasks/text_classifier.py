@@ -440,7 +440,9 @@ def _infer_from_data(data):
                 "`data` must carry labels to infer the classes. "
                 f"Received: {data!r} without labels"
             )
-        num_classes, names = validation.infer_classes("data.y", data.y)
+        num_classes, names = validation.infer_classes(
+            "data.y", data.y, regressor="kr.text_regressor"
+        )
         return data, texts, num_classes, names
     if isinstance(data, str) or not (isinstance(data, tuple | list) and len(data) == 2):
         raise TypeError(
@@ -451,5 +453,7 @@ def _infer_from_data(data):
     texts = check_texts("data[0]", x)
     y = validation.as_array("data[1]", y)
     validation.check_same_length("data[0]", texts, "data[1]", y)
-    num_classes, names = validation.infer_classes("data[1]", y)
+    num_classes, names = validation.infer_classes(
+        "data[1]", y, regressor="kr.text_regressor"
+    )
     return (texts, y), texts, num_classes, names

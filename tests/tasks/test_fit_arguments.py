@@ -87,9 +87,9 @@ def test_bad_class_weight_image(image, digits, class_weight, error, pattern):
 
 
 def test_class_weight_by_name_and_numpy_keys(text, image, digits):
-    text.fit((TEXTS, LABELS), class_weight={"pos": 2.0, "neg": 1}, **NO_TB)
+    text.fit((TEXTS, LABELS), class_weight={"pos": 2.0, "neg": 1}, epochs=1, **NO_TB)
     weights = {np.int64(i): np.float32(1.0) for i in range(10)}
-    image.fit(digits, class_weight=weights, **NO_TB)
+    image.fit(digits, class_weight=weights, epochs=1, **NO_TB)
 
 
 def test_class_weight_unknown_name_suggests(text):
@@ -136,7 +136,7 @@ def test_huge_batch_size_make_dataset():
 
 
 def test_largest_batch_size_still_works(image, digits):
-    history = image.fit(digits, batch_size=validation.MAX_BATCH_SIZE, **NO_TB)
+    history = image.fit(digits, batch_size=validation.MAX_BATCH_SIZE, epochs=1, **NO_TB)
     assert len(history.history["loss"]) == 1
 
 
