@@ -1,7 +1,7 @@
 """Users' data at users' sizes (#40): a big CSV and a big photo folder.
 
 CSV section (default): generates, in a temporary folder outside the
-repository, a CSV of `--rows` rows (default 10 M, ~2.1 GB: 14 float columns
+repository, a CSV of `--rows` rows (default 10 M, ~2.2 GB: 18 float columns
 (1% missing in one), 2 integer columns, 3 string columns of 5/50/1000
 values, a 3-class label), then runs each contender in a fresh interpreter
 (its peak RSS from `resource.getrusage` in the child):
@@ -26,7 +26,7 @@ side, 10 class folders), then `kr.data.image_folder` + `kr.data.make_dataset`
 (same size and batch), each in a fresh interpreter: seconds to list/scan
 the folder, images/s of the pass and peak RSS.
 
-Run from the repository root (full scale, ~2.1 GB and 50k photos in a
+Run from the repository root (full scale, ~2.2 GB and 50k photos in a
 temporary folder, deleted at the end unless `--keep`):
 
     .venv/bin/python benchmarks/scale.py --images 50000
@@ -64,7 +64,7 @@ def make_block(rows, seed):
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    columns = {f"f{i}": rng.normal(size=rows).round(6) for i in range(14)}
+    columns = {f"f{i}": rng.normal(size=rows).round(6) for i in range(18)}
     columns["f0"][rng.random(rows) < 0.01] = np.nan
     columns["i0"] = rng.integers(0, 100_000, rows)
     columns["i1"] = rng.integers(0, 5, rows)
@@ -78,7 +78,7 @@ def make_block(rows, seed):
 
 
 def header():
-    names = [f"f{i}" for i in range(14)] + ["i0", "i1", *CATEGORIES, "label"]
+    names = [f"f{i}" for i in range(18)] + ["i0", "i1", *CATEGORIES, "label"]
     return ",".join(names) + "\n"
 
 
@@ -244,7 +244,7 @@ def main():
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--read-rows", type=int, default=500_000,
                         help="rows the two pipelines read (0: all)")  # fmt: skip
-    parser.add_argument("--block-rows", type=int, default=250_000)
+    parser.add_argument("--block-rows", type=int, default=125_000)
     parser.add_argument("--batch-size", type=int, default=1024)
     parser.add_argument("--images", type=int, default=0,
                         help="also generate N photos and compare folders")  # fmt: skip
@@ -269,13 +269,13 @@ def main():
             start = time.perf_counter()
             size = write_csv(path, args.rows, args.block_rows)
             made = time.perf_counter() - start
-            print(f"wrote {path}: {size / 2**30:.2f} GiB in {made:.0f} s", flush=True)
+            print(f"wrote {path}: {size / 1e9:.2f} GB in {made:.0f} s", flush=True)
             results = {}
             for name in ("kit-adapt", "kit-stream", "make_csv_dataset"):
                 results[name] = run_child(name, path, args)
                 print(name, results[name], flush=True)
             sections.append(
-                f"CSV: {args.rows:,} rows, {size / 2**30:.2f} GiB (20 columns); "
+                f"CSV: {args.rows:,} rows, {size / 1e9:.2f} GB (24 columns); "
                 f"`kit-adapt` reads every row, the two pipelines the first "
                 f"{args.read_rows:,} rows in batches of {args.batch_size}. "
                 f"Peak RSS bound: {RSS_BOUND_GIB} GiB.\n\n" + table(results, "rows")

@@ -411,7 +411,10 @@ class Task(keras.Model):
             val = self.to_data(validation_data, None, "validation_data")
         elif validation_split:
             data, val = split(data, validation_split, seed=seed)
-        elif auto_epochs and data.x is not None and len(data) >= AUTO_MIN_ROWS:
+        elif auto_epochs and (
+            data.source is not None  # streamed: rows held out by hash
+            or (data.x is not None and len(data) >= AUTO_MIN_ROWS)
+        ):
             data, val = split(data, self.auto_validation_split, seed=seed)
         if data.x is not None and len(data) == 0:
             raise ValueError("`x` is empty: expected at least one sample.")
