@@ -119,6 +119,15 @@ def write_images(folder, count, seed=0):
 
 # ------------------------------------------------------------ contenders
 def peak_rss_gib():
+    """This process's peak RSS (`VmHWM`: `ru_maxrss` keeps the parent's peak
+    across `exec` on Linux, so it would count the generator's memory)."""
+    try:
+        with open("/proc/self/status") as file:
+            for line in file:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
@@ -250,6 +259,7 @@ def main():
                         help="also generate N photos and compare folders")  # fmt: skip
     parser.add_argument("--skip-csv", action="store_true")
     parser.add_argument("--workdir", default=None, help="where to generate")
+    parser.add_argument("--csv", default=None, help="reuse a CSV this script made")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse_hide())
     parser.add_argument("--path", help=argparse_hide())
@@ -265,9 +275,12 @@ def main():
     sections = []
     try:
         if not args.skip_csv:
-            path = os.path.join(workdir, "big.csv")
+            path = args.csv or os.path.join(workdir, "big.csv")
             start = time.perf_counter()
-            size = write_csv(path, args.rows, args.block_rows)
+            if args.csv:
+                size = os.path.getsize(path)
+            else:
+                size = write_csv(path, args.rows, args.block_rows)
             made = time.perf_counter() - start
             print(f"wrote {path}: {size / 1e9:.2f} GB in {made:.0f} s", flush=True)
             results = {}

@@ -1464,6 +1464,14 @@ CASES = [
          streamed_text(o, "m.csv", "text,label\n" + "good film,pos\nbad,neg\n" * 5
                        + "meh,meh\n"), **NO_TB),
      ValueError, "y", r"\['meh'\].*m\.csv', rows 8-"),
+    ("tabular-fit-stream-balanced-weights",
+     lambda c, o: c.tabular.fit(streamed(o, "w.csv", STREAM_ROWS),
+                                class_weight="balanced", **NO_TB),
+     ValueError, "class_weight", r"Received: x=a streamed file"),
+    ("tabular-fit-stream-resume",
+     lambda c, o: c.tabular.fit(streamed(o, "r.csv", STREAM_ROWS),
+                                resume_dir=f"{o}-resume", **NO_TB),
+     ValueError, "resume_dir", r"Received: x=a streamed file"),
 ]
 # fmt: on
 

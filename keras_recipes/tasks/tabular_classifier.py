@@ -241,8 +241,9 @@ class TabularClassifier(Classifier):
             if data.x is None:
                 raise ValueError(
                     "`class_weight='balanced'` needs in-memory labels to count "
-                    "classes; pass a list of weights with a tf.data.Dataset. "
-                    "Received: x=tf.data.Dataset"
+                    "classes; pass a list of weights with a tf.data.Dataset or "
+                    "a streamed file. Received: x="
+                    f"{'a streamed file' if data.source else 'tf.data.Dataset'}"
                 )
             class_weight = balanced_class_weight(data.y, self.num_classes)
             # Converted once: `Task.fit`'s `to_data` passes it through as is.
