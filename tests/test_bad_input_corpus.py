@@ -1472,6 +1472,10 @@ CASES = [
      lambda c, o: c.tabular.fit(streamed(o, "r.csv", STREAM_ROWS),
                                 resume_dir=f"{o}-resume", **NO_TB),
      ValueError, "resume_dir", r"Received: x=a streamed file"),
+    ("tabular-stream-continuous-target",
+     lambda c, o: kr.tabular_classifier(data=streamed(
+         o, "c.csv", "size,color,label\n" + "1.5,red,0.25\n2.5,blue,1.75\n" * 10)),
+     ValueError, "target", r"not whole.*kr\.tabular_regressor"),
 ]
 # fmt: on
 

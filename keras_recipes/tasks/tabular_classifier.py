@@ -433,6 +433,21 @@ def _mlp_blocks(units, batch_norm, dropout):
     return blocks
 
 
+def _regressor_check(y, stream, regressor):
+    """The `regressor` for `infer_classes`' continuous-target check, or `None`.
+
+    A stream's `y` holds each distinct label once, so the share of distinct
+    values means nothing there: only labels that are not whole numbers are
+    refused (more than 10 000 distinct labels already raised).
+    """
+    if stream is None:
+        return regressor
+    y = np.asarray(y)
+    if y.dtype.kind == "f" and np.any(y[np.isfinite(y)] % 1):
+        return regressor
+    return None
+
+
 def _embedding_size(size, embedding_dim):
     if embedding_dim is not None:
         return int(embedding_dim)
@@ -517,7 +532,7 @@ def tabular_classifier(
     else:
         frame, y, target = TabularPreprocessor.read_training_data(data, target)
     num_classes, names = validation.infer_classes(
-        "target", y, regressor="kr.tabular_regressor"
+        "target", y, regressor=_regressor_check(y, stream, "kr.tabular_regressor")
     )
     class_names = class_names or names
     if class_names is not None:

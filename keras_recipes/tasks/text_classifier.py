@@ -415,7 +415,12 @@ def _infer_from_stream(
             for _, _, y in source.pieces(with_labels=True):
                 labels.update(np.unique(np.asarray(y)).tolist())
             labels = np.asarray(sorted(labels))
-        num_classes, class_names = validation.infer_classes("data.y", labels)
+        labels = np.asarray(labels)
+        whole = labels.dtype.kind != "f" or not np.any(labels[np.isfinite(labels)] % 1)
+        continuous = not whole
+        num_classes, class_names = validation.infer_classes(
+            "data.y", labels, regressor="kr.text_regressor" if continuous else None
+        )
     return vocabulary, class_names, num_classes
 
 
