@@ -19,8 +19,8 @@ from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import num_samples
 from keras_recipes.data.pipeline import predict_by_batches
 from keras_recipes.data.pipeline import split
-from keras_recipes.data.streaming import stream_dataset
-from keras_recipes.data.streaming import stream_errors
+from keras_recipes.data.stream_pipeline import stream_dataset
+from keras_recipes.data.stream_pipeline import stream_errors
 from keras_recipes.distribute import round_batch_size
 from keras_recipes.distribute.build import maybe_symbolic_build
 from keras_recipes.optimizers import FastAdamW
@@ -281,7 +281,7 @@ class Task(keras.Model):
         Each chunk of `data.source` passes through this task's `to_data`
         (the checks and conversion of in-memory data), is shuffled within
         the chunk when `training`, cut into batches and mapped by
-        `preprocess_batch` (see `kr.data.streaming.stream_dataset`).
+        `preprocess_batch` (see `keras_recipes.data.stream_pipeline.stream_dataset`).
         """
 
         def convert(x, y):

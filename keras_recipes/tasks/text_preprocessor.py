@@ -14,7 +14,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_recipes import validation
-from keras_recipes.data.streaming import stream_errors
+from keras_recipes.data.stream_pipeline import stream_errors
 from keras_recipes.export.onnx import text_vectorization_sidecar
 
 STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
