@@ -66,7 +66,7 @@ def collect(model, x, y, batch_size):
     """Returns `(probabilities, labels)` for any accepted input, unchecked."""
     if protocol.is_task(model):
         data = model.to_data(x, y, "x")
-        if data.dataset is None:
+        if data.dataset is None and data.source is None:
             probs = model.predict(
                 Data(x=data.x, loader=data.loader, info=data.info),
                 batch_size=batch_size,

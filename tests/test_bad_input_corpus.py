@@ -237,6 +237,22 @@ def other_model(c, out):
 
 
 # (id, callable(ctx, out), expected exception, argument/key named, message regex)
+# Streamed CSV / text files (#40): 20 good rows of the corpus' tabular columns.
+STREAM_ROWS = "size,color,label\n" + "1.5,red,a\n3.5,blue,b\n" * 10
+
+
+def streamed(out, name, text, **kwargs):
+    """`kr.data.csv` of a file beside `out`, streamed in chunks of 8 rows."""
+    return kr.data.csv(
+        write(out, name, text), target="label", streaming=True, chunk_rows=8, **kwargs
+    )
+
+
+def streamed_text(out, name, text, **kwargs):
+    path = write(out, name, text)
+    return kr.data.text_file(path, streaming=True, chunk_rows=8, **kwargs)
+
+
 # fmt: off
 CASES = [
     # ---------------------------------------------------------------- image
@@ -1627,6 +1643,70 @@ CASES = [
     ("text-bigrams-not-a-list",
      lambda c, o: kr.tasks.TextClassifier(["a"], 2, bigrams="a b"),
      TypeError, "bigrams", r"Received: bigrams of type str"),
+    # --- streamed CSV, JSON-lines and text files (#40)
+    ("tabular-stream-type-change",
+     lambda c, o: kr.tabular_classifier(
+         data=streamed(o, "t.csv", STREAM_ROWS + "big,red,a\n")),
+     ValueError, "size", r"t\.csv' column 'size' changes type at row 20"),
+    ("tabular-stream-unseen-column",
+     lambda c, o: kr.tabular_classifier(
+         data=streamed(o, "u.csv", STREAM_ROWS + "2.5,red,a,EXTRA\n")),
+     ValueError, "u.csv", r"Expected 3 fields in line 22, saw 4.*does not name"),
+    ("tabular-stream-empty-file",
+     lambda c, o: streamed(o, "e.csv", ""),
+     ValueError, "path", r"empty file \(0 bytes\)"),
+    ("tabular-csv-empty-file",
+     lambda c, o: kr.data.csv(write(o, "e.csv", ""), streaming=False),
+     ValueError, "path", r"EmptyDataError"),
+    ("tabular-stream-header-only",
+     lambda c, o: kr.tabular_classifier(data=streamed(o, "h.csv", "size,label\n")),
+     ValueError, "path", r"a header but no rows"),
+    ("tabular-stream-cut-in-a-quote",
+     lambda c, o: kr.tabular_classifier(
+         data=streamed(o, "q.csv", STREAM_ROWS + '2.5,"re')),
+     ValueError, "q.csv", r"ends inside a quoted field"),
+    ("tabular-stream-unknown-target",
+     lambda c, o: kr.tabular_classifier(
+         data=kr.data.csv(write(o, "t.csv", STREAM_ROWS), target="lable",
+                          streaming=True)),
+     ValueError, "target", r"Did you mean 'label'"),
+    ("tabular-fit-stream-unseen-label",
+     lambda c, o: c.tabular.fit(streamed(o, "l.csv", STREAM_ROWS + "2.5,red,zzz\n"),
+                                **NO_TB),
+     ValueError, "y", r"\['zzz'\] \(in '.*l\.csv', rows 16-20"),
+    ("tabular-predict-stream-type-change",
+     lambda c, o: c.tabular.predict(streamed(o, "p.csv", STREAM_ROWS + "big,red,a\n"),
+                                    verbose=0),
+     ValueError, "size", r"changes type at row 20"),
+    ("tabular-stream-chunksize-set",
+     lambda c, o: streamed(o, "c.csv", STREAM_ROWS, chunksize=5),
+     ValueError, "chunksize", r"set by the stream"),
+    ("text-stream-jsonl-cut",
+     lambda c, o: kr.text_classifier(
+         data=streamed_text(o, "t.jsonl", '{"text": "good", "label": "pos"}\n'
+                                          '{"text": "bad", "label": "neg"}\n{"te'),
+         **TINY_TEXT),
+     ValueError, "t.jsonl", r"not JSON"),
+    ("text-stream-missing-column",
+     lambda c, o: streamed_text(o, "r.csv", "review,label\ngood,pos\n"),
+     ValueError, "text", r"columns are \['review', 'label'\]"),
+    ("text-fit-stream-unseen-label",
+     lambda c, o: c.text.fit(
+         streamed_text(o, "m.csv", "text,label\n" + "good film,pos\nbad,neg\n" * 5
+                       + "meh,meh\n"), **NO_TB),
+     ValueError, "y", r"\['meh'\].*m\.csv', rows 8-"),
+    ("tabular-fit-stream-balanced-weights",
+     lambda c, o: c.tabular.fit(streamed(o, "w.csv", STREAM_ROWS),
+                                class_weight="balanced", **NO_TB),
+     ValueError, "class_weight", r"Received: x=a streamed file"),
+    ("tabular-fit-stream-resume",
+     lambda c, o: c.tabular.fit(streamed(o, "r.csv", STREAM_ROWS),
+                                resume_dir=f"{o}-resume", **NO_TB),
+     ValueError, "resume_dir", r"Received: x=a streamed file"),
+    ("tabular-stream-continuous-target",
+     lambda c, o: kr.tabular_classifier(data=streamed(
+         o, "c.csv", "size,color,label\n" + "1.5,red,0.25\n2.5,blue,1.75\n" * 10)),
+     ValueError, "target", r"not whole.*kr\.tabular_regressor"),
 ]
 # fmt: on
 

@@ -5,6 +5,7 @@ from keras_recipes.data.adapters import from_dataset
 from keras_recipes.data.adapters import from_numpy
 from keras_recipes.data.adapters import from_pandas
 from keras_recipes.data.adapters import image_folder
+from keras_recipes.data.adapters import text_file
 from keras_recipes.data.adapters import text_folder
 from keras_recipes.data.image_targets import image_targets
 from keras_recipes.data.pipeline import Data
@@ -21,5 +22,6 @@ __all__ = [
     "image_targets",
     "make_dataset",
     "split",
+    "text_file",
     "text_folder",
 ]

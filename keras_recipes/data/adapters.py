@@ -12,6 +12,7 @@ import tensorflow as tf
 from keras_recipes import utils
 from keras_recipes import validation
 from keras_recipes.data import images
+from keras_recipes.data import streaming as streaming_module
 from keras_recipes.data.frames import frame_columns
 from keras_recipes.data.frames import read_csv
 from keras_recipes.data.pipeline import Data
@@ -314,16 +315,34 @@ def _disk_cache_folder(cache_dir, paths, image_size, channels):
     return folder
 
 
-def text_folder(directory, encoding="utf-8"):
+def text_folder(directory, encoding="utf-8", streaming="auto", memory_budget=None):
     """Reads a class-per-subfolder folder of `.txt` files.
 
     Paths that are not regular files (FIFOs, sockets, devices, broken
     links) are skipped with a warning that names them; they are never opened.
 
+    Args:
+        directory: folder with one subfolder per class.
+        encoding: the files' text encoding (undecodable bytes are replaced).
+        streaming: `"auto"` streams when the files add up to more than
+            `memory_budget` bytes; `True` always, `False` never. A streamed
+            folder keeps only the file list in memory and reads the texts
+            `2000` files at a time, in each pass.
+        memory_budget: bytes; `None`: `KERAS_RECIPES_MEMORY_BUDGET` or
+            512 MiB (`keras_recipes.data.streaming.memory_budget`).
+
     Returns:
-        A `kr.data.Data` with `x` an array of strings and `class_names`.
+        A `kr.data.Data` with `x` an array of strings and `class_names`, or
+        with a `source` (streamed).
     """
+    streaming_module.check_streaming(streaming)
     class_names, paths, labels = _list_class_folders(directory, (".txt",), "text")
+    size = sum(map(streaming_module.file_size, paths)) if streaming == "auto" else 0
+    if streaming_module.wants_stream(size, streaming, memory_budget):
+        source = streaming_module.TextFolderStream(
+            directory, paths, labels, class_names, encoding
+        )
+        return Data(source=source, class_names=class_names)
     texts = []
     for path in paths:
         try:
@@ -342,6 +361,66 @@ def text_folder(directory, encoding="utf-8"):
         y=np.asarray(labels, dtype="int32"),
         class_names=class_names,
     )
+
+
+def text_file(
+    path,
+    text="text",
+    label="label",
+    streaming="auto",
+    memory_budget=None,
+    chunk_rows=streaming_module.CHUNK_ROWS,
+):
+    """Reads texts and labels from a CSV/TSV or JSON-lines file.
+
+    `.jsonl`, `.ndjson` and `.json` files are JSON lines (one object per
+    line); other files are CSV (`.tsv`: tab-separated). Missing texts read
+    as `""`; rows whose label is missing are dropped.
+
+    Args:
+        path: the file.
+        text: name of the text column.
+        label: name of the label column (`None`: texts only, to predict).
+        streaming: `"auto"` streams files larger than `memory_budget`
+            bytes, `True` always, `False` never. A streamed file is read
+            `chunk_rows` rows at a time in each pass; `kr.text_classifier`
+            adapts its vocabulary on all texts in one streaming pass.
+        memory_budget: bytes; `None`: `KERAS_RECIPES_MEMORY_BUDGET` or
+            512 MiB.
+        chunk_rows: rows per chunk when streaming.
+
+    Returns:
+        A `kr.data.Data` of texts (`x`) and raw labels (`y`), or with a
+        `source` (streamed).
+
+    Example:
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "reviews.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("text,label\\ngreat fun,pos\\nawful plot,neg\\n")
+    >>> data = text_file(path)
+    >>> data.x.tolist(), data.y.tolist()
+    (['great fun', 'awful plot'], ['pos', 'neg'])
+    >>> text_file(path, streaming=True)
+    <kr.data.Data streamed from '...reviews.csv' classes=None info={}>
+    """
+    source = streaming_module.TextFileStream(path, text, label, chunk_rows)
+    size = streaming_module.file_size(source.path)
+    if streaming_module.wants_stream(size, streaming, memory_budget):
+        return Data(source=source)
+    texts, labels = [], []
+    for _, x, y in source.pieces(with_labels=label is not None):
+        texts.append(x)
+        labels.append(y)
+    if source.dropped_labels:
+        warnings.warn(
+            f"Dropping {source.dropped_labels} row(s) of {source.path!r} whose "
+            f"label ({label!r}) is missing.",
+            stacklevel=2,
+        )
+    y = None if label is None else np.concatenate(labels)
+    return Data(x=np.concatenate(texts), y=y)
 
 
 def from_pandas(frame, target=None):
@@ -372,6 +451,39 @@ def from_pandas(frame, target=None):
     return Data(x=frame_columns(frame), y=y)
 
 
-def csv(path, target=None, **read_csv_kwargs):
-    """Reads a CSV file with pandas and wraps it like `from_pandas`."""
+def csv(
+    path,
+    target=None,
+    streaming="auto",
+    memory_budget=None,
+    chunk_rows=streaming_module.CHUNK_ROWS,
+    **read_csv_kwargs,
+):
+    """Reads a CSV file with pandas and wraps it like `from_pandas`.
+
+    A file larger than `memory_budget` bytes is not read but streamed
+    (`streaming="auto"`; `True` always streams, `False` never): the `Data`
+    then holds a `source` that the tabular template reads `chunk_rows` rows
+    at a time, in its factory (one pass: column kinds from the first chunk,
+    statistics and vocabularies over every row) and in each pass of `fit`,
+    `evaluate` and `predict`. See `keras_recipes.data.streaming`.
+
+    Args:
+        path: the CSV file.
+        target: the label column (kept apart as `y`).
+        streaming: `"auto"`, `True` or `False`.
+        memory_budget: bytes; `None`: `KERAS_RECIPES_MEMORY_BUDGET` or
+            512 MiB.
+        chunk_rows: rows per chunk when streaming.
+        **read_csv_kwargs: passed to `pandas.read_csv`.
+
+    Returns:
+        A `kr.data.Data` of columns, or with a `source` (streamed).
+    """
+    streaming_module.check_streaming(streaming)
+    is_path = isinstance(path, str | os.PathLike)
+    size = streaming_module.file_size(path) if is_path else 0
+    if streaming_module.wants_stream(size, streaming, memory_budget):
+        source = streaming_module.CsvStream(path, target, chunk_rows, **read_csv_kwargs)
+        return Data(source=source)
     return from_pandas(read_csv(path, "path", **read_csv_kwargs), target=target)

@@ -6,7 +6,9 @@ through these functions, so a CSV path, a DataFrame or a dict of columns
 means the same thing everywhere.
 """
 
+import csv
 import os
+import warnings
 
 import numpy as np
 
@@ -33,13 +35,20 @@ def read_csv(path, name="path", expected="an existing CSV file", **read_csv_kwar
     if not os.path.isfile(path):
         raise ValueError(
             f"`{name}` must be {expected}. Received: {name}={path!r} "
-            f"({_not_a_file(path)})"
+            f"({not_a_file(path)})"
         )
     try:
         # Checked again on the open file: a path swapped for a FIFO after
         # the check above raises instead of blocking `read_csv`.
         with utils.open_regular(path) as file:
-            return pd.read_csv(file, **read_csv_kwargs)
+            frame = pd.read_csv(file, **read_csv_kwargs)
+        sep = read_csv_kwargs.get("sep", read_csv_kwargs.get("delimiter", ","))
+        if isinstance(sep, str) and len(sep) == 1 and len(frame):
+            cut = truncated_tail(path, len(frame.columns), sep)
+            if cut is not None:
+                warn_truncated(path, cut, len(frame.columns), len(frame) - 1)
+                frame = frame.iloc[:-1]
+        return frame
     except OSError as error:
         raise ValueError(
             f"`{name}` must be a readable CSV file. Received: {name}={path!r} "
@@ -52,7 +61,39 @@ def read_csv(path, name="path", expected="an existing CSV file", **read_csv_kwar
         ) from None
 
 
-def _not_a_file(path):
+def truncated_tail(path, num_columns, sep=","):
+    """Fields of the last line when it is cut short, else `None`.
+
+    A last line is cut short when the file does not end with a newline and
+    that line has fewer fields than the header (a copy or download that
+    stopped mid-row). A last line without a newline but with every field is
+    complete. Compressed files are not checked.
+    """
+    if str(path).lower().endswith((".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")):
+        return None
+    with utils.open_regular(path) as file:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+        file.seek(max(0, size - 65536))
+        tail = file.read()
+    if not tail or tail.endswith(b"\n") or tail.endswith(b"\r"):
+        return None
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    fields = next(csv.reader([last], delimiter=sep), [])
+    return fields if len(fields) < num_columns else None
+
+
+def warn_truncated(path, fields, num_columns, row=None, stacklevel=3):
+    """Warns that `path`'s last line (data row `row`, 0-based) is cut short."""
+    where = "its last line" if row is None else f"its last line (data row {row})"
+    warnings.warn(
+        f"{path!r} ends mid-row: {where} has {len(fields)} of {num_columns} "
+        "fields and no final newline (a truncated copy?). Dropping that row.",
+        stacklevel=stacklevel,
+    )
+
+
+def not_a_file(path):
     """Why an existing-or-not `path` is no regular file, for messages."""
     if os.path.isdir(path):
         return "a folder, not a file"

@@ -26,8 +26,10 @@ class Data:
     Adapters (`kr.data.from_numpy`, `kr.data.image_folder`, ...) return a
     `Data`. It holds either in-memory samples `x` (numpy array, dict of
     arrays or array of file paths) with optional labels `y`, or a batched
-    `tf.data.Dataset`. `loader` maps one element of `x` to a tensor inside
-    tf.data (for example: decode an image file).
+    `tf.data.Dataset`, or a `source`: a file or folder streamed in chunks
+    (`kr.data.csv(..., streaming=True)`, see `keras_recipes/data/streaming.py`).
+    `loader` maps one element of `x` to a tensor inside tf.data (for
+    example: decode an image file).
 
     Args:
         x: samples, or `None` when `dataset` is given.
@@ -36,15 +38,25 @@ class Data:
         class_names: list of class names, when known.
         loader: optional `fn(x_element) -> tensor` run in tf.data.
         info: dict of inferred metadata (e.g. `{"image_shape": (8, 8, 1)}`).
+        source: a `kr.data` stream (`keras_recipes.data.streaming.Stream`)
+            read in chunks, or `None`.
     """
 
     def __init__(
-        self, x=None, y=None, dataset=None, class_names=None, loader=None, info=None
+        self,
+        x=None,
+        y=None,
+        dataset=None,
+        class_names=None,
+        loader=None,
+        info=None,
+        source=None,
     ):
-        if (x is None) == (dataset is None):
+        if sum(v is not None for v in (x, dataset, source)) != 1:
             raise ValueError(
-                "Data needs exactly one of `x` or `dataset`. "
-                f"Received: x={type(x).__name__}, dataset={type(dataset).__name__}"
+                "Data needs exactly one of `x`, `dataset` or `source`. "
+                f"Received: x={type(x).__name__}, dataset={type(dataset).__name__}, "
+                f"source={type(source).__name__}"
             )
         self.x = x
         self.y = y
@@ -52,14 +64,19 @@ class Data:
         self.class_names = None if class_names is None else list(class_names)
         self.loader = loader
         self.info = dict(info or {})
+        self.source = source
 
     def __len__(self):
         if self.x is None:
-            raise TypeError("The length of a tf.data-backed `Data` is unknown.")
+            kind = "streamed" if self.source is not None else "tf.data-backed"
+            raise TypeError(f"The length of a {kind} `Data` is unknown.")
         return num_samples(self.x)
 
     def __repr__(self):
-        size = "tf.data" if self.x is None else f"{len(self)} samples"
+        if self.source is not None:
+            size = f"streamed from {self.source.name!r}"
+        else:
+            size = "tf.data" if self.x is None else f"{len(self)} samples"
         return f"<kr.data.Data {size} classes={self.class_names} info={self.info}>"
 
     def take(self, indices):
@@ -116,6 +133,10 @@ def split(data, validation_split, seed=None, stratify=True):
     `kr.set_seed` (`np.random.seed`) sets: a seeded program splits the same
     way each run (a bare `np.random.default_rng(None)` would not).
 
+    Streamed data (`data.source`) is split without reading it: each row goes
+    to validation when a seeded hash of its index falls below
+    `validation_split` (not stratified; the same rows for any chunk size).
+
     Returns:
         `(train_data, val_data)`.
     """
@@ -126,6 +147,12 @@ def split(data, validation_split, seed=None, stratify=True):
         maximum=1.0,
         include_max=False,
     )
+    if data.source is not None:  # rows held out by a seeded hash of their index
+        train, val = data.source.split(validation_split, seed)
+        return (
+            Data(source=train, class_names=data.class_names, info=data.info),
+            Data(source=val, class_names=data.class_names, info=data.info),
+        )
     if data.x is None:
         raise ValueError(
             "`validation_split` needs in-memory data (arrays, DataFrames, "

@@ -71,7 +71,8 @@ def start(model, data, resume_dir):
     if data.x is None:
         raise ValueError(
             "`resume_dir` needs in-memory data (arrays, DataFrames, folders) "
-            "so the data order can be continued. Received: x=tf.data.Dataset"
+            "so the data order can be continued. Received: x="
+            f"{'a streamed file' if data.source is not None else 'tf.data.Dataset'}"
         )
     checkpoint = ResumeCheckpoint(resume_dir)
     checkpoint.set_model(model)  # only the writing worker locks

@@ -29,6 +29,8 @@ from keras_recipes.tasks.multi_label import check_no_class_weight
 from keras_recipes.tasks.multi_label import head_activation
 from keras_recipes.tasks.multi_label import infer_tags
 from keras_recipes.tasks.tabular_preprocessor import TabularPreprocessor
+from keras_recipes.tasks.tabular_stream import scan_stream
+from keras_recipes.tasks.tabular_stream import training_stream
 
 MAX_CROSS_BINS = backbone.MAX_CROSS_BINS
 
@@ -223,6 +225,9 @@ class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
         """Like `Task.to_data`, plus frames that still hold the target column."""
         if isinstance(x, _ConvertedData):
             return x
+        stream = training_stream(x, self.target, required=with_labels)
+        if stream is not None:  # a streamed CSV, or a path over the budget
+            return Data(source=stream, class_names=self.class_names)
         if isinstance(x, Data | tf.data.Dataset):
             return super().to_data(x, y, name, with_labels)
         x, y = self.preprocessor.to_arrays(x, y, name, with_labels)
@@ -243,8 +248,9 @@ class TabularClassifier(backbone.EnsembleLossMixin, Classifier):
             if data.x is None:
                 raise ValueError(
                     "`class_weight='balanced'` needs in-memory labels to count "
-                    "classes; pass a list of weights with a tf.data.Dataset. "
-                    "Received: x=tf.data.Dataset"
+                    "classes; pass a list of weights with a tf.data.Dataset or "
+                    "a streamed file. Received: x="
+                    f"{'a streamed file' if data.source else 'tf.data.Dataset'}"
                 )
             class_weight = balanced_class_weight(data.y, self.num_classes)
             # Converted once: `Task.fit`'s `to_data` passes it through as is.
@@ -363,6 +369,21 @@ def _check_class_weight(class_weight, num_classes):
         validation.check_float("class_weight", w, minimum=0.0)
 
 
+def _regressor_check(y, stream, regressor):
+    """The `regressor` for `infer_classes`' continuous-target check, or `None`.
+
+    A stream's `y` holds each distinct label once, so the share of distinct
+    values means nothing there: only labels that are not whole numbers are
+    refused (more than 10 000 distinct labels already raised).
+    """
+    if stream is None:
+        return regressor
+    y = np.asarray(y)
+    if y.dtype.kind == "f" and np.any(y[np.isfinite(y)] % 1):
+        return regressor
+    return None
+
+
 # -------------------------------------------------------------------- factory
 def tabular_classifier(
     data=None,
@@ -388,7 +409,11 @@ def tabular_classifier(
         data: a DataFrame (with the `target` column), a CSV path, a dict of
             columns, an `(inputs_frame, labels)` pair, or a `kr.data.Data`
             from `kr.data.from_pandas`/`kr.data.csv`. Checked as `fit`
-            checks it, with `fit`'s messages naming `data`.
+            checks it, with `fit`'s messages naming `data`. A streamed CSV
+            (`kr.data.csv(path, streaming=True)`, or a CSV path larger than
+            the memory budget, 512 MiB by default) is read once, chunk by
+            chunk: kinds from the first chunk, statistics and vocabularies
+            over every row (`keras_recipes/tasks/tabular_stream.py`).
         target: name of the label column. Frames from `kr.datasets` carry it
             in `frame.attrs["target"]`. With `multi_label=True`: a list of
             0/1 columns (their names are the tags) or one column of tag
@@ -434,7 +459,23 @@ def tabular_classifier(
                 multi_label=multi_label,
                 **kwargs,
             )
-    frame, y, target = TabularPreprocessor.read_training_data(data, target)
+    stream = training_stream(data, target)
+    if stream is not None:  # one pass, chunk by chunk (tabular_stream.py)
+        if multi_label:
+            raise ValueError(
+                "`multi_label=True` needs the table in memory (tag lists are "
+                "read as a whole); a streamed CSV is not supported. Received: "
+                f"data={data!r}"
+            )
+        features, ignored, y = scan_stream(
+            stream, numeric, categorical, ignore, max_categories
+        )
+        frame, target = None, stream.target
+        preprocessor = TabularPreprocessor(
+            features, target=target, ignore=ignored or None
+        )
+    else:
+        frame, y, target = TabularPreprocessor.read_training_data(data, target)
     if multi_label:
         num_classes, names = infer_tags("target", y)
         if names is None and isinstance(target, list | tuple):
@@ -447,19 +488,20 @@ def tabular_classifier(
         )
     else:
         num_classes, names = validation.infer_classes(
-            "target", y, regressor="kr.tabular_regressor"
+            "target", y, regressor=_regressor_check(y, stream, "kr.tabular_regressor")
         )
     class_names = class_names or names
     if class_names is not None:
         num_classes = len(class_names)
-    preprocessor = TabularPreprocessor.from_frame(
-        frame,
-        target=target,
-        numeric=numeric,
-        categorical=categorical,
-        ignore=ignore,
-        max_categories=max_categories,
-    )
+    if stream is None:
+        preprocessor = TabularPreprocessor.from_frame(
+            frame,
+            target=target,
+            numeric=numeric,
+            categorical=categorical,
+            ignore=ignore,
+            max_categories=max_categories,
+        )
     if seed is not None:
         utils.set_seed(seed)
     with get_strategy(strategy).scope():
@@ -472,5 +514,7 @@ def tabular_classifier(
             multi_label=multi_label,
             **kwargs,
         )
+    if stream is not None:  # every value was converted in the pass
+        return model
     # The frame already read (a CSV is not read twice), its labels separate.
     return check_factory_data(model, (frame, y))

@@ -70,6 +70,26 @@ def category_text(value):
     return str(value)
 
 
+def category_texts(values):
+    """`category_text` of every value, vectorized when they are all strings.
+
+    Example:
+
+    >>> category_texts(np.array(["a", None, 2.0], dtype=object)).tolist()
+    ['a', '', '2']
+    """
+    # pandas: imported on first use, keeps `import keras_recipes` light.
+    import pandas as pd
+
+    series = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    missing = series.isna().to_numpy()
+    if pd.api.types.infer_dtype(series[~missing], skipna=False) == "string":
+        out = series.to_numpy(dtype=object, copy=True)
+        out[missing] = MISSING_TOKEN
+        return out
+    return np.array([category_text(v) for v in values], dtype=object)
+
+
 def _first_bad(values, bad_mask):
     return values[np.flatnonzero(bad_mask)[0]]
 
@@ -151,7 +171,7 @@ def convert_column(name, column, kind, values, spec=None):
     if kind == STRING:
         if values.dtype.kind == "U":
             return values.astype(object)
-        return np.array([category_text(v) for v in values], dtype=object)
+        return category_texts(values)
     # Integer-categorical: unseen, missing or non-integral -> OOV sentinel.
     floats = to_float(name, column, values, kind_text="integer-categorical")
     sentinel = integer_sentinel(spec["vocabulary"])
@@ -377,7 +397,7 @@ def _column_spec(name, column, kind, series, max_categories):
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         vocab = [int(v) for v, _ in ordered[:max_categories]]
     else:
-        texts = pd.Series([category_text(v) for v in values])
+        texts = pd.Series(category_texts(values))
         counts = texts.value_counts()
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         vocab = [str(v) for v, _ in ordered[:max_categories]]

@@ -19,6 +19,8 @@ from keras_recipes.data.pipeline import make_dataset
 from keras_recipes.data.pipeline import num_samples
 from keras_recipes.data.pipeline import predict_by_batches
 from keras_recipes.data.pipeline import split
+from keras_recipes.data.stream_pipeline import stream_dataset
+from keras_recipes.data.stream_pipeline import stream_errors
 from keras_recipes.distribute import round_batch_size
 from keras_recipes.distribute.build import maybe_symbolic_build
 from keras_recipes.optimizers import FastAdamW
@@ -248,8 +250,11 @@ class Task(keras.Model):
         `training` shuffles (seeded with `seed`, reshuffled each pass) and
         `first_pass` starts the shuffle at that pass (see
         `kr.data.make_dataset`). A `tf.data.Dataset` given by the user is
-        used as it is.
+        used as it is; streamed data (`data.source`) goes through
+        `stream_dataset`.
         """
+        if data.source is not None:
+            return self.stream_dataset(data, batch_size, training, seed)
         if data.dataset is not None:
             ds = data.dataset
             if self._needs_batch_map():
@@ -270,6 +275,33 @@ class Task(keras.Model):
             cache_mapped=self._cache_batch_map,
             first_pass=first_pass,
         )
+
+    def stream_dataset(
+        self, data, batch_size=None, training=False, seed=None, with_labels=True
+    ):
+        """The pipeline over streamed `Data`: chunks converted by `to_data`.
+
+        Each chunk of `data.source` passes through this task's `to_data`
+        (the checks and conversion of in-memory data), is shuffled within
+        the chunk when `training`, cut into batches and mapped by
+        `preprocess_batch` (see `keras_recipes.data.stream_pipeline.stream_dataset`).
+        """
+
+        def convert(x, y):
+            piece = self.to_data(x if y is None else (x, y), None, "x", with_labels)
+            return piece.x, piece.y
+
+        ds = stream_dataset(
+            data.source,
+            convert,
+            self._resolve_batch_size(batch_size),
+            shuffle=training,
+            seed=seed,
+            with_labels=with_labels,
+        )
+        if self._needs_batch_map():
+            ds = ds.map(self._batch_map(), num_parallel_calls=tf.data.AUTOTUNE)
+        return ds
 
     def _needs_batch_map(self):
         return type(self).preprocess_batch is not Task.preprocess_batch
@@ -382,7 +414,10 @@ class Task(keras.Model):
             val = self.to_data(validation_data, None, "validation_data")
         elif validation_split:
             data, val = split(data, validation_split, seed=seed)
-        elif auto_epochs and data.x is not None and len(data) >= AUTO_MIN_ROWS:
+        elif auto_epochs and (
+            data.source is not None  # streamed: rows held out by hash
+            or (data.x is not None and len(data) >= AUTO_MIN_ROWS)
+        ):
             data, val = split(data, self.auto_validation_split, seed=seed)
         if data.x is not None and len(data) == 0:
             raise ValueError("`x` is empty: expected at least one sample.")
@@ -466,16 +501,17 @@ class Task(keras.Model):
             else (epochs - initial_epoch) * steps_per_epoch,
         )
         try:
-            return super().fit(
-                train_ds,
-                epochs=epochs,
-                verbose=verbose,
-                callbacks=callbacks,
-                validation_data=val_ds,
-                shuffle=False,  # the tf.data pipeline already shuffles, seeded
-                initial_epoch=initial_epoch,
-                **kwargs,
-            )
+            with stream_errors(data, val):  # a chunk's own error, not TF's
+                return super().fit(
+                    train_ds,
+                    epochs=epochs,
+                    verbose=verbose,
+                    callbacks=callbacks,
+                    validation_data=val_ds,
+                    shuffle=False,  # the tf.data pipeline already shuffles, seeded
+                    initial_epoch=initial_epoch,
+                    **kwargs,
+                )
         except NonFiniteLossError:
             for callback in callbacks:  # Keras skips on_train_end on errors
                 if isinstance(callback, EpochCosineDecay):
@@ -521,7 +557,8 @@ class Task(keras.Model):
             steps=(kwargs.get("steps"),),
             planned_steps=kwargs.get("steps") or cardinality(ds),
         )
-        return super().evaluate(ds, verbose=verbose, **kwargs)
+        with stream_errors(data):
+            return super().evaluate(ds, verbose=verbose, **kwargs)
 
     def predict(self, x, batch_size=None, verbose="auto", **kwargs):
         """Returns class probabilities for raw inputs of any accepted kind.
@@ -543,6 +580,8 @@ class Task(keras.Model):
         steps_policy.resolve_for_predict(self)
         if data.dataset is not None:
             ds = data.dataset
+        elif data.source is not None:
+            ds = self.stream_dataset(data, batch_size, with_labels=False)
         else:
             batch_size = self._resolve_batch_size(batch_size)
             if self._predict_by_batches(data, kwargs):
@@ -552,7 +591,8 @@ class Task(keras.Model):
             ds = make_dataset(
                 data.x, batch_size=batch_size, loader=data.loader, cache=False
             )
-        return super().predict(ds, verbose=verbose, **kwargs)
+        with stream_errors(data):
+            return super().predict(ds, verbose=verbose, **kwargs)
 
     def _predict_by_batches(self, data, kwargs):
         """Whether `predict` may call `predict_on_batch` batch by batch."""

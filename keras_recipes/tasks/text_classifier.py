@@ -381,7 +381,11 @@ def text_classifier(
         data: `(texts, labels)` (lists, numpy arrays or pandas Series), or a
             `kr.data.Data` such as `kr.data.text_folder("reviews/")`. Its
             texts give the vocabulary; its labels the classes. Checked as
-            `fit` checks it, with `fit`'s messages naming `data`.
+            `fit` checks it, with `fit`'s messages naming `data`. Streamed
+            data (`kr.data.text_file`/`text_folder` above the memory
+            budget, or with `streaming=True`) is read once, chunk by chunk:
+            the vocabulary is adapted on every text and the classes come
+            from every label of that pass.
         vocabulary: a ready vocabulary (skips adapting).
         num_classes: number of classes; inferred from `data` when omitted.
         class_names: class names; inferred from string labels or folders.
@@ -418,7 +422,18 @@ def text_classifier(
     validation.check_int("max_tokens", max_tokens, minimum=3)
     validation.check_int("max_bigrams", max_bigrams, minimum=0)
     check_text_options(standardize, split, ngrams)
-    if data is not None:
+    source = data.source if isinstance(data, Data) else None
+    if source is not None:  # one streaming pass: vocabulary and labels
+        if multi_label:
+            raise ValueError(
+                "`multi_label=True` needs the texts in memory; a streamed file is "
+                f"not supported. Received: data={data!r}"
+            )
+        vocabulary, class_names, num_classes = _infer_from_stream(
+            source, vocabulary, class_names, num_classes, max_tokens,
+            standardize, split, ngrams,
+        )  # fmt: skip
+    elif data is not None:
         data, texts, inferred_classes, inferred_names = _infer_from_data(
             data, multi_label
         )
@@ -466,7 +481,7 @@ def text_classifier(
             ngrams=ngrams,
             **kwargs,
         )
-    if data is not None:
+    if data is not None and source is None:
         check_factory_data(model, data)
         if model.architecture == "wide_deep" and not model.multi_label:
             _start_at_class_priors(model, data)
@@ -500,6 +515,32 @@ def _start_at_class_priors(model, data):
 
 def _pad(ids, length):
     return np.pad(ids, [(0, 0), (0, length - ids.shape[1])])
+
+
+def _infer_from_stream(
+    source, vocabulary, class_names, num_classes, max_tokens, standardize, split,
+    ngrams,
+):  # fmt: skip
+    """`(vocabulary, class_names, num_classes)` from one pass over a stream."""
+    labels = None
+    if vocabulary is None:
+        vocabulary, labels = TextPreprocessor.adapt_vocabulary_stream(
+            source, max_tokens, standardize, split, ngrams, name="data"
+        )
+    class_names = class_names or source.class_names
+    if class_names is None and num_classes is None:
+        if labels is None:  # a ready vocabulary: a pass over the labels only
+            labels = set()
+            for _, _, y in source.pieces(with_labels=True):
+                labels.update(np.unique(np.asarray(y)).tolist())
+            labels = np.asarray(sorted(labels))
+        labels = np.asarray(labels)
+        whole = labels.dtype.kind != "f" or not np.any(labels[np.isfinite(labels)] % 1)
+        continuous = not whole
+        num_classes, class_names = validation.infer_classes(
+            "data.y", labels, regressor="kr.text_regressor" if continuous else None
+        )
+    return vocabulary, class_names, num_classes
 
 
 def _infer_from_data(data, multi_label=False):

@@ -14,6 +14,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_recipes import validation
+from keras_recipes.data.stream_pipeline import stream_errors
 from keras_recipes.export.onnx import text_vectorization_sidecar
 
 STANDARDIZE = (
@@ -207,27 +208,76 @@ class TextPreprocessor:
         validation.check_int("max_tokens", max_tokens, minimum=3)
         check_text_options(standardize, split, ngrams)
         texts = check_texts(name, texts)
-        adapter = keras.layers.TextVectorization(
-            max_tokens=int(max_tokens),
-            standardize=vectorizer_standardize(standardize),
-            split=split,
-            ngrams=None if ngrams is None else int(ngrams),
-            output_mode="int",
+        dataset = tf.data.Dataset.from_tensor_slices(texts.astype(str)).batch(1024)
+        example = next((t for t in texts if t), "")
+        return _adapt(
+            dataset, max_tokens, standardize, split, ngrams, name, len(texts), example
         )
-        adapter.adapt(tf.data.Dataset.from_tensor_slices(texts.astype(str)).batch(1024))
-        vocabulary = [
-            str(t) for t in adapter.get_vocabulary(include_special_tokens=False)
-        ]
-        if not vocabulary:
-            example = next((t for t in texts if t), "")
-            raise ValueError(
-                f"`{name}` gives a vocabulary of size 2 after standardization "
-                f"(standardize={standardize!r}, split={split!r}): only the padding "
-                f"and OOV tokens, so there is nothing to learn from. A text "
-                f"classifier needs at least one word. Received: {len(texts)} "
-                f"text(s), e.g. {validation._short(example)}"
+
+    @staticmethod
+    def adapt_vocabulary_stream(
+        stream,
+        max_tokens=20000,
+        standardize="lower_and_strip_punctuation",
+        split="whitespace",
+        ngrams=None,
+        name="data",
+    ):
+        """`adapt_vocabulary` over a streamed source, in one pass.
+
+        The texts of `stream` (a `kr.data` text stream) are read a chunk at a
+        time and fed to `TextVectorization.adapt`, which counts tokens over
+        all of them: the vocabulary equals the in-memory one (ties are
+        broken by token, not by order). The labels of the same pass are
+        collected too.
+
+        Returns:
+            `(vocabulary, labels)`: the token list and an array of the
+            distinct labels (`None` for a stream without labels).
+        """
+        validation.check_int("max_tokens", max_tokens, minimum=3)
+        check_text_options(standardize, split, ngrams)
+        labels, count = set(), [0]
+
+        def texts():
+            for _, x, y in stream.pieces(with_labels=stream.has_labels):
+                x = check_texts(name, x)
+                count[0] += len(x)
+                if y is not None:
+                    labels.update(np.unique(np.asarray(y)).tolist())
+                yield x.astype(str)
+
+        dataset = tf.data.Dataset.from_generator(
+            texts, output_signature=tf.TensorSpec((None,), tf.string)
+        ).rebatch(1024)
+        with stream_errors(stream):  # a chunk's own error, not TF's
+            vocabulary = _adapt(
+                dataset, max_tokens, standardize, split, ngrams, name, count, ""
             )
-        return vocabulary
+        found = np.asarray(sorted(labels)) if stream.has_labels else None
+        return vocabulary, found
+
+
+def _adapt(dataset, max_tokens, standardize, split, ngrams, name, count, example):
+    adapter = keras.layers.TextVectorization(
+        max_tokens=int(max_tokens),
+        standardize=vectorizer_standardize(standardize),
+        split=split,
+        ngrams=None if ngrams is None else int(ngrams),
+        output_mode="int",
+    )
+    adapter.adapt(dataset)
+    vocabulary = [str(t) for t in adapter.get_vocabulary(include_special_tokens=False)]
+    if not vocabulary:
+        count = count[0] if isinstance(count, list) else count
+        raise ValueError(
+            f"`{name}` gives a vocabulary of size 2 after standardization "
+            f"(standardize={standardize!r}, split={split!r}): only the padding "
+            f"and OOV tokens, so there is nothing to learn from. A text "
+            f"classifier needs at least one word. Received: {count} "
+            f"text(s), e.g. {validation._short(example)}"
+        )
+    return vocabulary
 
 
 def is_text(inputs):
