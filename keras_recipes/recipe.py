@@ -230,8 +230,9 @@ class Recipe:
         train, test = self.load_data()
         model = self.build(train)
         out = utils.check_writable_dir("output_dir", self.output_dir)
+        # No `fit.epochs`: `fit` trains until the validation loss stops
+        # improving and restores the best epoch (`Task.fit(epochs=None)`).
         fit = dict(self.config.get("fit") or {})
-        fit.setdefault("epochs", 10)
         time_budget = fit.pop("time_budget", None)
         callbacks = []
         if time_budget is not None:

@@ -34,6 +34,8 @@ def task_fit_overrides(model):
     `Task.fit` cosine-decays the learning rate per epoch by default; callbacks
     that set the learning rate per batch (range test, one-cycle) must own it.
     """
+    if protocol.is_task(model):  # a subclass's `fit(*args, **kwargs)` too
+        return {"lr_schedule": None}
     params = inspect.signature(model.fit).parameters
     return {"lr_schedule": None} if "lr_schedule" in params else {}
 

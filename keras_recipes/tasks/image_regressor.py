@@ -14,6 +14,7 @@ from keras_recipes.tasks.image_backbone import image_features
 from keras_recipes.tasks.image_classifier import ImageClassifier
 from keras_recipes.tasks.image_classifier import _check_augmentation
 from keras_recipes.tasks.image_classifier import _check_image_shape
+from keras_recipes.tasks.image_inputs import ImageInputs
 from keras_recipes.tasks.regression_targets import resolve_targets
 from keras_recipes.tasks.regression_targets import target_names_of
 from keras_recipes.tasks.regressor import Regressor
@@ -23,7 +24,7 @@ from keras_recipes.utils import set_seed
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
-class ImageRegressor(Regressor):
+class ImageRegressor(ImageInputs, Regressor):
     """Image regressor: raw pixels in, one or several numbers out.
 
     The trunk is `ImageClassifier`'s (`image_features`: rescaling, optional
@@ -143,26 +144,9 @@ class ImageRegressor(Regressor):
         self.learning_rate = learning_rate
         self.compile()
 
-    # The classifier's input handling and export hook: same inputs, same trunk.
-    input_size = ImageClassifier.input_size
-    check_x = ImageClassifier.check_x
-    _file_data = ImageClassifier._file_data
+    # The classifier's export hook and search space: same inputs, same trunk.
     onnx_core = ImageClassifier.onnx_core
     search_space = classmethod(ImageClassifier.search_space.__func__)
-
-    def _frame_to_inputs(self, x, name):
-        """PIL images and lists of differently sized images, as the classifier."""
-        if images.is_pil_input(x):
-            arrays = images.pil_to_arrays(x, self.image_shape[-1])
-            x = images.stack_images(arrays, self.input_size(), always=True)
-        elif (
-            self.image_size
-            and isinstance(x, list | tuple)
-            and x
-            and all(np.ndim(i) == 3 for i in x)
-        ):
-            x = images.stack_images(x, self.input_size())
-        return super()._frame_to_inputs(x, name)
 
     def predict_files(self, files, batch_size=None, verbose=0):
         """Predicts image files: each file with its values.
@@ -192,25 +176,6 @@ class ImageRegressor(Regressor):
         table = self.predict_values(data, batch_size=batch_size, verbose=verbose)
         table.insert(0, "file", list(data.x))
         return table
-
-    def to_data(self, x, y=None, name="x", with_labels=True):
-        """`Task.to_data`, plus image files: a path, a list or a folder."""
-        if isinstance(x, tuple) and y is None and with_labels and len(x) == 2:
-            if images.is_file_input(x[0]):
-                x, y = x
-        if not images.is_file_input(x):
-            return super().to_data(x, y, name, with_labels)
-        data = self._file_data(*images.list_image_files(x, name))
-        if not with_labels:
-            return data
-        if y is None:
-            raise ValueError(
-                f"Targets are missing: pass `(x, y)` or `x=..., y=...`. "
-                f"Received: {name} as image files without targets"
-            )
-        y = validation.as_array("y", y)
-        validation.check_same_length(name, data.x, "y", y)
-        return Data(x=data.x, y=self.encode_y(y, "y"), loader=data.loader)
 
     def get_config(self):
         config = super().get_config()

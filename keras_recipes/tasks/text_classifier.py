@@ -28,6 +28,8 @@ from keras_recipes.tasks.text_preprocessor import is_text
 from keras_recipes.utils import set_seed
 from keras_recipes.validation import as_array
 
+# A streamed file's wide-path bigrams are counted on its first texts.
+STREAM_BIGRAM_TEXTS = 200_000
 # Output multiplier of the wide path (its learning-rate multiplier under Adam).
 WIDE_SCALE = 30.0
 
@@ -443,23 +445,36 @@ def text_classifier(
             vocabulary = TextPreprocessor.adapt_vocabulary(
                 texts, max_tokens, standardize, split, ngrams, name="data"
             )
-        if kwargs.get("architecture", "wide_deep") != "lstm" and (
-            kwargs.get("bigrams") is None
-        ):
-            pre = TextPreprocessor(
-                vocabulary,
-                kwargs.get("sequence_length", 128),
-                standardize,
-                split,
-                ngrams,
-            )
-            ids = np.concatenate(
-                [
-                    _pad(pre.token_ids(texts[i : i + 4096]), pre.sequence_length)
-                    for i in range(0, len(texts), 4096)
-                ]
-            )
-            kwargs["bigrams"] = adapt_bigrams(ids, vocabulary, max_bigrams)
+    if source is not None and vocabulary is not None:
+        # The bigrams of the wide path from the stream's first texts (all of
+        # them for a file of up to `STREAM_BIGRAM_TEXTS`, as in memory).
+        texts = []
+        for _, x, _ in source.pieces(with_labels=False):
+            texts.extend(np.asarray(x).tolist())
+            if len(texts) >= STREAM_BIGRAM_TEXTS:
+                break
+        texts = np.asarray(texts[:STREAM_BIGRAM_TEXTS], dtype=object)
+    if (
+        (data is not None)
+        and kwargs.get("architecture", "wide_deep") != "lstm"
+        and kwargs.get("bigrams") is None
+        and vocabulary is not None
+        and len(texts)
+    ):
+        pre = TextPreprocessor(
+            vocabulary,
+            kwargs.get("sequence_length", 128),
+            standardize,
+            split,
+            ngrams,
+        )
+        ids = np.concatenate(
+            [
+                _pad(pre.token_ids(texts[i : i + 4096]), pre.sequence_length)
+                for i in range(0, len(texts), 4096)
+            ]
+        )
+        kwargs["bigrams"] = adapt_bigrams(ids, vocabulary, max_bigrams)
     if num_classes is None and class_names is not None:
         num_classes = len(class_names)
     if vocabulary is None or num_classes is None:

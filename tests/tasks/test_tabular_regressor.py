@@ -97,7 +97,7 @@ def test_bad_targets_raise_before_training(penguins):
         kr.tabular_regressor(data=train, target="species")
     with pytest.raises(ValueError, match="must be a column of `data`"):
         kr.tabular_regressor(data=train, target="body_mass")
-    with pytest.raises(TypeError, match="distinct column names"):
+    with pytest.raises(ValueError, match="must not repeat a column"):
         kr.tabular_regressor(data=train, target=["body_mass_g", "body_mass_g"])
     constant = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [5.0, 5.0, 5.0]})
     with pytest.raises(ValueError, match="single value"):
