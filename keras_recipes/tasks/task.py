@@ -24,14 +24,12 @@ from keras_recipes.data.stream_pipeline import stream_errors
 from keras_recipes.distribute import round_batch_size
 from keras_recipes.distribute.build import maybe_symbolic_build
 from keras_recipes.optimizers import FastAdamW
+from keras_recipes.tasks import auto_epochs as auto_epochs_lib
 from keras_recipes.tasks import resume
 from keras_recipes.tasks import steps_per_execution as steps_policy
 
 # What keras.Model (functional) itself takes; anything else is a typo.
 _MODEL_KWARGS = ("inputs", "outputs", "name", "trainable")
-# The fewest training rows from which `fit()` without `epochs` holds out a
-# validation split itself; below, it watches the training loss.
-AUTO_MIN_ROWS = 50
 
 
 @keras.saving.register_keras_serializable(package="keras_recipes")
@@ -75,7 +73,7 @@ class Task(keras.Model):
     # `fit()` without `epochs`: train up to `auto_max_epochs` epochs and stop
     # once `auto_monitor` has not improved for `auto_patience` epochs, then
     # restore the best epoch's weights. Without validation data, a seeded
-    # `auto_validation_split` of at least `AUTO_MIN_ROWS` rows is held out.
+    # `auto_validation_split` is held out (`keras_recipes.tasks.auto_epochs`).
     auto_max_epochs = 100
     auto_patience = 10
     auto_monitor = "val_loss"
@@ -414,17 +412,14 @@ class Task(keras.Model):
             val = self.to_data(validation_data, None, "validation_data")
         elif validation_split:
             data, val = split(data, validation_split, seed=seed)
-        elif auto_epochs and (
-            data.source is not None  # streamed: rows held out by hash
-            or (data.x is not None and len(data) >= AUTO_MIN_ROWS)
-        ):
+        elif auto_epochs and auto_epochs_lib.holds_out(data):
             data, val = split(data, self.auto_validation_split, seed=seed)
         if data.x is not None and len(data) == 0:
             raise ValueError("`x` is empty: expected at least one sample.")
         callbacks = list(callbacks or [])
         if auto_epochs:
             epochs = int(self.auto_max_epochs)
-            callbacks.append(self._auto_stopping(validated=val is not None))
+            callbacks.append(auto_epochs_lib.early_stopping(self, val is not None))
         if terminate_on_nan and not any(
             isinstance(c, keras.callbacks.TerminateOnNaN | TerminateOnNaN)
             for c in callbacks
@@ -520,17 +515,6 @@ class Task(keras.Model):
         finally:
             if checkpoint is not None:
                 checkpoint.unlock()
-
-    def _auto_stopping(self, validated):
-        """The early stopping of `fit()` without `epochs`."""
-        monitor = self.auto_monitor
-        if not validated and monitor.startswith("val_"):
-            monitor = monitor[len("val_") :]
-        return keras.callbacks.EarlyStopping(
-            monitor=monitor,
-            patience=int(self.auto_patience),
-            restore_best_weights=True,
-        )
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Under a strategy, Keras 3.15 builds from a batch of a throw-away
